@@ -1,0 +1,52 @@
+//! `warren`: the command line front end over warren-core, sharing the app's config and keyring.
+//! Every command that reads or changes a broker takes `--env ID`; `--json` prints stable,
+//! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage.
+
+mod env_cmd;
+mod demo_cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "warren", version, about = "Warren: a console for RabbitMQ fleets", propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage environments (brokers or clusters) and their keyring-held passwords.
+    #[command(subcommand)]
+    Env(env_cmd::EnvCommand),
+    /// Build or remove a realistic demo topology in a vhost of its own.
+    #[command(subcommand)]
+    Demo(demo_cmd::DemoCommand),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let store = warren_core::EnvironmentStore::open_default();
+    // The first run of any front end creates the `local` environment.
+    match store.ensure_first_start() {
+        Ok(first) => {
+            if let Some(w) = first.warning {
+                eprintln!("warning: created the `local` environment without its password: {w}");
+            }
+        }
+        Err(e) => output::fail(&e),
+    }
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Env(cmd) => env_cmd::run(&store, cmd).await,
+            Command::Demo(cmd) => demo_cmd::run(&store, cmd).await,
+        }
+    });
+    std::process::exit(code);
+}

@@ -1,0 +1,81 @@
+//! AMQP connections of an environment (lapin on tokio): node URLs tried in order, credentials
+//! from the keyring, a bounded connect time, and failures turned into `BrokerError`s.
+
+use lapin::uri::AMQPUri;
+use lapin::{Connection, ConnectionProperties};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{classify_transport, error_chain, tls, BrokerError, BrokerErrorKind, CONNECT_TIMEOUT};
+use crate::environment::{validate_url, Environment};
+
+/// The whole AMQP handshake (TCP, TLS, SASL, vhost) must finish within this.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Open a connection to the first node that accepts one. `vhost` overrides the URL's vhost.
+/// Needs a user with access to that vhost. Does not modify state.
+pub async fn connect(env: &Environment, password: &SecretString, vhost: Option<&str>, purpose: &str) -> Result<Connection, BrokerError> {
+    let tls_config = tls::amqp_tls_config(&env.tls)?;
+    let mut first_error: Option<BrokerError> = None;
+    for raw in &env.amqp_urls {
+        let shown = validate_url(raw, &["amqp", "amqps"]).map_err(|m| BrokerError::new(BrokerErrorKind::Other, m))?;
+        let mut uri: AMQPUri = raw.trim().parse().map_err(|e: String| {
+            BrokerError::new(BrokerErrorKind::Other, format!("`{shown}` is not a valid AMQP URL: {e}"))
+        })?;
+        uri.authority.userinfo.username = env.username.clone();
+        uri.authority.userinfo.password = password.expose_secret().to_string();
+        if let Some(v) = vhost {
+            uri.vhost = v.to_string();
+        }
+        uri.query.connection_timeout = Some(CONNECT_TIMEOUT.as_millis() as u64);
+        let vhost_shown = uri.vhost.clone();
+        let properties = ConnectionProperties::default()
+            .with_connection_name(format!("warren: {purpose}").into());
+        let builder = lapin::DefaultConnectionBuilder::new()
+            .map_err(|e| BrokerError::new(BrokerErrorKind::Other, format!("no async runtime for AMQP: {e}")))?
+            .with_uri(uri)
+            .with_properties(properties)
+            .with_tls_config(tls_config.clone());
+        let attempt = tokio::time::timeout(HANDSHAKE_TIMEOUT, builder.connect()).await;
+        let error = match attempt {
+            Ok(Ok(conn)) => return Ok(conn),
+            Ok(Err(e)) => classify(&e, shown.as_str(), &env.username, &vhost_shown),
+            Err(_) => BrokerError::new(
+                BrokerErrorKind::Timeout,
+                format!("no AMQP answer from {shown} within {} s: the host is unreachable, a firewall drops the traffic, or it is not an AMQP port", HANDSHAKE_TIMEOUT.as_secs()),
+            ),
+        };
+        // Credentials and vhost rights are the cluster's answer: another node says the same.
+        if !matches!(error.kind, BrokerErrorKind::Unreachable | BrokerErrorKind::Timeout | BrokerErrorKind::Dns | BrokerErrorKind::TlsMismatch) {
+            return Err(error);
+        }
+        first_error.get_or_insert(error);
+    }
+    let mut e = first_error.expect("an environment has at least one AMQP URL");
+    if env.amqp_urls.len() > 1 {
+        e.message.push_str(&format!(" (the other {} node URL(s) failed too)", env.amqp_urls.len() - 1));
+    }
+    Err(e)
+}
+
+fn classify(e: &lapin::Error, endpoint: &str, username: &str, vhost: &str) -> BrokerError {
+    let chain = error_chain(e);
+    let upper = chain.to_uppercase();
+    if upper.contains("ACCESS_REFUSED") && upper.contains("LOGIN") || upper.contains("AUTHENTICATION FAILURE") {
+        BrokerError::new(
+            BrokerErrorKind::WrongCredentials,
+            format!("wrong user name or password for `{username}` at {endpoint} (the broker refused the AMQP login). Re-enter the password in the environment's settings"),
+        )
+    } else if upper.contains("NOT_ALLOWED") || upper.contains("ACCESS_REFUSED") && upper.contains("VHOST") {
+        BrokerError::new(
+            BrokerErrorKind::VhostAccessRefused,
+            format!("user `{username}` may not open vhost `{vhost}` at {endpoint}: grant it permissions on that vhost, or pick another vhost"),
+        )
+    } else if upper.contains("INVALIDPROTOCOLVERSION") || upper.contains("PARSING") || upper.contains("INVALID PROTOCOL") {
+        BrokerError::new(
+            BrokerErrorKind::NotRabbitmq,
+            format!("{endpoint} does not speak AMQP 0-9-1: is this the AMQP port (usually 5672, or 5671 for amqps)?"),
+        )
+    } else {
+        classify_transport(&chain, endpoint)
+    }
+}

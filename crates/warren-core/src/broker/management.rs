@@ -1,0 +1,181 @@
+//! The management HTTP API of one environment: several node URLs tried in order, basic auth
+//! from the keyring, and answers turned into `BrokerError`s an operator can act on.
+//!
+//! Hand-written rather than rabbitmq_http_client for the calls whose failures we must classify
+//! exactly (401 "Not management user" vs wrong password, 404, non-RabbitMQ answers) and for
+//! the column-trimmed, paginated listings that library cannot express.
+
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::{classify_transport, error_chain, tls, BrokerError, BrokerErrorKind};
+use crate::environment::{validate_url, Environment};
+
+pub struct ManagementClient {
+    http: reqwest::Client,
+    endpoints: Vec<Url>,
+    username: String,
+    password: SecretString,
+}
+
+impl ManagementClient {
+    pub fn new(env: &Environment, password: SecretString) -> Result<Self, BrokerError> {
+        Self::with_timeout(env, password, super::REQUEST_TIMEOUT)
+    }
+
+    /// A client whose every request gives up after `timeout` (connection tests use a short one).
+    pub fn with_timeout(env: &Environment, password: SecretString, timeout: std::time::Duration) -> Result<Self, BrokerError> {
+        let endpoints = env
+            .management_urls
+            .iter()
+            .map(|u| validate_url(u, &["http", "https"]).map_err(|m| BrokerError::new(BrokerErrorKind::Other, m)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ManagementClient { http: tls::http_client(&env.tls, timeout)?, endpoints, username: env.username.clone(), password })
+    }
+
+    pub fn endpoints(&self) -> &[Url] {
+        &self.endpoints
+    }
+
+    /// `GET {base}/api/{path}` on the first node that answers; the next node is tried only when
+    /// this one cannot be reached (an HTTP answer, even 401, is the cluster's answer).
+    /// Returns the JSON and the base URL that answered.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<(T, Url), BrokerError> {
+        let mut first_error = None;
+        for base in &self.endpoints {
+            match self.get_from(base, path).await {
+                Ok(v) => return Ok((v, base.clone())),
+                Err(e) if is_transport(&e) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let mut e = first_error.expect("an environment has at least one management URL");
+        if self.endpoints.len() > 1 {
+            e.message.push_str(&format!(" (the other {} node URL(s) failed too)", self.endpoints.len() - 1));
+        }
+        Err(e)
+    }
+
+    async fn get_from<T: DeserializeOwned>(&self, base: &Url, path: &str) -> Result<T, BrokerError> {
+        let url = api_url(base, path);
+        let shown = url.as_str();
+        let response = self
+            .http
+            .get(url.clone())
+            .basic_auth(&self.username, Some(self.password.expose_secret()))
+            .send()
+            .await
+            .map_err(|e| classify_transport(&error_chain(&e), base.as_str()))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| classify_transport(&error_chain(&e), base.as_str()))?;
+        if !status.is_success() {
+            return Err(status_error(status, &body, shown, &self.username));
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            BrokerError::new(
+                BrokerErrorKind::NotRabbitmq,
+                format!("{shown} answered, but not with the RabbitMQ management API's JSON ({e}): is this the management URL (usually port 15672)?"),
+            )
+        })
+    }
+}
+
+fn is_transport(e: &BrokerError) -> bool {
+    matches!(
+        e.kind,
+        BrokerErrorKind::Unreachable | BrokerErrorKind::Timeout | BrokerErrorKind::Dns | BrokerErrorKind::TlsMismatch
+    )
+}
+
+/// `{base}/api/{path}`, keeping a path prefix in the base URL (reverse proxies, `path_prefix`).
+pub fn api_url(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    let (p, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    url.set_path(&format!("{prefix}/api/{}", p.trim_start_matches('/')));
+    url.set_query(query);
+    url
+}
+
+/// Turn a non-2xx answer into what it means for the operator. The management API answers 401
+/// both for a wrong password and for a user without the `management` tag; its JSON `reason`
+/// tells them apart.
+fn status_error(status: StatusCode, body: &[u8], url: &str, username: &str) -> BrokerError {
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let reason = json
+        .as_ref()
+        .and_then(|j| j.get("reason").and_then(|r| r.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    match status {
+        StatusCode::UNAUTHORIZED if reason.to_lowercase().contains("not management user") => BrokerError::new(
+            BrokerErrorKind::MissingManagementTag,
+            format!("user `{username}` logged in but lacks the `management` tag, so it cannot use the management API ({url}). Give it the `management` tag, or `monitoring` to see every vhost: `rabbitmqctl set_user_tags {username} monitoring`"),
+        ),
+        StatusCode::UNAUTHORIZED => BrokerError::new(
+            BrokerErrorKind::WrongCredentials,
+            format!("wrong user name or password for `{username}` ({url} answered 401 Unauthorized). Re-enter the password in the environment's settings"),
+        ),
+        StatusCode::FORBIDDEN => BrokerError::new(
+            BrokerErrorKind::Refused,
+            format!("user `{username}` may not do this ({url} answered 403 Forbidden{}). It may need the `monitoring` or `administrator` tag, or permissions on the vhost", reason_suffix(&reason)),
+        ),
+        StatusCode::NOT_FOUND if json.is_none() || !reason.is_empty() && reason.contains("Not Found") => BrokerError::new(
+            BrokerErrorKind::ManagementNotEnabled,
+            format!("no RabbitMQ management API at {url} (404 Not Found): check the management URL and path prefix, and that the plugin is enabled (`rabbitmq-plugins enable rabbitmq_management`)"),
+        ),
+        StatusCode::NOT_FOUND => BrokerError::new(
+            BrokerErrorKind::Refused,
+            format!("{url}: not found{}", reason_suffix(&reason)),
+        ),
+        s if s.is_server_error() => BrokerError::new(
+            BrokerErrorKind::Other,
+            format!("the broker failed to answer {url}: {s}{}", reason_suffix(&reason)),
+        ),
+        s => BrokerError::new(BrokerErrorKind::Refused, format!("{url} answered {s}{}", reason_suffix(&reason))),
+    }
+}
+
+fn reason_suffix(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls_keep_the_path_prefix_and_query() {
+        let base = Url::parse("https://proxy.example/rabbit/").unwrap();
+        assert_eq!(api_url(&base, "overview").as_str(), "https://proxy.example/rabbit/api/overview");
+        let base = Url::parse("http://h:15672").unwrap();
+        assert_eq!(api_url(&base, "/queues?page=2&page_size=500").as_str(), "http://h:15672/api/queues?page=2&page_size=500");
+    }
+
+    #[test]
+    fn a_401_without_management_tag_is_told_apart_from_a_wrong_password() {
+        let e = status_error(StatusCode::UNAUTHORIZED, br#"{"error":"not_authorised","reason":"Not management user"}"#, "u", "bob");
+        assert_eq!(e.kind, BrokerErrorKind::MissingManagementTag);
+        let e = status_error(StatusCode::UNAUTHORIZED, br#"{"error":"not_authorised","reason":"Login failed"}"#, "u", "bob");
+        assert_eq!(e.kind, BrokerErrorKind::WrongCredentials);
+    }
+
+    #[test]
+    fn an_html_404_means_no_management_api_there() {
+        let e = status_error(StatusCode::NOT_FOUND, b"<html>nope</html>", "http://h/api/overview", "bob");
+        assert_eq!(e.kind, BrokerErrorKind::ManagementNotEnabled);
+    }
+}

@@ -1,0 +1,100 @@
+//! The one error type of warren-core. Each variant reads as a sentence an operator can act on;
+//! none ever carries a secret (passwords are never formatted into an error).
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// One invalid field of a form or a command line, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldError {
+    /// The field, as the form names it: `management_urls[1]`, `username`, `tls.client_key`.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid environment: {}", format_fields(.0))]
+    Invalid(Vec<FieldError>),
+
+    #[error("no environment with id `{0}`; `warren env list` shows the ids")]
+    UnknownEnvironment(String),
+
+    #[error("an environment with id `{0}` already exists; pick another id or edit that one")]
+    DuplicateEnvironment(String),
+
+    #[error("environment `{0}` is read-only; turn off its read-only flag to change the broker")]
+    ReadOnly(String),
+
+    #[error("no password stored for environment `{0}`: set one (UI: Edit environment; CLI: `warren env edit {0} --password-stdin`) or pass WARREN_PASSWORD for one run")]
+    MissingSecret(String),
+
+    #[error("no OS keyring is reachable: {detail}. Warren keeps passwords only in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) and never in a file. On Linux start a desktop session or gnome-keyring-daemon inside a D-Bus session, or pass the password for one run with --password-stdin / WARREN_PASSWORD")]
+    KeyringUnavailable { detail: String },
+
+    #[error("the OS keyring refused the operation: {0}")]
+    Keyring(String),
+
+    #[error("cannot read config file {path}: {reason}")]
+    ConfigRead { path: String, reason: String },
+
+    #[error("cannot write config file {path}: {reason}")]
+    ConfigWrite { path: String, reason: String },
+
+    #[error("cannot read {path}: {reason}")]
+    FileRead { path: String, reason: String },
+
+    #[error("{0}")]
+    Broker(#[from] crate::broker::BrokerError),
+}
+
+fn format_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// A stable machine-readable name for the UI and `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::UnknownEnvironment(_) => "unknown_environment",
+            Error::DuplicateEnvironment(_) => "duplicate_environment",
+            Error::ReadOnly(_) => "read_only",
+            Error::MissingSecret(_) => "missing_secret",
+            Error::KeyringUnavailable { .. } => "keyring_unavailable",
+            Error::Keyring(_) => "keyring",
+            Error::ConfigRead { .. } | Error::ConfigWrite { .. } => "config",
+            Error::FileRead { .. } => "file",
+            Error::Broker(e) => e.kind.as_str(),
+        }
+    }
+
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            Error::Invalid(f) => f,
+            _ => &[],
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error as the UI receives it over IPC: a stable kind, the sentence, and field errors.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ErrorReport {
+    pub kind: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        ErrorReport { kind: e.kind().to_string(), message: e.to_string(), fields: e.fields().to_vec() }
+    }
+}

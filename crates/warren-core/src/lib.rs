@@ -1,0 +1,17 @@
+//! warren-core: everything Warren knows how to do, without Tauri. The desktop app
+//! (`src-tauri`) and the `warren` CLI are thin front ends over this crate.
+
+pub mod broker;
+pub mod config;
+pub mod connection_test;
+pub mod demo;
+pub mod environment;
+pub mod guard;
+pub mod error;
+pub mod rabbitmqadmin_import;
+pub mod secrets;
+pub mod store;
+
+pub use environment::{Environment, EnvironmentView, Tier, TlsSettings};
+pub use error::{Error, ErrorReport, FieldError, Result};
+pub use store::EnvironmentStore;

@@ -1,0 +1,218 @@
+//! The environments an operator has: the config file for their settings plus the keyring for
+//! their passwords, kept in step (create, edit, duplicate, remove, first start).
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::config::{config_dir, ConfigFile, CONFIG_FILE};
+use crate::environment::{validate_id, Environment, EnvironmentView};
+use crate::error::{Error, FieldError, Result};
+use crate::secrets::Keyring;
+
+/// What a first start did, so the UI and CLI can say it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FirstStart {
+    /// True when this call created the config with the `local` environment.
+    pub created: bool,
+    /// Why the `local` password could not be stored, if it could not.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// What the app needs to open: the first-start outcome and the environment to show.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AppStart {
+    pub first_start: FirstStart,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_environment: Option<String>,
+    pub config_path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvironmentStore {
+    path: PathBuf,
+    keyring: Keyring,
+}
+
+impl EnvironmentStore {
+    /// The store in the platform config dir (or `WARREN_CONFIG_DIR`) with the OS keyring.
+    pub fn open_default() -> Self {
+        Self::new(&config_dir(), Keyring::default())
+    }
+
+    pub fn new(dir: &Path, keyring: Keyring) -> Self {
+        EnvironmentStore { path: dir.join(CONFIG_FILE), keyring }
+    }
+
+    pub fn config_path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    fn load(&self) -> Result<ConfigFile> {
+        Ok(ConfigFile::load(&self.path)?.unwrap_or_default())
+    }
+
+    /// On the very first start (no config file), create the `local` environment and put the
+    /// stock `guest` password in the keyring. A missing keyring does not block the start: the
+    /// environment is created without a secret and the warning says why.
+    pub fn ensure_first_start(&self) -> Result<FirstStart> {
+        if ConfigFile::load(&self.path)?.is_some() {
+            return Ok(FirstStart { created: false, warning: None });
+        }
+        let local = Environment::local_default();
+        let warning = self
+            .keyring
+            .set(&local.id, &SecretString::from("guest"))
+            .err()
+            .map(|e| e.to_string());
+        ConfigFile { last_environment: Some(local.id.clone()), environments: vec![local] }.save(&self.path)?;
+        Ok(FirstStart { created: true, warning })
+    }
+
+    /// First start if needed, then which environment to open.
+    pub fn app_start(&self) -> Result<AppStart> {
+        let first_start = self.ensure_first_start()?;
+        Ok(AppStart {
+            first_start,
+            last_environment: self.last_environment()?,
+            config_path: self.path.display().to_string(),
+        })
+    }
+
+    /// Every environment with whether it has a stored password. A keyring that cannot be reached
+    /// shows as `has_secret: false` rather than hiding the list.
+    pub fn list(&self) -> Result<Vec<EnvironmentView>> {
+        let cfg = self.load()?;
+        Ok(cfg
+            .environments
+            .into_iter()
+            .map(|environment| {
+                let has_secret = self.keyring.has(&environment.id).unwrap_or(false);
+                EnvironmentView { environment, has_secret }
+            })
+            .collect())
+    }
+
+    pub fn get(&self, id: &str) -> Result<Environment> {
+        self.load()?
+            .environments
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| Error::UnknownEnvironment(id.to_string()))
+    }
+
+    pub fn view(&self, id: &str) -> Result<EnvironmentView> {
+        let environment = self.get(id)?;
+        let has_secret = self.keyring.has(id).unwrap_or(false);
+        Ok(EnvironmentView { environment, has_secret })
+    }
+
+    /// Add an environment. The password, if given, goes to the keyring first: if the keyring
+    /// refuses it, nothing is saved.
+    pub fn create(&self, env: Environment, password: Option<&SecretString>) -> Result<EnvironmentView> {
+        env.validate()?;
+        let mut cfg = self.load()?;
+        if cfg.environments.iter().any(|e| e.id == env.id) {
+            return Err(Error::DuplicateEnvironment(env.id));
+        }
+        if let Some(p) = password {
+            self.keyring.set(&env.id, p)?;
+        }
+        let id = env.id.clone();
+        cfg.environments.push(env);
+        cfg.save(&self.path)?;
+        self.view(&id)
+    }
+
+    /// Replace the settings of `id` (the id itself cannot change: it names the keyring entry).
+    /// A new password replaces the stored one; `None` keeps it.
+    pub fn update(&self, id: &str, env: Environment, password: Option<&SecretString>) -> Result<EnvironmentView> {
+        if env.id != id {
+            return Err(Error::Invalid(vec![FieldError {
+                field: "id".into(),
+                message: "the id of an existing environment cannot change; duplicate it under the new id instead".into(),
+            }]));
+        }
+        env.validate()?;
+        let mut cfg = self.load()?;
+        let slot = cfg
+            .environments
+            .iter_mut()
+            .find(|e| e.id == id)
+            .ok_or_else(|| Error::UnknownEnvironment(id.to_string()))?;
+        if let Some(p) = password {
+            self.keyring.set(id, p)?;
+        }
+        *slot = env;
+        cfg.save(&self.path)?;
+        self.view(id)
+    }
+
+    /// Copy `id` under `new_id` (settings and, when present, the password).
+    pub fn duplicate(&self, id: &str, new_id: &str, new_name: Option<&str>) -> Result<EnvironmentView> {
+        validate_id(new_id).map_err(|message| Error::Invalid(vec![FieldError { field: "id".into(), message }]))?;
+        let mut copy = self.get(id)?;
+        copy.id = new_id.to_string();
+        copy.name = new_name.map(str::to_string).unwrap_or_else(|| format!("{} (copy)", copy.name));
+        let secret = self.keyring.get(id).ok().flatten();
+        self.create(copy, secret.as_ref())
+    }
+
+    /// Remove the environment and its keyring entry. If the keyring cannot be reached the
+    /// environment stays, so no orphaned password is left behind unnoticed.
+    pub fn remove(&self, id: &str) -> Result<()> {
+        let mut cfg = self.load()?;
+        let before = cfg.environments.len();
+        cfg.environments.retain(|e| e.id != id);
+        if cfg.environments.len() == before {
+            return Err(Error::UnknownEnvironment(id.to_string()));
+        }
+        self.keyring.delete(id)?;
+        if cfg.last_environment.as_deref() == Some(id) {
+            cfg.last_environment = cfg.environments.first().map(|e| e.id.clone());
+        }
+        cfg.save(&self.path)
+    }
+
+    /// Store (or replace) only the password of an environment.
+    pub fn set_password(&self, id: &str, password: &SecretString) -> Result<()> {
+        self.get(id)?;
+        self.keyring.set(id, password)
+    }
+
+    /// The password to connect with: the one given for this run, else the keyring's.
+    pub fn password(&self, id: &str, for_this_run: Option<SecretString>) -> Result<SecretString> {
+        if let Some(p) = for_this_run {
+            return Ok(p);
+        }
+        self.keyring.get(id)?.ok_or_else(|| Error::MissingSecret(id.to_string()))
+    }
+
+    pub fn last_environment(&self) -> Result<Option<String>> {
+        let cfg = self.load()?;
+        Ok(cfg
+            .last_environment
+            .filter(|id| cfg.environments.iter().any(|e| &e.id == id))
+            .or_else(|| cfg.environments.first().map(|e| e.id.clone())))
+    }
+
+    pub fn set_last_environment(&self, id: &str) -> Result<()> {
+        let mut cfg = self.load()?;
+        if !cfg.environments.iter().any(|e| e.id == id) {
+            return Err(Error::UnknownEnvironment(id.to_string()));
+        }
+        cfg.last_environment = Some(id.to_string());
+        cfg.save(&self.path)
+    }
+}

@@ -1,0 +1,62 @@
+//! Shared set-up for integration tests against the real RabbitMQ on 127.0.0.1 (management on
+//! 15672, AMQP on 5672, guest/guest). Each test makes its own vhost/users and removes them.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rabbitmq_http_client::api::Client;
+use rabbitmq_http_client::requests::{Permissions, UserParams, VirtualHostParams};
+use secrecy::SecretString;
+use warren_core::Environment;
+
+pub fn local() -> Environment {
+    Environment::local_default()
+}
+
+pub fn guest() -> SecretString {
+    SecretString::from("guest")
+}
+
+pub fn admin() -> Client<&'static str, &'static str, &'static str> {
+    warren_core::broker::tls::install_crypto_provider();
+    Client::new("http://127.0.0.1:15672/api", "guest", "guest")
+}
+
+/// A name unique to this test process and call, so parallel tests never share a resource.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+pub async fn create_vhost(name: &str) {
+    admin()
+        .create_vhost(&VirtualHostParams { name, description: None, tags: None, default_queue_type: None, tracing: false })
+        .await
+        .expect("create test vhost");
+    admin()
+        .declare_permissions(&Permissions { user: "guest", vhost: name, configure: ".*", read: ".*", write: ".*" })
+        .await
+        .expect("grant guest on test vhost");
+}
+
+pub async fn delete_vhost(name: &str) {
+    admin().delete_vhost(name, true).await.expect("delete test vhost");
+}
+
+/// A user with the given tags (comma-separated, may be empty) and the given password.
+pub async fn create_user(name: &str, password: &str, tags: &str) {
+    let salt = rabbitmq_http_client::password_hashing::salt();
+    let hash = rabbitmq_http_client::password_hashing::base64_encoded_salted_password_hash_sha256(&salt, password);
+    admin().create_user(&UserParams { name, password_hash: &hash, tags }).await.expect("create test user");
+}
+
+pub async fn grant(user: &str, vhost: &str) {
+    admin()
+        .declare_permissions(&Permissions { user, vhost, configure: ".*", read: ".*", write: ".*" })
+        .await
+        .expect("grant permissions");
+}
+
+pub async fn delete_user(name: &str) {
+    admin().delete_user(name, true).await.expect("delete test user");
+}

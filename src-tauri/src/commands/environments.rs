@@ -1,0 +1,104 @@
+//! Environment commands. Passwords arrive once from the form and go straight into a
+//! `SecretString` and the keyring; no command ever returns one.
+
+use secrecy::SecretString;
+use tauri::State;
+use warren_core::connection_test::{test_connection, ConnectionReport};
+use warren_core::rabbitmqadmin_import::{self, ImportReport};
+use warren_core::store::AppStart;
+use warren_core::{Environment, EnvironmentStore, EnvironmentView, Error, ErrorReport};
+
+type CommandResult<T> = Result<T, ErrorReport>;
+
+fn report(e: Error) -> ErrorReport {
+    ErrorReport::from(&e)
+}
+
+fn secret(password: Option<String>) -> Option<SecretString> {
+    password.filter(|p| !p.is_empty()).map(SecretString::from)
+}
+
+/// Creates the `local` environment on the very first start and says which one to open.
+#[tauri::command]
+pub async fn app_start(store: State<'_, EnvironmentStore>) -> CommandResult<AppStart> {
+    store.app_start().map_err(report)
+}
+
+#[tauri::command]
+pub async fn environments_list(store: State<'_, EnvironmentStore>) -> CommandResult<Vec<EnvironmentView>> {
+    store.list().map_err(report)
+}
+
+#[tauri::command]
+pub async fn environment_create(
+    store: State<'_, EnvironmentStore>,
+    environment: Environment,
+    password: Option<String>,
+) -> CommandResult<EnvironmentView> {
+    store.create(environment, secret(password).as_ref()).map_err(report)
+}
+
+#[tauri::command]
+pub async fn environment_update(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+    environment: Environment,
+    password: Option<String>,
+) -> CommandResult<EnvironmentView> {
+    store.update(&id, environment, secret(password).as_ref()).map_err(report)
+}
+
+#[tauri::command]
+pub async fn environment_duplicate(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+    new_id: String,
+    new_name: Option<String>,
+) -> CommandResult<EnvironmentView> {
+    store.duplicate(&id, &new_id, new_name.as_deref()).map_err(report)
+}
+
+#[tauri::command]
+pub async fn environment_remove(store: State<'_, EnvironmentStore>, id: String) -> CommandResult<()> {
+    store.remove(&id).map_err(report)
+}
+
+/// Remember the environment the user switched to, to reopen it next time.
+#[tauri::command]
+pub async fn environment_select(store: State<'_, EnvironmentStore>, id: String) -> CommandResult<()> {
+    store.set_last_environment(&id).map_err(report)
+}
+
+/// Test a saved environment, or an edited one before saving (`environment` given): the
+/// password typed in the form is used for this test only, else the keyring's.
+/// Requires the `management` tag and vhost access. Does not modify state.
+#[tauri::command]
+pub async fn environment_test(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+    environment: Option<Environment>,
+    password: Option<String>,
+) -> CommandResult<ConnectionReport> {
+    let env = match environment {
+        Some(e) => {
+            e.validate().map_err(report)?;
+            e
+        }
+        None => store.get(&id).map_err(report)?,
+    };
+    let password = store.password(&id, secret(password)).map_err(report)?;
+    Ok(test_connection(&env, password).await)
+}
+
+#[tauri::command]
+pub async fn environments_import_rabbitmqadmin(
+    store: State<'_, EnvironmentStore>,
+    path: Option<String>,
+) -> CommandResult<ImportReport> {
+    let path = path
+        .filter(|p| !p.trim().is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(rabbitmqadmin_import::default_path)
+        .ok_or_else(|| report(Error::FileRead { path: "~/.rabbitmqadmin.conf".into(), reason: "no home directory".into() }))?;
+    rabbitmqadmin_import::apply(&store, &path).map_err(report)
+}

@@ -1,0 +1,25 @@
+//! The Tauri shell: builds the window, holds the environment store, registers the commands.
+//! No business logic lives here; each command calls one warren-core function.
+
+mod commands;
+
+use warren_core::EnvironmentStore;
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(EnvironmentStore::open_default())
+        .invoke_handler(tauri::generate_handler![
+            commands::environments::app_start,
+            commands::environments::environments_list,
+            commands::environments::environment_create,
+            commands::environments::environment_update,
+            commands::environments::environment_duplicate,
+            commands::environments::environment_remove,
+            commands::environments::environment_select,
+            commands::environments::environment_test,
+            commands::environments::environments_import_rabbitmqadmin,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running Warren");
+}

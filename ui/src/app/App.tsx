@@ -1,0 +1,142 @@
+// The window: environment sidebar, header with the current environment, and the page.
+import { useCallback, useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { commands, type EnvironmentView } from "../ipc/commands";
+import { EnvironmentSidebar } from "../features/environments/EnvironmentSidebar";
+import { EnvironmentPage } from "../features/environments/EnvironmentPage";
+import { EnvironmentForm, type FormMode } from "../features/environments/EnvironmentForm";
+import { Switcher } from "../features/environments/Switcher";
+import { ImportDialog } from "../features/environments/ImportDialog";
+import { tierLabel } from "../features/environments/tier";
+
+export function App() {
+  const queryClient = useQueryClient();
+  const start = useQuery({ queryKey: ["app-start"], queryFn: commands.appStart, staleTime: Infinity });
+  const environments = useQuery({
+    queryKey: ["environments"],
+    queryFn: commands.listEnvironments,
+    enabled: start.isSuccess,
+  });
+  const [currentId, setCurrentId] = useState<string | null>(null);
+  const [form, setForm] = useState<FormMode | null>(null);
+  const [switcherOpen, setSwitcherOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
+
+  const list = environments.data ?? [];
+  const current: EnvironmentView | undefined =
+    list.find((e) => e.id === currentId) ?? list.find((e) => e.id === start.data?.last_environment) ?? list[0];
+
+  const select = useMutation({
+    mutationFn: (id: string) => commands.selectEnvironment(id),
+  });
+  const switchTo = useCallback(
+    (id: string) => {
+      setCurrentId(id);
+      select.mutate(id);
+    },
+    [select],
+  );
+
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "k") {
+        ev.preventDefault();
+        setSwitcherOpen((o) => !o);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  useEffect(() => {
+    if (environments.isSuccess) performance.mark("warren:environments-rendered");
+  }, [environments.isSuccess]);
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["environments"] });
+
+  return (
+    <div className={`shell tier-${current?.tier ?? "dev"}`}>
+      <EnvironmentSidebar
+        environments={list}
+        currentId={current?.id}
+        loading={environments.isLoading || start.isLoading}
+        onSelect={switchTo}
+        onAdd={() => setForm({ kind: "create" })}
+        onImport={() => setImportOpen(true)}
+      />
+      <main className="main">
+        <header className="topbar">
+          {current ? (
+            <>
+              <h1 data-testid="current-env-name">{current.name}</h1>
+              <span className={`tier-badge tier-${current.tier}`} data-testid="current-env-tier">
+                {tierLabel[current.tier]}
+              </span>
+              {current.read_only && <span className="flag">read-only</span>}
+              {!current.tls.verify && <span className="flag danger">TLS verification off</span>}
+            </>
+          ) : (
+            <h1>Warren</h1>
+          )}
+          <button className="ghost switch-hint" onClick={() => setSwitcherOpen(true)} title="Switch environment">
+            Switch <kbd>Ctrl</kbd>
+            <kbd>K</kbd>
+          </button>
+        </header>
+        {current?.tier === "prod" && (
+          <div className="prod-banner" role="alert" data-testid="prod-banner">
+            PRODUCTION — {current.name}: changes here affect live traffic
+          </div>
+        )}
+        {start.error && <div className="error-box">Cannot start: {(start.error as { message?: string }).message}</div>}
+        {start.data?.first_start.warning && (
+          <div className="warning-box" data-testid="first-start-warning">
+            The <code>local</code> environment was created without its password: {start.data.first_start.warning}
+          </div>
+        )}
+        {environments.error && (
+          <div className="error-box">Cannot read environments: {(environments.error as { message?: string }).message}</div>
+        )}
+        {current && (
+          <EnvironmentPage
+            key={current.id}
+            environment={current}
+            onEdit={() => setForm({ kind: "edit", environment: current })}
+            onDuplicate={() => setForm({ kind: "duplicate", environment: current })}
+            onRemoved={() => {
+              setCurrentId(null);
+              refresh();
+            }}
+          />
+        )}
+      </main>
+      {form && (
+        <EnvironmentForm
+          mode={form}
+          onClose={() => setForm(null)}
+          onSaved={(view) => {
+            setForm(null);
+            refresh();
+            switchTo(view.id);
+          }}
+        />
+      )}
+      {switcherOpen && (
+        <Switcher
+          environments={list}
+          onPick={(id) => {
+            setSwitcherOpen(false);
+            switchTo(id);
+          }}
+          onClose={() => setSwitcherOpen(false)}
+        />
+      )}
+      {importOpen && (
+        <ImportDialog
+          onClose={() => setImportOpen(false)}
+          onImported={refresh}
+        />
+      )}
+    </div>
+  );
+}

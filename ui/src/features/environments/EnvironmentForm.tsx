@@ -1,0 +1,236 @@
+// Create, edit or duplicate an environment. The password is sent once on save (to the OS
+// keyring) and then dropped from the form's state; it is never loaded back.
+import { useState } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { commands, type Environment, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { ConnectionResult } from "./ConnectionResult";
+import {
+  draftFromEnvironment,
+  emptyDraft,
+  environmentFromDraft,
+  fieldErrorsByInput,
+  idFromName,
+  type EnvironmentDraft,
+} from "./formModel";
+import { TIERS } from "./tier";
+
+export type FormMode =
+  | { kind: "create" }
+  | { kind: "edit"; environment: EnvironmentView }
+  | { kind: "duplicate"; environment: EnvironmentView };
+
+interface Props {
+  mode: FormMode;
+  onClose: () => void;
+  onSaved: (view: EnvironmentView) => void;
+}
+
+function initialDraft(mode: FormMode): EnvironmentDraft {
+  if (mode.kind === "create") return { ...emptyDraft };
+  const d = draftFromEnvironment(mode.environment);
+  return mode.kind === "duplicate" ? { ...d, id: `${d.id}-copy`, name: `${d.name} (copy)` } : d;
+}
+
+export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
+  const [draft, setDraft] = useState<EnvironmentDraft>(() => initialDraft(mode));
+  const [idTouched, setIdTouched] = useState(mode.kind !== "create");
+  const [password, setPassword] = useState("");
+  const base: Environment | undefined = mode.kind === "create" ? undefined : mode.environment;
+  const hasStoredSecret = mode.kind === "edit" && mode.environment.has_secret;
+
+  const save = useMutation({
+    mutationFn: async () => {
+      const env = environmentFromDraft(draft, base);
+      const pw = password === "" ? null : password;
+      if (mode.kind === "edit") return commands.updateEnvironment(mode.environment.id, env, pw);
+      if (mode.kind === "duplicate" && pw === null) {
+        // Copy the keyring password along with the settings, then apply the edits.
+        await commands.duplicateEnvironment(mode.environment.id, env.id, env.name);
+        return commands.updateEnvironment(env.id, env, null);
+      }
+      return commands.createEnvironment(env, pw);
+    },
+    onSuccess: (view) => {
+      setPassword("");
+      onSaved(view);
+    },
+  });
+  const test = useMutation({
+    mutationFn: () =>
+      commands.testEnvironment(
+        mode.kind === "edit" ? mode.environment.id : draft.id.trim(),
+        environmentFromDraft(draft, base),
+        password === "" ? null : password,
+      ),
+  });
+
+  const error = save.error as unknown as ErrorReport | null;
+  const testError = test.error as unknown as ErrorReport | null;
+  const fieldErrors = fieldErrorsByInput([...(error?.fields ?? []), ...(testError?.fields ?? [])]);
+  const set = <K extends keyof EnvironmentDraft>(k: K, v: EnvironmentDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+
+  const field = (key: keyof EnvironmentDraft, label: string, input: React.ReactNode, hint?: string) => (
+    <label className={`field ${fieldErrors[key] ? "invalid" : ""}`}>
+      <span className="label">{label}</span>
+      {input}
+      {hint && !fieldErrors[key] && <span className="hint">{hint}</span>}
+      {fieldErrors[key] && (
+        <span className="field-error" data-testid={`error-${key}`}>
+          {fieldErrors[key]}
+        </span>
+      )}
+    </label>
+  );
+  const text = (key: keyof EnvironmentDraft, placeholder = "") => (
+    <input
+      name={key}
+      data-testid={`input-${key}`}
+      value={draft[key] as string}
+      placeholder={placeholder}
+      onChange={(ev) => set(key, ev.target.value as never)}
+      autoComplete="off"
+      spellCheck={false}
+    />
+  );
+
+  const title = { create: "Add environment", edit: "Edit environment", duplicate: "Duplicate environment" }[mode.kind];
+
+  return (
+    <div className="modal-backdrop" onMouseDown={(ev) => ev.target === ev.currentTarget && onClose()}>
+      <form
+        className="modal form"
+        data-testid="environment-form"
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          save.mutate();
+        }}
+      >
+        <h2>{title}</h2>
+        <div className="grid2">
+          {field(
+            "name",
+            "Name",
+            <input
+              name="name"
+              data-testid="input-name"
+              value={draft.name}
+              autoFocus
+              onChange={(ev) => {
+                const name = ev.target.value;
+                setDraft((d) => ({ ...d, name, id: idTouched ? d.id : idFromName(name) }));
+              }}
+            />,
+          )}
+          {field(
+            "id",
+            "Id",
+            <input
+              name="id"
+              data-testid="input-id"
+              value={draft.id}
+              disabled={mode.kind === "edit"}
+              onChange={(ev) => {
+                setIdTouched(true);
+                set("id", ev.target.value);
+              }}
+            />,
+            "used by the CLI (--env ID) and as the keyring account",
+          )}
+          {field(
+            "tier",
+            "Tier",
+            <select name="tier" data-testid="input-tier" value={draft.tier} onChange={(ev) => set("tier", ev.target.value as never)}>
+              {TIERS.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>,
+          )}
+          {field("vhost", "Default vhost", text("vhost", "all vhosts"))}
+        </div>
+        {field(
+          "managementUrls",
+          "Management URLs",
+          <textarea
+            name="managementUrls"
+            data-testid="input-managementUrls"
+            rows={2}
+            value={draft.managementUrls}
+            onChange={(ev) => set("managementUrls", ev.target.value)}
+            spellCheck={false}
+          />,
+          "one per line; several nodes of one cluster are tried in order",
+        )}
+        {field(
+          "amqpUrls",
+          "AMQP URLs",
+          <textarea
+            name="amqpUrls"
+            data-testid="input-amqpUrls"
+            rows={2}
+            value={draft.amqpUrls}
+            onChange={(ev) => set("amqpUrls", ev.target.value)}
+            spellCheck={false}
+          />,
+        )}
+        <div className="grid2">
+          {field("username", "Username", text("username"))}
+          <label className="field">
+            <span className="label">Password</span>
+            <input
+              type="password"
+              name="password"
+              data-testid="input-password"
+              value={password}
+              placeholder={hasStoredSecret ? "stored in the OS keyring — type to replace" : ""}
+              onChange={(ev) => setPassword(ev.target.value)}
+              autoComplete="new-password"
+            />
+            <span className="hint">kept only in the OS keyring</span>
+          </label>
+        </div>
+        <details className="tls" open={!draft.tlsVerify || !!draft.caBundle || !!draft.clientCert}>
+          <summary>TLS</summary>
+          <label className="check-field">
+            <input
+              type="checkbox"
+              checked={draft.tlsVerify}
+              onChange={(ev) => set("tlsVerify", ev.target.checked)}
+            />
+            Verify server certificates
+            {!draft.tlsVerify && <span className="warn-text"> — anyone on the network path can impersonate this broker</span>}
+          </label>
+          {field("caBundle", "CA bundle (PEM)", text("caBundle", "/path/to/ca.pem"))}
+          <div className="grid2">
+            {field("clientCert", "Client certificate (PEM)", text("clientCert"))}
+            {field("clientKey", "Client key (PEM)", text("clientKey"))}
+          </div>
+        </details>
+        <label className="check-field">
+          <input type="checkbox" data-testid="input-readOnly" checked={draft.readOnly} onChange={(ev) => set("readOnly", ev.target.checked)} />
+          Read-only: Warren refuses every change to this broker
+        </label>
+        {error && !error.fields.length && (
+          <div className="error-box" data-testid="form-error">
+            {error.message}
+          </div>
+        )}
+        {testError && !testError.fields.length && <div className="error-box">{testError.message}</div>}
+        {test.data && <ConnectionResult report={test.data} />}
+        <div className="form-actions">
+          <button type="button" data-testid="form-test" onClick={() => test.mutate()} disabled={test.isPending}>
+            {test.isPending ? "Testing…" : "Test connection"}
+          </button>
+          <span className="spacer" />
+          <button type="button" className="ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" data-testid="form-save" disabled={save.isPending}>
+            {save.isPending ? "Saving…" : "Save"}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+// One environment: its settings, Test connection, and edit/duplicate/remove.
+import { useState } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { ConnectionResult } from "./ConnectionResult";
+
+interface Props {
+  environment: EnvironmentView;
+  onEdit: () => void;
+  onDuplicate: () => void;
+  onRemoved: () => void;
+}
+
+export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved }: Props) {
+  const test = useMutation({ mutationFn: () => commands.testEnvironment(e.id) });
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const remove = useMutation({ mutationFn: () => commands.removeEnvironment(e.id), onSuccess: onRemoved });
+
+  return (
+    <section className="page">
+      <div className="card">
+        <div className="card-head">
+          <h2>Connection</h2>
+          <div className="actions">
+            <button className="primary" data-testid="test-connection" onClick={() => test.mutate()} disabled={test.isPending}>
+              {test.isPending ? "Testing…" : "Test connection"}
+            </button>
+            <button onClick={onEdit} data-testid="edit-environment">
+              Edit
+            </button>
+            <button onClick={onDuplicate}>Duplicate</button>
+            {!confirmRemove ? (
+              <button className="danger" onClick={() => setConfirmRemove(true)}>
+                Remove
+              </button>
+            ) : (
+              <span className="confirm">
+                Remove “{e.name}” and its keyring password?
+                <button className="danger" onClick={() => remove.mutate()}>
+                  Yes, remove
+                </button>
+                <button onClick={() => setConfirmRemove(false)}>Cancel</button>
+              </span>
+            )}
+          </div>
+        </div>
+        <dl className="details">
+          <dt>Management</dt>
+          <dd>{e.management_urls.join(" → ")}</dd>
+          <dt>AMQP</dt>
+          <dd>{e.amqp_urls.join(" → ")}</dd>
+          <dt>User</dt>
+          <dd>
+            {e.username}{" "}
+            <span className={e.has_secret ? "muted" : "warn-text"} data-testid="secret-state">
+              {e.has_secret ? "· password in the OS keyring" : "· no password stored"}
+            </span>
+          </dd>
+          <dt>Vhost</dt>
+          <dd>{e.vhost ?? <span className="muted">all vhosts</span>}</dd>
+          <dt>TLS</dt>
+          <dd>
+            {e.tls.verify ? "verify certificates" : <span className="warn-text">verification OFF</span>}
+            {e.tls.ca_bundle && <> · CA {e.tls.ca_bundle}</>}
+            {e.tls.client_cert && <> · client cert {e.tls.client_cert}</>}
+          </dd>
+          <dt>Mode</dt>
+          <dd>{e.read_only ? "read-only" : "read-write"}</dd>
+        </dl>
+        {remove.error && <div className="error-box">{(remove.error as unknown as ErrorReport).message}</div>}
+        {test.error && <div className="error-box" data-testid="test-error">{(test.error as unknown as ErrorReport).message}</div>}
+        {test.data && <ConnectionResult report={test.data} />}
+      </div>
+    </section>
+  );
+}

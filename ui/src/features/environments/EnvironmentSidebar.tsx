@@ -1,0 +1,48 @@
+import type { EnvironmentView } from "../../ipc/commands";
+import { tierLabel } from "./tier";
+
+interface Props {
+  environments: EnvironmentView[];
+  currentId?: string;
+  loading: boolean;
+  onSelect: (id: string) => void;
+  onAdd: () => void;
+  onImport: () => void;
+}
+
+export function EnvironmentSidebar({ environments, currentId, loading, onSelect, onAdd, onImport }: Props) {
+  return (
+    <nav className="sidebar" aria-label="Environments">
+      <div className="brand">
+        <span className="logo">W</span> Warren
+      </div>
+      <div className="sidebar-title">Environments</div>
+      {loading && <div className="muted pad">Loading…</div>}
+      <ul className="env-list" data-testid="env-list">
+        {environments.map((e) => (
+          <li key={e.id}>
+            <button
+              className={`env-item ${e.id === currentId ? "active" : ""} tier-${e.tier}`}
+              data-testid={`env-item-${e.id}`}
+              onClick={() => onSelect(e.id)}
+              title={e.management_urls.join(", ")}
+            >
+              <span className={`tier-dot tier-${e.tier}`} aria-hidden />
+              <span className="env-name">{e.name}</span>
+              <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
+              {!e.has_secret && <span className="no-secret" title="No password in the keyring">⚠</span>}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="sidebar-actions">
+        <button data-testid="add-environment" onClick={onAdd}>
+          + Add environment
+        </button>
+        <button className="ghost" onClick={onImport}>
+          Import rabbitmqadmin.conf
+        </button>
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { Environment } from "../../ipc/bindings/Environment";
+import { draftFromEnvironment, emptyDraft, environmentFromDraft, fieldErrorsByInput, idFromName } from "./formModel";
+
+const env: Environment = {
+  id: "staging-eu",
+  name: "Staging EU",
+  tier: "staging",
+  management_urls: ["https://a:15671", "https://b:15671"],
+  amqp_urls: ["amqps://a:5671"],
+  username: "ops",
+  vhost: "billing",
+  tls: { verify: true, ca_bundle: "/etc/ca.pem" },
+  read_only: true,
+  realm_template: "{worker}.{realm}",
+};
+
+describe("environment form model", () => {
+  it("round-trips an environment through the draft, keeping fields the form does not edit", () => {
+    const back = environmentFromDraft(draftFromEnvironment(env), env);
+    expect(back).toEqual({ ...env, tls: { ...env.tls, client_cert: undefined, client_key: undefined } });
+    expect(back.realm_template).toBe("{worker}.{realm}");
+  });
+
+  it("splits URL lists on lines and commas and drops blanks", () => {
+    const e = environmentFromDraft({ ...emptyDraft, id: "x", managementUrls: " http://a:1 \n\nhttp://b:2, http://c:3 " });
+    expect(e.management_urls).toEqual(["http://a:1", "http://b:2", "http://c:3"]);
+  });
+
+  it("turns empty optional fields into absent ones and uses the id as the default name", () => {
+    const e = environmentFromDraft({ ...emptyDraft, id: "dev1", vhost: "  ", caBundle: "" });
+    expect(e.vhost).toBeUndefined();
+    expect(e.tls.ca_bundle).toBeUndefined();
+    expect(e.name).toBe("dev1");
+  });
+
+  it("maps the core's field names onto the inputs, joining several messages", () => {
+    const errors = fieldErrorsByInput([
+      { field: "management_urls[0]", message: "missing host" },
+      { field: "management_urls[2]", message: "port out of range" },
+      { field: "tls.client_key", message: "needs a key" },
+      { field: "unknown", message: "ignored" },
+    ]);
+    expect(errors).toEqual({ managementUrls: "missing host; port out of range", clientKey: "needs a key" });
+  });
+
+  it("suggests a plain id from a name", () => {
+    expect(idFromName("  Prod EU (Frankfurt) ")).toBe("prod-eu-frankfurt");
+    expect(idFromName("ÄÖ")).toBe("");
+  });
+});

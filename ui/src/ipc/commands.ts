@@ -1,0 +1,46 @@
+// Typed wrappers over the Tauri commands. The types come from Rust (ts-rs, ./bindings);
+// nothing here is a hand-kept twin of a Rust struct.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppStart } from "./bindings/AppStart";
+import type { ConnectionReport } from "./bindings/ConnectionReport";
+import type { Environment } from "./bindings/Environment";
+import type { EnvironmentView } from "./bindings/EnvironmentView";
+import type { ErrorReport } from "./bindings/ErrorReport";
+import type { ImportReport } from "./bindings/ImportReport";
+
+export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, ImportReport };
+
+/** Every command rejects with an ErrorReport; anything else (a bug) is wrapped into one. */
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asErrorReport(e);
+  }
+}
+
+export function asErrorReport(e: unknown): ErrorReport {
+  if (e && typeof e === "object" && "kind" in e && "message" in e) {
+    const r = e as ErrorReport;
+    return { kind: r.kind, message: r.message, fields: r.fields ?? [] };
+  }
+  return { kind: "internal", message: String(e), fields: [] };
+}
+
+export const commands = {
+  appStart: () => call<AppStart>("app_start"),
+  listEnvironments: () => call<EnvironmentView[]>("environments_list"),
+  /** The password goes to the OS keyring; it is never sent back. */
+  createEnvironment: (environment: Environment, password: string | null) =>
+    call<EnvironmentView>("environment_create", { environment, password }),
+  updateEnvironment: (id: string, environment: Environment, password: string | null) =>
+    call<EnvironmentView>("environment_update", { id, environment, password }),
+  duplicateEnvironment: (id: string, newId: string, newName: string | null) =>
+    call<EnvironmentView>("environment_duplicate", { id, newId, newName }),
+  removeEnvironment: (id: string) => call<void>("environment_remove", { id }),
+  selectEnvironment: (id: string) => call<void>("environment_select", { id }),
+  /** Test a saved environment, or the form's unsaved edit with the typed password. */
+  testEnvironment: (id: string, environment: Environment | null = null, password: string | null = null) =>
+    call<ConnectionReport>("environment_test", { id, environment, password }),
+  importRabbitmqadmin: (path: string | null) => call<ImportReport>("environments_import_rabbitmqadmin", { path }),
+};
