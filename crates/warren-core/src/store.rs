@@ -33,6 +33,8 @@ pub struct AppStart {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_environment: Option<String>,
     pub config_path: String,
+    /// The environments, so the window can render its list without a second round trip.
+    pub environments: Vec<EnvironmentView>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +89,7 @@ impl EnvironmentStore {
             first_start,
             last_environment: self.last_environment()?,
             config_path: self.path.display().to_string(),
+            environments: self.list()?,
         })
     }
 

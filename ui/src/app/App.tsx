@@ -11,11 +11,22 @@ import { tierLabel } from "../features/environments/tier";
 
 export function App() {
   const queryClient = useQueryClient();
-  const start = useQuery({ queryKey: ["app-start"], queryFn: commands.appStart, staleTime: Infinity });
+  // The start call already carries the list (one round trip to first paint); later
+  // refreshes (after add/edit/remove) ask for the list alone.
+  const start = useQuery({
+    queryKey: ["app-start"],
+    queryFn: async () => {
+      const s = await commands.appStart();
+      queryClient.setQueryData(["environments"], s.environments);
+      return s;
+    },
+    staleTime: Infinity,
+  });
   const environments = useQuery({
     queryKey: ["environments"],
     queryFn: commands.listEnvironments,
     enabled: start.isSuccess,
+    staleTime: 30_000,
   });
   const [currentId, setCurrentId] = useState<string | null>(null);
   const [form, setForm] = useState<FormMode | null>(null);
@@ -48,8 +59,12 @@ export function App() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // The e2e benchmark reads this wall-clock time to measure launch → rendered environment list.
   useEffect(() => {
-    if (environments.isSuccess) performance.mark("warren:environments-rendered");
+    if (environments.isSuccess) {
+      performance.mark("warren:environments-rendered");
+      (window as { __warrenRenderedAt?: number }).__warrenRenderedAt ??= Date.now();
+    }
   }, [environments.isSuccess]);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["environments"] });

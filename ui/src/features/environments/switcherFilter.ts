@@ -1,5 +1,5 @@
 // Ranking for the Ctrl/Cmd+K switcher: every typed character must appear in order in the id
-// or name; earlier, tighter matches rank first.
+// or name; earlier, tighter matches rank first, ties keep the sidebar's order.
 import type { EnvironmentView } from "../../ipc/bindings/EnvironmentView";
 
 function score(text: string, query: string): number | null {
@@ -21,11 +21,11 @@ function score(text: string, query: string): number | null {
 
 export function filterEnvironments(envs: EnvironmentView[], query: string): EnvironmentView[] {
   return envs
-    .map((e) => {
+    .map((e, index) => {
       const scores = [score(e.id, query), score(e.name, query)].filter((s): s is number => s !== null);
-      return { e, s: scores.length ? Math.min(...scores) : null };
+      return { e, index, s: scores.length ? Math.min(...scores) : null };
     })
-    .filter((x): x is { e: EnvironmentView; s: number } => x.s !== null)
-    .sort((a, b) => a.s - b.s || a.e.name.localeCompare(b.e.name))
+    .filter((x): x is { e: EnvironmentView; index: number; s: number } => x.s !== null)
+    .sort((a, b) => a.s - b.s || a.index - b.index)
     .map((x) => x.e);
 }

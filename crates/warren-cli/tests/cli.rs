@@ -1,0 +1,181 @@
+//! The `warren` binary as scripts use it: the `--json` keys the issue promises, exit codes,
+//! the keyring for secrets, and clear refusals. Runs against the real broker and keyring.
+//! The `local` entry every first start writes is shared by design (same id, same password).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        Cli { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_warren"));
+        c.env("WARREN_CONFIG_DIR", self.dir.path()).env_remove("WARREN_PASSWORD");
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.cmd();
+        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args, None);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    fn config(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("environments.toml")).unwrap_or_default()
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Unique per test so parallel tests never share a keyring entry.
+fn id(name: &str) -> String {
+    format!("cli-{name}-{}", std::process::id())
+}
+
+#[test]
+fn env_test_local_reports_the_broker_version_in_json() {
+    let cli = Cli::new();
+    let out = cli.run(&["env", "test", "local", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["management"]["ok"], true);
+    assert!(v["management"]["rabbitmq_version"].as_str().unwrap().starts_with('3') || v["management"]["rabbitmq_version"].as_str().unwrap().starts_with('4'));
+    for key in ["erlang_version", "cluster_name", "user_tags"] {
+        assert!(!v["management"][key].is_null(), "missing {key}: {v}");
+    }
+    assert_eq!(v["amqp"]["ok"], true);
+}
+
+#[test]
+fn env_list_json_has_the_promised_keys_and_no_password() {
+    let cli = Cli::new();
+    let list = cli.json(&["env", "list", "--json"]);
+    let local = &list.as_array().unwrap()[0];
+    for key in ["id", "name", "tier", "management_urls", "amqp_urls", "username", "read_only", "has_secret"] {
+        assert!(local.get(key).is_some(), "missing {key} in {local}");
+    }
+    assert_eq!(local["id"], "local");
+    assert_eq!(local["has_secret"], true);
+    assert!(!list.to_string().contains("\"password\""));
+}
+
+#[test]
+fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_test() {
+    let cli = Cli::new();
+    let env_id = id("wrong");
+    let secret = format!("Cli-Wrong-{}", std::process::id());
+    let out = cli.run(
+        &["env", "add", &env_id, "--name", "Wrong", "--tier", "staging", "--management-url", "http://127.0.0.1:15672",
+          "--management-url", "http://127.0.0.1:15673", "--amqp-url", "amqp://127.0.0.1:5672", "--username", "guest", "--password-stdin"],
+        Some(&format!("{secret}\n")),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!cli.config().contains(&secret), "the password reached the config file");
+    let list = cli.json(&["env", "list", "--json"]);
+    let added = list.as_array().unwrap().iter().find(|e| e["id"] == env_id.as_str()).unwrap().clone();
+    assert_eq!(added["has_secret"], true);
+    assert_eq!(added["management_urls"].as_array().unwrap().len(), 2);
+
+    let out = cli.run(&["env", "test", &env_id, "--json"], None);
+    assert!(!out.status.success(), "a failed test must exit non-zero");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["management"]["ok"], false);
+    assert_eq!(report["management"]["error_kind"], "wrong_credentials");
+    assert_eq!(report["amqp"]["error_kind"], "wrong_credentials");
+    assert!(!text(&out).contains(&secret));
+
+    // The right password for one run (not stored) makes it pass.
+    let out = cli.run(&["env", "test", &env_id, "--password-stdin"], Some("guest\n"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("RabbitMQ"));
+
+    let out = cli.run(&["env", "remove", &env_id], None);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn invalid_urls_are_refused_with_field_messages_and_exit_1() {
+    let cli = Cli::new();
+    let out = cli.run(
+        &["env", "add", &id("bad"), "--management-url", "http://:70000", "--amqp-url", "amqp://h:0", "--username", "u", "--json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "invalid");
+    let fields: Vec<&str> = v["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["management_urls[0]", "amqp_urls[0]"]);
+}
+
+#[test]
+fn without_a_keyring_the_secret_is_refused_and_nothing_is_written() {
+    let cli = Cli::new();
+    let out = cli
+        .cmd()
+        .args(["env", "add", "nokeyring", "--management-url", "http://127.0.0.1:15672", "--amqp-url", "amqp://127.0.0.1:5672", "--username", "guest", "--password-stdin"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(b"Never-Stored-123\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let msg = text(&out);
+    assert!(msg.contains("no OS keyring is reachable"), "{msg}");
+    assert!(msg.contains("never in a file"), "{msg}");
+    assert!(!cli.config().contains("nokeyring"), "the environment was saved without its secret");
+    assert!(!cli.config().contains("Never-Stored-123"));
+}
+
+#[test]
+fn import_rabbitmqadmin_reports_imported_and_skipped_sections() {
+    let cli = Cli::new();
+    let section = id("imp");
+    let conf = cli.dir.path().join("rabbitmqadmin.conf");
+    std::fs::write(&conf, format!("[{section}]\nhostname = \"127.0.0.1\"\nusername = \"guest\"\npassword = \"guest\"\n\n[local]\nhostname = \"x\"\n")).unwrap();
+    let v = cli.json(&["env", "import-rabbitmqadmin", conf.to_str().unwrap(), "--json"]);
+    assert_eq!(v["imported"][0]["id"], section.as_str());
+    assert_eq!(v["imported"][0]["has_secret"], true);
+    assert_eq!(v["skipped"][0]["section"], "local");
+    let out = cli.run(&["env", "test", &section], None);
+    assert!(out.status.success(), "the imported environment connects: {}", text(&out));
+    cli.run(&["env", "remove", &section], None);
+}
+
+#[test]
+fn demo_seed_is_refused_on_a_read_only_environment() {
+    let cli = Cli::new();
+    let ro = id("ro");
+    let out = cli.run(&["env", "duplicate", "local", &ro], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(cli.run(&["env", "edit", &ro, "--read-only"], None).status.success());
+    let out = cli.run(&["demo", "seed", "--env", &ro, "--vhost", &format!("warren-ro-{}", std::process::id())], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("read-only"), "{}", text(&out));
+    cli.run(&["env", "remove", &ro], None);
+}

@@ -1,0 +1,182 @@
+// Starts what an end-to-end run needs: a private X display (Xvfb), tauri-driver (which drives
+// WebKitWebDriver), and a temporary WARREN_CONFIG_DIR. The app itself is launched per session.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import net from "node:net";
+import { WebDriver } from "./webdriver.mjs";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const ARTIFACTS = join(ROOT, "tests", "artifacts");
+export const APP = process.env.WARREN_APP ?? join(ROOT, "target", "debug", "warren-app");
+export const CLI = process.env.WARREN_CLI ?? join(ROOT, "target", "debug", "warren");
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort() {
+  return new Promise((res) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitForPort(port, ms = 20000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise((res) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.end();
+        res(true);
+      });
+      s.on("error", () => res(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+export class Harness {
+  constructor() {
+    this.children = [];
+    this.configDir = mkdtempSync(join(tmpdir(), "warren-e2e-config-"));
+    this.output = []; // everything the app and drivers printed, for the secret scan
+  }
+
+  async start() {
+    if (!existsSync(APP)) throw new Error(`the app is not built: ${APP} (run \`npm --prefix ui run tauri build -- --debug --bundles deb\`)`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    this.display = `:${90 + Math.floor(Math.random() * 100)}`;
+    this.#spawn("Xvfb", [this.display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"]);
+    await sleep(500);
+    this.port = await freePort();
+    const nativePort = await freePort();
+    this.#spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(nativePort)], {
+      DISPLAY: this.display,
+      WARREN_CONFIG_DIR: this.configDir,
+      LIBGL_ALWAYS_SOFTWARE: "1",
+    });
+    await waitForPort(this.port);
+    return this;
+  }
+
+  #spawn(cmd, args, env = {}) {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (d) => this.output.push(String(d)));
+    child.stderr.on("data", (d) => this.output.push(String(d)));
+    child.on("error", (e) => this.output.push(`${cmd}: ${e.message}`));
+    this.children.push(child);
+    return child;
+  }
+
+  async session() {
+    const wd = new WebDriver(`http://127.0.0.1:${this.port}`);
+    await wd.start(APP);
+    return wd;
+  }
+
+  cli(args, input) {
+    return execFileSync(CLI, args, {
+      env: { ...process.env, WARREN_CONFIG_DIR: this.configDir },
+      input,
+      encoding: "utf8",
+    });
+  }
+
+  async shot(wd, name) {
+    // WebKit's snapshot shows the last painted frame: let the page paint what it just rendered.
+    await wd.exec("return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))");
+    await sleep(250);
+    writeFileSync(join(ARTIFACTS, `${name}.png`), await wd.screenshot());
+  }
+
+  async stop() {
+    for (const c of this.children.reverse()) c.kill("SIGTERM");
+    await sleep(300);
+  }
+}
+
+/** Processes of the running app: the warren-app process started for our config dir and all of
+ * its descendants (WebKit's web and network processes). */
+export function appProcesses(configDir) {
+  const procs = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  const parent = new Map();
+  const name = new Map();
+  for (const pid of procs) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      name.set(pid, stat.slice(stat.indexOf("(") + 1, close));
+      parent.set(pid, stat.slice(close + 2).split(" ")[1]);
+    } catch {
+      /* gone */
+    }
+  }
+  const roots = procs.filter((pid) => {
+    try {
+      return name.get(pid)?.startsWith("warren-app") && readFileSync(`/proc/${pid}/environ`, "utf8").includes(`WARREN_CONFIG_DIR=${configDir}`);
+    } catch {
+      return false;
+    }
+  });
+  const all = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent) if (all.has(ppid) && !all.has(pid)) (all.add(pid), (grew = true));
+  }
+  return [...all].map((pid) => ({ pid, name: name.get(pid) }));
+}
+
+/** Wall-clock start of a process in ms since the epoch (from /proc, 10 ms resolution). */
+export function processStartMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const startTicks = Number(fields[19]);
+  const btime = Number(/^btime (\d+)/m.exec(readFileSync("/proc/stat", "utf8"))[1]);
+  const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  return btime * 1000 + (startTicks * 1000) / hz;
+}
+
+/** Resident memory of those processes in MB: RSS (counts shared pages in each) and PSS. */
+export function memoryMB(processes) {
+  let rss = 0;
+  let pss = 0;
+  for (const { pid } of processes) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return { rss: rss / 1024, pss: pss / 1024 };
+}
+
+export function secretToolLookup(account) {
+  try {
+    return execFileSync("secret-tool", ["lookup", "service", "warren", "username", account], { encoding: "utf8" });
+  } catch {
+    return null;
+  }
+}
+
+export function grepDir(dir, needle) {
+  const hits = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (readFileSync(p).includes(needle)) hits.push(p);
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+export { execFileSync };
