@@ -41,7 +41,9 @@ async function waitForPort(port, ms = 20000) {
 }
 
 export class Harness {
-  constructor() {
+  /** `env`: extra variables for the app, e.g. GTK_THEME to stand in for the system theme. */
+  constructor(env = {}) {
+    this.env = env;
     this.children = [];
     this.configDir = mkdtempSync(join(tmpdir(), "warren-e2e-config-"));
     this.output = []; // everything the app and drivers printed, for the secret scan
@@ -51,7 +53,7 @@ export class Harness {
     if (!existsSync(APP)) throw new Error(`the app is not built: ${APP} (run \`npm --prefix ui run tauri build -- --debug --bundles deb\`)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     this.display = `:${90 + Math.floor(Math.random() * 100)}`;
-    this.#spawn("Xvfb", [this.display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"]);
+    this.#spawn("Xvfb", [this.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
     await sleep(500);
     this.port = await freePort();
     const nativePort = await freePort();
@@ -59,6 +61,7 @@ export class Harness {
       DISPLAY: this.display,
       WARREN_CONFIG_DIR: this.configDir,
       LIBGL_ALWAYS_SOFTWARE: "1",
+      ...this.env,
     });
     await waitForPort(this.port);
     return this;
@@ -87,11 +90,12 @@ export class Harness {
     });
   }
 
+  /** A screenshot of the X display, as a user would see the window. (WebDriver's own
+   * screenshot waits for a composited frame, which never comes with GPU compositing off.) */
   async shot(wd, name) {
-    // WebKit's snapshot shows the last painted frame: let the page paint what it just rendered.
     await wd.exec("return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))");
     await sleep(250);
-    writeFileSync(join(ARTIFACTS, `${name}.png`), await wd.screenshot());
+    execFileSync("import", ["-display", this.display, "-window", "root", join(ARTIFACTS, `${name}.png`)]);
   }
 
   async stop() {
@@ -132,14 +136,15 @@ export function appProcesses(configDir) {
   return [...all].map((pid) => ({ pid, name: name.get(pid) }));
 }
 
-/** Wall-clock start of a process in ms since the epoch (from /proc, 10 ms resolution). */
+/** Wall-clock start of a process in ms since the epoch: its start in ticks since boot, set
+ * against the current uptime (both at 10 ms resolution; /proc/stat's btime is whole seconds). */
 export function processStartMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const startTicks = Number(fields[19]);
-  const btime = Number(/^btime (\d+)/m.exec(readFileSync("/proc/stat", "utf8"))[1]);
+  const startTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
   const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-  return btime * 1000 + (startTicks * 1000) / hz;
+  const now = Date.now();
+  const uptimeMs = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
+  return now - (uptimeMs - (startTicks * 1000) / hz);
 }
 
 /** Resident memory of those processes in MB: RSS (counts shared pages in each) and PSS. */

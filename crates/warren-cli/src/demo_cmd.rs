@@ -33,8 +33,7 @@ pub async fn run(store: &EnvironmentStore, cmd: DemoCommand) -> i32 {
     match cmd {
         DemoCommand::Seed { env, vhost, json: as_json, password_stdin } => {
             let result = async {
-                let environment = store.get(&env)?;
-                let password = store.password(&env, output::password_for_run(password_stdin)?)?;
+                let (environment, password) = store.with_password(&env, output::password_for_run(password_stdin)?)?;
                 demo::seed(&environment, password, &vhost).await
             }
             .await;
@@ -55,8 +54,7 @@ pub async fn run(store: &EnvironmentStore, cmd: DemoCommand) -> i32 {
         }
         DemoCommand::Clean { env, vhost, password_stdin } => {
             let result = async {
-                let environment = store.get(&env)?;
-                let password = store.password(&env, output::password_for_run(password_stdin)?)?;
+                let (environment, password) = store.with_password(&env, output::password_for_run(password_stdin)?)?;
                 demo::clean(&environment, password, &vhost).await
             }
             .await;

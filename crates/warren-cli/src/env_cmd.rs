@@ -215,10 +215,8 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
             Err(e) => output::error(&e, false),
         },
         EnvCommand::Test { id, json: as_json, password_stdin } => {
-            let prepared = store
-                .get(&id)
-                .and_then(|env| Ok((store.password(&id, output::password_for_run(password_stdin)?)?, env)));
-            let (password, env) = match prepared {
+            let prepared = output::password_for_run(password_stdin).and_then(|p| store.with_password(&id, p));
+            let (env, password) = match prepared {
                 Ok(v) => v,
                 Err(e) => return output::error(&e, as_json),
             };

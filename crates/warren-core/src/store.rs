@@ -202,6 +202,12 @@ impl EnvironmentStore {
         self.keyring.get(id)?.ok_or_else(|| Error::MissingSecret(id.to_string()))
     }
 
+    /// An environment and the password to connect with (see `password`).
+    pub fn with_password(&self, id: &str, for_this_run: Option<SecretString>) -> Result<(Environment, SecretString)> {
+        let env = self.get(id)?;
+        Ok((env, self.password(id, for_this_run)?))
+    }
+
     pub fn last_environment(&self) -> Result<Option<String>> {
         let cfg = self.load()?;
         Ok(cfg

@@ -93,6 +93,17 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
     />
   );
 
+  const urls = (key: "managementUrls" | "amqpUrls") => (
+    <textarea
+      name={key}
+      data-testid={`input-${key}`}
+      rows={2}
+      value={draft[key]}
+      onChange={(ev) => set(key, ev.target.value)}
+      spellCheck={false}
+    />
+  );
+
   const title = { create: "Add environment", edit: "Edit environment", duplicate: "Duplicate environment" }[mode.kind];
 
   return (
@@ -149,31 +160,8 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
           )}
           {field("vhost", "Default vhost", text("vhost", "all vhosts"))}
         </div>
-        {field(
-          "managementUrls",
-          "Management URLs",
-          <textarea
-            name="managementUrls"
-            data-testid="input-managementUrls"
-            rows={2}
-            value={draft.managementUrls}
-            onChange={(ev) => set("managementUrls", ev.target.value)}
-            spellCheck={false}
-          />,
-          "one per line; several nodes of one cluster are tried in order",
-        )}
-        {field(
-          "amqpUrls",
-          "AMQP URLs",
-          <textarea
-            name="amqpUrls"
-            data-testid="input-amqpUrls"
-            rows={2}
-            value={draft.amqpUrls}
-            onChange={(ev) => set("amqpUrls", ev.target.value)}
-            spellCheck={false}
-          />,
-        )}
+        {field("managementUrls", "Management URLs", urls("managementUrls"), "one per line; several nodes of one cluster are tried in order")}
+        {field("amqpUrls", "AMQP URLs", urls("amqpUrls"))}
         <div className="grid2">
           {field("username", "Username", text("username"))}
           <label className="field">
