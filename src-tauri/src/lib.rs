@@ -2,12 +2,19 @@
 //! No business logic lives here; each command calls one warren-core function.
 
 mod commands;
+mod window_state;
 
+use tauri::Manager;
 use warren_core::EnvironmentStore;
 
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .on_window_event(|window, event| {
+            if matches!(event, tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)) {
+                window_state::save_soon(window.app_handle());
+            }
+        })
         .manage(EnvironmentStore::open_default())
         .invoke_handler(tauri::generate_handler![
             commands::environments::app_start,

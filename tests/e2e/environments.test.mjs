@@ -130,13 +130,18 @@ test("a prod environment stands out with a banner", async () => {
   await h.shot(wd, "07-prod-banner");
 });
 
-test("the app reopens on the last environment", async () => {
+test("the app reopens on the last environment with the last window size", async () => {
   await wd.click("[data-testid=env-item-staging-e2e]");
   await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Staging e2e" });
-  await new Promise((r) => setTimeout(r, 300));
+  await wd.setWindowRect({ width: 1100, height: 700 });
+  const resized = await wd.windowRect();
+  await new Promise((r) => setTimeout(r, 1000)); // the app saves the size 400 ms after a resize
   await wd.stop();
   wd = await h.session();
   await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Staging e2e" });
+  const reopened = await wd.windowRect();
+  assert.deepEqual([reopened.width, reopened.height], [resized.width, resized.height]);
+  assert.notDeepEqual([reopened.width, reopened.height], [1280, 800], "the default size, not the saved one");
   await h.shot(wd, "08-reopened-on-last");
 });
 

@@ -108,6 +108,14 @@ export class WebDriver {
     await this.#req("DELETE", this.#s("/actions")).catch(() => {});
   }
 
+  async windowRect() {
+    return this.#req("GET", this.#s("/window/rect"));
+  }
+
+  async setWindowRect(rect) {
+    return this.#req("POST", this.#s("/window/rect"), rect);
+  }
+
   async screenshot() {
     return Buffer.from(await this.#req("GET", this.#s("/screenshot")), "base64");
   }
