@@ -5,6 +5,7 @@
 mod env_cmd;
 mod demo_cmd;
 mod output;
+mod queues_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +21,8 @@ enum Command {
     /// Manage environments (brokers or clusters) and their keyring-held passwords.
     #[command(subcommand)]
     Env(env_cmd::EnvCommand),
+    /// List and filter the queues of an environment.
+    Queues(queues_cmd::QueuesArgs),
     /// Build or remove a realistic demo topology in a vhost of its own.
     #[command(subcommand)]
     Demo(demo_cmd::DemoCommand),
@@ -46,6 +49,7 @@ fn main() {
         match cli.command {
             Command::Env(cmd) => env_cmd::run(&store, cmd).await,
             Command::Demo(cmd) => demo_cmd::run(&store, cmd).await,
+            Command::Queues(args) => queues_cmd::run(&store, args).await,
         }
     });
     std::process::exit(code);

@@ -179,3 +179,30 @@ fn demo_seed_is_refused_on_a_read_only_environment() {
     assert!(text(&out).contains("read-only"), "{}", text(&out));
     cli.run(&["env", "remove", &ro], None);
 }
+
+#[test]
+fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
+    let cli = Cli::new();
+    let vhost = format!("warren-cli-queues-{}", std::process::id());
+    let seed = cli.run(&["demo", "seed", "--env", "local", "--vhost", &vhost, "--json"], None);
+    assert!(seed.status.success(), "{}", text(&seed));
+    let rows = cli.json(&["queues", "--env", "local", "--vhost", &vhost, "--filter", "billing.* -type:stream", "--sort", "name", "--json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 12, "billing × 12 realms");
+    for key in ["vhost", "name", "type", "messages", "messages_ready", "messages_unacknowledged", "consumers", "memory"] {
+        assert!(rows[0].get(key).is_some(), "missing {key}: {}", rows[0]);
+    }
+    assert_eq!(rows[0]["name"], "billing.acme");
+    assert!(rows.iter().all(|r| r["vhost"] == vhost.as_str()));
+
+    let csv = cli.run(&["queues", "--env", "local", "--vhost", &vhost, "--filter", "dlq-", "--columns", "name,type", "--csv"], None);
+    assert!(csv.status.success(), "{}", text(&csv));
+    assert_eq!(String::from_utf8_lossy(&csv.stdout), "name,type\ndlq-all,classic\ndlq-payments,classic\n");
+
+    let bad = cli.run(&["queues", "--env", "local", "--filter", "messages>lots", "--json"], None);
+    assert_eq!(bad.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("at column 10"), "{v}");
+
+    assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
+}

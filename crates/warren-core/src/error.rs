@@ -18,6 +18,9 @@ pub enum Error {
     #[error("invalid environment: {}", format_fields(.0))]
     Invalid(Vec<FieldError>),
 
+    #[error("{0}")]
+    InvalidArgument(String),
+
     #[error("no environment with id `{0}`; `warren env list` shows the ids")]
     UnknownEnvironment(String),
 
@@ -62,6 +65,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Invalid(_) => "invalid",
+            Error::InvalidArgument(_) => "invalid_argument",
             Error::UnknownEnvironment(_) => "unknown_environment",
             Error::DuplicateEnvironment(_) => "duplicate_environment",
             Error::ReadOnly(_) => "read_only",

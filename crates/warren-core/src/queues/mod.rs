@@ -1,0 +1,11 @@
+//! Queues: one row per queue (`row.rs`), the paged inventory of an environment
+//! (`inventory.rs`), and the filter language over it (`filter.rs`).
+
+pub mod columns;
+pub mod filter;
+pub mod inventory;
+pub mod row;
+
+pub use filter::{parse, FilterError, Query};
+pub use inventory::{load_inventory, Inventory};
+pub use row::QueueRow;

@@ -1,0 +1,197 @@
+//! A queue as Warren shows it, built from one item of `GET /api/queues` whatever the broker
+//! version: every field a newer or older broker may leave out has a default.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueueRow {
+    pub vhost: String,
+    pub name: String,
+    /// classic, quorum or stream.
+    #[serde(rename = "type")]
+    pub queue_type: String,
+    pub state: String,
+    pub durable: bool,
+    pub exclusive: bool,
+    pub auto_delete: bool,
+    pub messages: u64,
+    pub messages_ready: u64,
+    pub messages_unacknowledged: u64,
+    pub consumers: u64,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_utilisation: Option<f64>,
+    /// Bytes.
+    pub memory: u64,
+    /// Messages per second.
+    pub publish_rate: f64,
+    pub deliver_rate: f64,
+    pub ack_rate: f64,
+    pub redeliver_rate: f64,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[ts(type = "Record<string, unknown>")]
+    pub arguments: serde_json::Map<String, Value>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter_exchange: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter_routing_key: Option<String>,
+    pub node: String,
+    /// When the queue last saw activity (the broker's `idle_since`), as Unix seconds.
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_since: Option<i64>,
+    /// Filled by the environment's realm template (realm views); `None` = unpartitioned.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// The name in lower case, computed once, for case-insensitive matching.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub(crate) name_lower: String,
+}
+
+fn u64_at(v: &Value, key: &str) -> u64 {
+    v.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn rate(v: &Value, stat: &str) -> f64 {
+    v.get("message_stats")
+        .and_then(|m| m.get(format!("{stat}_details")))
+        .and_then(|d| d.get("rate"))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0)
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+impl QueueRow {
+    /// One item of the management API's queue listing. Dead-letter settings come from the
+    /// queue's arguments, else from its effective policy.
+    pub fn from_api(v: &Value) -> QueueRow {
+        let arguments = v.get("arguments").and_then(Value::as_object).cloned().unwrap_or_default();
+        let policy_def = v.get("effective_policy_definition").and_then(Value::as_object);
+        let setting = |arg: &str, policy_key: &str| {
+            arguments
+                .get(arg)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| policy_def.and_then(|p| p.get(policy_key)).and_then(Value::as_str).map(str::to_string))
+        };
+        let name = text(v, "name").unwrap_or_default();
+        QueueRow {
+            vhost: text(v, "vhost").unwrap_or_else(|| "/".into()),
+            name_lower: name.to_lowercase(),
+            name,
+            queue_type: text(v, "type").unwrap_or_else(|| "classic".into()),
+            state: text(v, "state").unwrap_or_else(|| "running".into()),
+            durable: v.get("durable").and_then(Value::as_bool).unwrap_or(false),
+            exclusive: v.get("exclusive").and_then(Value::as_bool).unwrap_or(false),
+            auto_delete: v.get("auto_delete").and_then(Value::as_bool).unwrap_or(false),
+            messages: u64_at(v, "messages"),
+            messages_ready: u64_at(v, "messages_ready"),
+            messages_unacknowledged: u64_at(v, "messages_unacknowledged"),
+            consumers: u64_at(v, "consumers"),
+            consumer_utilisation: v.get("consumer_utilisation").and_then(Value::as_f64),
+            memory: u64_at(v, "memory"),
+            publish_rate: rate(v, "publish"),
+            deliver_rate: rate(v, "deliver_get"),
+            ack_rate: rate(v, "ack"),
+            redeliver_rate: rate(v, "redeliver"),
+            policy: text(v, "policy"),
+            dead_letter_exchange: setting("x-dead-letter-exchange", "dead-letter-exchange"),
+            dead_letter_routing_key: setting("x-dead-letter-routing-key", "dead-letter-routing-key"),
+            arguments,
+            node: text(v, "node").unwrap_or_default(),
+            idle_since: text(v, "idle_since").and_then(|s| parse_idle_since(&s)),
+            worker: None,
+            realm: None,
+        }
+    }
+
+    pub fn name_lower(&self) -> &str {
+        &self.name_lower
+    }
+}
+
+/// `idle_since` is "2026-11-25 21:30:01" (UTC, 3.x) or RFC 3339 in newer brokers.
+fn parse_idle_since(s: &str) -> Option<i64> {
+    let s = s.trim().trim_end_matches('Z');
+    let (date, time) = s.split_once([' ', 'T'])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.split(['.', '+']).next()?;
+    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
+    Some(days_from_civil(y, m, day) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm); small
+/// enough not to pull in a date library for one timestamp format.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_full_item_maps_every_field() {
+        let row = QueueRow::from_api(&json!({
+            "name": "billing.Acme", "vhost": "prod", "type": "quorum", "state": "running",
+            "durable": true, "messages": 12, "messages_ready": 10, "messages_unacknowledged": 2,
+            "consumers": 3, "consumer_utilisation": 0.5, "memory": 2048, "policy": "ha",
+            "arguments": {"x-dead-letter-exchange": "dlx", "x-queue-type": "quorum"},
+            "message_stats": {"publish_details": {"rate": 1.5}, "deliver_get_details": {"rate": 2.0}},
+            "node": "rabbit@a", "idle_since": "2026-11-25 21:30:01"
+        }));
+        assert_eq!(row.queue_type, "quorum");
+        assert_eq!((row.messages, row.messages_ready, row.messages_unacknowledged), (12, 10, 2));
+        assert_eq!(row.publish_rate, 1.5);
+        assert_eq!(row.deliver_rate, 2.0);
+        assert_eq!(row.dead_letter_exchange.as_deref(), Some("dlx"));
+        assert_eq!(row.name_lower(), "billing.acme");
+        assert_eq!(row.idle_since, Some(1_795_642_201)); // date -d "2026-11-25 21:30:01 UTC" +%s
+    }
+
+    #[test]
+    fn a_trimmed_or_idle_item_gets_defaults() {
+        let row = QueueRow::from_api(&json!({"name": "q", "vhost": "/"}));
+        assert_eq!(row.queue_type, "classic");
+        assert_eq!(row.messages, 0);
+        assert_eq!(row.publish_rate, 0.0);
+        assert!(row.dead_letter_exchange.is_none());
+    }
+
+    #[test]
+    fn the_dead_letter_exchange_may_come_from_the_policy() {
+        let row = QueueRow::from_api(&json!({"name": "q", "effective_policy_definition": {"dead-letter-exchange": "pdlx"}}));
+        assert_eq!(row.dead_letter_exchange.as_deref(), Some("pdlx"));
+    }
+
+    #[test]
+    fn idle_since_parses_both_formats() {
+        assert_eq!(parse_idle_since("1970-01-02 00:00:00"), Some(86_400));
+        assert_eq!(parse_idle_since("1970-01-01T01:00:00.123Z"), Some(3600));
+        assert_eq!(parse_idle_since("garbage"), None);
+    }
+}
