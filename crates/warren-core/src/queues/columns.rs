@@ -95,7 +95,8 @@ impl Column {
         }
     }
 
-    fn number(self, r: &QueueRow) -> f64 {
+    /// The value of a numeric column (0 for text columns).
+    pub fn number(self, r: &QueueRow) -> f64 {
         match self {
             Column::Messages => r.messages as f64,
             Column::Ready => r.messages_ready as f64,

@@ -20,6 +20,7 @@ use regex::{Regex, RegexBuilder};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::columns::Column;
 use super::row::QueueRow;
 
 /// A parse error: where (0-based character index into the query) and what was expected there.
@@ -49,17 +50,6 @@ enum StrField {
     Policy,
     Realm,
     Worker,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NumField {
-    Messages,
-    Ready,
-    Unacked,
-    Consumers,
-    Memory,
-    PublishRate,
-    DeliverRate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +101,8 @@ impl TextMatch {
 enum Predicate {
     Name(TextMatch),
     Str { field: StrField, matcher: TextMatch, negate_eq: bool },
-    Num { field: NumField, cmp: Cmp, value: f64 },
+    /// A numeric column (messages, ready, unacked, consumers, memory, rates).
+    Num { field: Column, cmp: Cmp, value: f64 },
     Dlx(bool),
     /// Seconds the queue has been idle, compared with `value`.
     Idle { cmp: Cmp, seconds: f64 },
@@ -166,18 +157,7 @@ impl Term {
                 let hit = value.is_some_and(|v| matcher.test(v, (*field == StrField::Name).then(|| row.name_lower())));
                 hit != *negate_eq
             }
-            Predicate::Num { field, cmp, value } => {
-                let v = match field {
-                    NumField::Messages => row.messages as f64,
-                    NumField::Ready => row.messages_ready as f64,
-                    NumField::Unacked => row.messages_unacknowledged as f64,
-                    NumField::Consumers => row.consumers as f64,
-                    NumField::Memory => row.memory as f64,
-                    NumField::PublishRate => row.publish_rate,
-                    NumField::DeliverRate => row.deliver_rate,
-                };
-                cmp.holds(v, *value)
-            }
+            Predicate::Num { field, cmp, value } => cmp.holds(field.number(row), *value),
             Predicate::Dlx(want) => row.dead_letter_exchange.is_some() == *want,
             Predicate::Idle { cmp, seconds } => {
                 let idle = row.idle_since.map(|t| (now - t).max(0) as f64).unwrap_or(0.0);
@@ -424,20 +404,11 @@ fn field_predicate(field: &str, rest: &str, term_start: usize, op_start: usize, 
         };
         return Ok(Predicate::Str { field: f, matcher, negate_eq: cmp == Cmp::Ne });
     }
-    let num_field = match field {
-        "messages" => Some(NumField::Messages),
-        "ready" | "messages_ready" => Some(NumField::Ready),
-        "unacked" | "messages_unacknowledged" => Some(NumField::Unacked),
-        "consumers" => Some(NumField::Consumers),
-        "memory" => Some(NumField::Memory),
-        "publish_rate" => Some(NumField::PublishRate),
-        "deliver_rate" => Some(NumField::DeliverRate),
-        _ => None,
-    };
+    let num_field = field.parse::<Column>().ok().filter(|c| c.numeric());
     if let Some(f) = num_field {
-        let value = if f == NumField::Memory { parse_bytes(value) } else { parse_count(value) }
+        let value = if f == Column::Memory { parse_bytes(value) } else { parse_count(value) }
             .ok_or_else(|| {
-                let what = if f == NumField::Memory { "a size such as 512, 64KB, 10MB or 1.5GB" } else { "a number such as 1000, 2.5 or 10k" };
+                let what = if f == Column::Memory { "a size such as 512, 64KB, 10MB or 1.5GB" } else { "a number such as 1000, 2.5 or 10k" };
                 err(value_start, format!("`{value}` is not a valid value for `{field}`"), what)
             })?;
         return Ok(Predicate::Num { field: f, cmp, value });
