@@ -5,6 +5,7 @@ mod commands;
 mod window_state;
 
 use tauri::Manager;
+use warren_core::queues::cache::InventoryCache;
 use warren_core::EnvironmentStore;
 
 pub fn run() {
@@ -16,6 +17,7 @@ pub fn run() {
             }
         })
         .manage(EnvironmentStore::open_default())
+        .manage(InventoryCache::default())
         .invoke_handler(tauri::generate_handler![
             commands::environments::app_start,
             commands::environments::environments_list,
@@ -26,6 +28,8 @@ pub fn run() {
             commands::environments::environment_select,
             commands::environments::environment_test,
             commands::environments::environments_import_rabbitmqadmin,
+            commands::queues::queues_refresh,
+            commands::queues::queues_filter,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

@@ -51,6 +51,7 @@ test("the app opens on the local environment", async () => {
   figures["app process start to rendered environment list (ms)"] = Math.round(renderedAt - processStartMs(app.pid));
   const header = await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "local" });
   assert.equal(await wd.text(header), "local");
+  await wd.click("[data-testid=tab-environment]");
   assert.match(await wd.text("[data-testid=secret-state]"), /keyring/);
   await h.shot(wd, "01-opens-on-local");
 });

@@ -91,6 +91,12 @@ export class WebDriver {
     return this.#req("GET", this.#s(`/element/${id}/text`));
   }
 
+  /** textContent of the first match: unlike the WebDriver text, it includes text that
+   * WebKit clips with `text-overflow: ellipsis` (table cells, drawer titles). */
+  async textContent(css) {
+    return this.exec("const e = document.querySelector(arguments[0]); return e ? e.textContent : null", [css]);
+  }
+
   async attribute(css, name) {
     const id = await this.waitFor(css);
     return this.#req("GET", this.#s(`/element/${id}/attribute/${name}`));

@@ -45,6 +45,7 @@ async fn reasons(ch: &lapin::Channel, q: &str, n: u32) -> BTreeSet<String> {
 #[tokio::test]
 async fn seeding_builds_the_partitioned_topology_with_dead_letters_and_is_idempotent() {
     let vhost = unique("warren-test-demo");
+    let _cleanup = VhostGuard(vhost.clone());
     let env = local();
     let first = demo::seed(&env, guest(), &vhost).await.expect("seed");
     assert_eq!(first.queues as usize, WORKERS.len() * REALMS.len() + UNPARTITIONED.len() + 2);

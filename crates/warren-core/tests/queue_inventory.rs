@@ -54,6 +54,7 @@ fn run(inv: &Inventory, q: &str) -> BTreeSet<String> {
 async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
     let vhost = unique("warren-test-inventory");
     create_vhost(&vhost).await;
+    let _cleanup = VhostGuard(vhost.clone());
     let specs = specs();
     let env = local();
     let conn = warren_core::broker::amqp::connect(&env, &guest(), Some(&vhost), "inventory test").await.unwrap();
@@ -134,5 +135,4 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
 
     drop(consumers);
     let _ = conn.close(200, "done".into()).await;
-    delete_vhost(&vhost).await;
 }

@@ -1,1 +1,2 @@
 pub mod environments;
+pub mod queues;

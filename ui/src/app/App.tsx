@@ -8,6 +8,9 @@ import { EnvironmentForm, type FormMode } from "../features/environments/Environ
 import { Switcher } from "../features/environments/Switcher";
 import { ImportDialog } from "../features/environments/ImportDialog";
 import { tierLabel } from "../features/environments/tier";
+import { QueuesPage } from "../features/queues/QueuesPage";
+
+type Tab = "queues" | "environment";
 
 export function App() {
   const queryClient = useQueryClient();
@@ -32,6 +35,7 @@ export function App() {
   const [form, setForm] = useState<FormMode | null>(null);
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
+  const [tab, setTab] = useState<Tab>("queues");
 
   const list = environments.data ?? [];
   const current: EnvironmentView | undefined =
@@ -113,6 +117,23 @@ export function App() {
           <div className="error-box">Cannot read environments: {(environments.error as { message?: string }).message}</div>
         )}
         {current && (
+          <nav className="tabs" role="tablist">
+            {(["queues", "environment"] as Tab[]).map((t) => (
+              <button
+                key={t}
+                role="tab"
+                aria-selected={tab === t}
+                className={tab === t ? "active" : ""}
+                data-testid={`tab-${t}`}
+                onClick={() => setTab(t)}
+              >
+                {t === "queues" ? "Queues" : "Environment"}
+              </button>
+            ))}
+          </nav>
+        )}
+        {current && tab === "queues" && <QueuesPage key={current.id} envId={current.id} />}
+        {current && tab === "environment" && (
           <EnvironmentPage
             key={current.id}
             environment={current}

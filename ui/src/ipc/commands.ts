@@ -7,8 +7,10 @@ import type { Environment } from "./bindings/Environment";
 import type { EnvironmentView } from "./bindings/EnvironmentView";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { Inventory } from "./bindings/Inventory";
+import type { FilterOutcome } from "./bindings/FilterOutcome";
 
-export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, ImportReport };
+export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
 /** Every command rejects with an ErrorReport; anything else (a bug) is wrapped into one. */
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -43,4 +45,8 @@ export const commands = {
   testEnvironment: (id: string, environment: Environment | null = null, password: string | null = null) =>
     call<ConnectionReport>("environment_test", { id, environment, password }),
   importRabbitmqadmin: (path: string | null) => call<ImportReport>("environments_import_rabbitmqadmin", { path }),
+  /** Reload the environment's queues from the broker (kept in the app for filtering). */
+  refreshQueues: (envId: string) => call<Inventory>("queues_refresh", { envId }),
+  /** Indices of the loaded queues that match `query` (the core's filter language). */
+  filterQueues: (envId: string, query: string) => call<FilterOutcome>("queues_filter", { envId, query }),
 };

@@ -34,6 +34,7 @@ policy,effective_policy_definition,arguments,node,idle_since";
 pub struct Inventory {
     pub rows: Vec<QueueRow>,
     /// The broker's count of queues when the first page was read.
+    #[ts(type = "number")]
     pub total: u64,
     /// Some pages could not be read (after retries): `rows` lacks their queues.
     pub partial: bool,

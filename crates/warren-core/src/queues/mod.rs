@@ -1,6 +1,7 @@
 //! Queues: one row per queue (`row.rs`), the paged inventory of an environment
 //! (`inventory.rs`), and the filter language over it (`filter.rs`).
 
+pub mod cache;
 pub mod columns;
 pub mod filter;
 pub mod inventory;

@@ -1,5 +1,6 @@
 //! A queue as Warren shows it, built from one item of `GET /api/queues` whatever the broker
-//! version: every field a newer or older broker may leave out has a default.
+//! version: every field a newer or older broker may leave out has a default. Counts are u64 in
+//! Rust and plain numbers in TypeScript (exact up to 2^53, far beyond any queue's depth).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,14 +18,19 @@ pub struct QueueRow {
     pub durable: bool,
     pub exclusive: bool,
     pub auto_delete: bool,
+    #[ts(type = "number")]
     pub messages: u64,
+    #[ts(type = "number")]
     pub messages_ready: u64,
+    #[ts(type = "number")]
     pub messages_unacknowledged: u64,
+    #[ts(type = "number")]
     pub consumers: u64,
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_utilisation: Option<f64>,
     /// Bytes.
+    #[ts(type = "number")]
     pub memory: u64,
     /// Messages per second.
     pub publish_rate: f64,
@@ -54,6 +60,10 @@ pub struct QueueRow {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
+    /// Change in `messages` since the previous refresh of the window's inventory.
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_delta: Option<i64>,
     /// The name in lower case, computed once, for case-insensitive matching.
     #[serde(skip)]
     #[ts(skip)]
@@ -117,6 +127,7 @@ impl QueueRow {
             idle_since: text(v, "idle_since").and_then(|s| parse_idle_since(&s)),
             worker: None,
             realm: None,
+            messages_delta: None,
         }
     }
 

@@ -60,3 +60,17 @@ pub async fn grant(user: &str, vhost: &str) {
 pub async fn delete_user(name: &str) {
     admin().delete_user(name, true).await.expect("delete test user");
 }
+
+/// Deletes its vhost when dropped, also when the test panics half-way (a failed test must not
+/// leave thousands of queues behind). Drop cannot await, so it asks curl.
+pub struct VhostGuard(pub String);
+
+impl Drop for VhostGuard {
+    fn drop(&mut self) {
+        let url = format!(
+            "http://127.0.0.1:15672/api/vhosts/{}",
+            percent_encoding::utf8_percent_encode(&self.0, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let _ = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-u", "guest:guest", "-X", "DELETE", &url]).status();
+    }
+}

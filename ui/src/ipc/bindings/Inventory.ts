@@ -5,7 +5,7 @@ export type Inventory = { rows: Array<QueueRow>,
 /**
  * The broker's count of queues when the first page was read.
  */
-total: bigint, 
+total: number, 
 /**
  * Some pages could not be read (after retries): `rows` lacks their queues.
  */

@@ -4,11 +4,11 @@ export type QueueRow = { vhost: string, name: string,
 /**
  * classic, quorum or stream.
  */
-type: string, state: string, durable: boolean, exclusive: boolean, auto_delete: boolean, messages: bigint, messages_ready: bigint, messages_unacknowledged: bigint, consumers: bigint, consumer_utilisation?: number, 
+type: string, state: string, durable: boolean, exclusive: boolean, auto_delete: boolean, messages: number, messages_ready: number, messages_unacknowledged: number, consumers: number, consumer_utilisation?: number, 
 /**
  * Bytes.
  */
-memory: bigint, 
+memory: number, 
 /**
  * Messages per second.
  */
@@ -20,4 +20,8 @@ idle_since?: number,
 /**
  * Filled by the environment's realm template (realm views); `None` = unpartitioned.
  */
-worker?: string, realm?: string, };
+worker?: string, realm?: string, 
+/**
+ * Change in `messages` since the previous refresh of the window's inventory.
+ */
+messages_delta?: number, };

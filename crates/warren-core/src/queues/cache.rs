@@ -1,0 +1,78 @@
+//! Inventories the window keeps per environment: loaded (and refreshed) from the broker, then
+//! filtered many times per second as the user types, without sending the rows again. Each
+//! refresh records how every queue's backlog moved since the previous one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use secrecy::SecretString;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::filter::{parse, FilterError};
+use super::inventory::{load_inventory, Inventory, InventoryOptions};
+use crate::broker::management::ManagementClient;
+use crate::environment::Environment;
+use crate::error::Result;
+
+/// Which rows of the cached inventory match a filter (indices into `Inventory::rows`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FilterOutcome {
+    pub indices: Vec<u32>,
+    pub uses_realms: bool,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<FilterError>,
+}
+
+#[derive(Default)]
+pub struct InventoryCache {
+    by_env: Mutex<HashMap<String, Arc<Inventory>>>,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl InventoryCache {
+    /// Load the environment's queues (its default vhost, else all) and keep them, with each
+    /// queue's change in `messages` since the previous refresh. Requires the `management` tag.
+    /// Does not modify state.
+    pub async fn refresh(&self, env: &Environment, password: SecretString) -> Result<Arc<Inventory>> {
+        let client = ManagementClient::new(env, password)?;
+        let opts = InventoryOptions { vhost: env.vhost.clone(), ..Default::default() };
+        let mut inventory = load_inventory(&client, &opts).await?;
+        let previous = self.get(&env.id);
+        if let Some(prev) = previous {
+            let before: HashMap<(&str, &str), u64> =
+                prev.rows.iter().map(|r| ((r.vhost.as_str(), r.name.as_str()), r.messages)).collect();
+            for row in &mut inventory.rows {
+                row.messages_delta = before.get(&(row.vhost.as_str(), row.name.as_str())).map(|b| row.messages as i64 - *b as i64);
+            }
+        }
+        let inventory = Arc::new(inventory);
+        self.by_env.lock().unwrap().insert(env.id.clone(), inventory.clone());
+        Ok(inventory)
+    }
+
+    pub fn get(&self, env_id: &str) -> Option<Arc<Inventory>> {
+        self.by_env.lock().unwrap().get(env_id).cloned()
+    }
+
+    /// Filter the cached rows. A query that does not parse answers with its error (and no rows)
+    /// so the filter box can show where it went wrong while the user types.
+    pub fn filter(&self, env_id: &str, query: &str) -> FilterOutcome {
+        let Some(inventory) = self.get(env_id) else {
+            return FilterOutcome { indices: vec![], uses_realms: false, error: None };
+        };
+        match parse(query) {
+            Ok(q) => {
+                let t = now();
+                let indices = inventory.rows.iter().enumerate().filter(|(_, r)| q.matches(r, t)).map(|(i, _)| i as u32).collect();
+                FilterOutcome { indices, uses_realms: q.uses_realms(), error: None }
+            }
+            Err(e) => FilterOutcome { indices: vec![], uses_realms: false, error: Some(e) },
+        }
+    }
+}

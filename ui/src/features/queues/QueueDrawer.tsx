@@ -1,0 +1,39 @@
+// One queue's details from the inventory: counts, rates, dead-letter target, policy, arguments.
+import type { QueueRow } from "../../ipc/bindings/QueueRow";
+import { formatBytes, formatCount, formatRate } from "./format";
+
+export function QueueDrawer({ row, onClose }: { row: QueueRow; onClose: () => void }) {
+  const facts: [string, string][] = [
+    ["Vhost", row.vhost],
+    ["Type", row.type],
+    ["State", row.state],
+    ["Node", row.node || "—"],
+    ["Messages", `${formatCount(row.messages)} (ready ${formatCount(row.messages_ready)}, unacked ${formatCount(row.messages_unacknowledged)})`],
+    ["Consumers", `${row.consumers}${row.consumer_utilisation != null ? ` · utilisation ${(row.consumer_utilisation * 100).toFixed(0)} %` : ""}`],
+    ["Memory", formatBytes(row.memory)],
+    ["Rates /s", `publish ${formatRate(row.publish_rate)} · deliver ${formatRate(row.deliver_rate)} · ack ${formatRate(row.ack_rate)} · redeliver ${formatRate(row.redeliver_rate)}`],
+    ["Dead letters to", row.dead_letter_exchange ? `exchange ${row.dead_letter_exchange}${row.dead_letter_routing_key ? ` key ${row.dead_letter_routing_key}` : ""}` : "—"],
+    ["Policy", row.policy ?? "—"],
+    ["Flags", [row.durable && "durable", row.exclusive && "exclusive", row.auto_delete && "auto-delete"].filter(Boolean).join(", ") || "—"],
+  ];
+  return (
+    <aside className="drawer" data-testid="queue-drawer">
+      <div className="drawer-head">
+        <h2 title={row.name}>{row.name}</h2>
+        <button className="ghost" onClick={onClose} aria-label="Close">
+          ✕
+        </button>
+      </div>
+      <dl className="details">
+        {facts.map(([k, v]) => (
+          <div key={k} className="fact">
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <h3>Arguments</h3>
+      <pre className="args">{Object.keys(row.arguments).length ? JSON.stringify(row.arguments, null, 2) : "none"}</pre>
+    </aside>
+  );
+}

@@ -1,0 +1,155 @@
+// The queue screen: the filter box (`/` focuses it), "N of M queues", refresh (manual and
+// automatic), the virtualized table, and a detail drawer. Filtering runs in the core.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import type { VisibilityState } from "@tanstack/react-table";
+import { commands, type ErrorReport } from "../../ipc/commands";
+import type { QueueRow } from "../../ipc/bindings/QueueRow";
+import { QueueTable, QUEUE_COLUMNS } from "./QueueTable";
+import { QueueDrawer } from "./QueueDrawer";
+import { FilterHelp } from "./FilterHelp";
+import { loadSavedFilters, removeFilter, saveFilter } from "./savedFilters";
+
+const REFRESH_CHOICES = [
+  { label: "off", ms: 0 },
+  { label: "5 s", ms: 5000 },
+  { label: "15 s", ms: 15000 },
+  { label: "60 s", ms: 60000 },
+];
+
+export function QueuesPage({ envId }: { envId: string }) {
+  const [filter, setFilter] = useState("");
+  const [refreshMs, setRefreshMs] = useState(0);
+  const [saved, setSaved] = useState(() => loadSavedFilters(envId));
+  const [open, setOpen] = useState<QueueRow | null>(null);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [visibility, setVisibility] = useState<VisibilityState>({ state: false, policy: false, node: false });
+  const [pickerOpen, setPickerOpen] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  const inventory = useQuery({
+    queryKey: ["inventory", envId],
+    queryFn: () => commands.refreshQueues(envId),
+    refetchInterval: refreshMs || false,
+    // A failed refresh keeps the last good table on screen.
+    placeholderData: (prev) => prev,
+  });
+  const outcome = useQuery({
+    queryKey: ["queue-filter", envId, filter, inventory.dataUpdatedAt],
+    queryFn: () => commands.filterQueues(envId, filter),
+    enabled: inventory.isSuccess,
+    placeholderData: (prev) => prev,
+  });
+
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      const t = ev.target as HTMLElement;
+      if (ev.key === "/" && !["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)) {
+        ev.preventDefault();
+        input.current?.focus();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const all = inventory.data?.rows ?? [];
+  const rows = useMemo(() => {
+    const idx = outcome.data?.indices;
+    if (!idx || outcome.data?.error) return filter.trim() === "" ? all : [];
+    return idx.map((i) => all[i]).filter(Boolean);
+  }, [all, outcome.data, filter]);
+  const filterError = outcome.data?.error;
+  const loadError = inventory.error as unknown as ErrorReport | null;
+
+  return (
+    <section className="queues-page">
+      <div className="queues-toolbar">
+        <div className={`filter-box ${filterError ? "invalid" : ""}`}>
+          <input
+            ref={input}
+            data-testid="queue-filter"
+            placeholder="Filter queues: billing acme  messages>1000  consumers=0  type:quorum  /regex/   (press / to focus)"
+            value={filter}
+            onChange={(ev) => setFilter(ev.target.value)}
+            spellCheck={false}
+            autoComplete="off"
+          />
+          <button className="ghost" onClick={() => setHelpOpen((o) => !o)} title="Filter language">
+            ?
+          </button>
+          <button className="ghost" disabled={!filter.trim()} onClick={() => setSaved(saveFilter(envId, filter))} title="Save this filter">
+            ☆ Save
+          </button>
+        </div>
+        <span className="count" data-testid="queue-count">
+          {inventory.isLoading ? "loading…" : `${rows.length.toLocaleString("en-US")} of ${all.length.toLocaleString("en-US")} queues`}
+        </span>
+        <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
+          {inventory.isFetching ? "Refreshing…" : "Refresh"}
+        </button>
+        <label className="auto-refresh">
+          auto
+          <select value={refreshMs} onChange={(ev) => setRefreshMs(Number(ev.target.value))}>
+            {REFRESH_CHOICES.map((c) => (
+              <option key={c.ms} value={c.ms}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="column-picker">
+          <button className="ghost" onClick={() => setPickerOpen((o) => !o)}>
+            Columns ▾
+          </button>
+          {pickerOpen && (
+            <div className="popover">
+              {QUEUE_COLUMNS.map((c) => (
+                <label key={c.id} className="check-field">
+                  <input
+                    type="checkbox"
+                    checked={visibility[c.id!] !== false}
+                    disabled={c.id === "name"}
+                    onChange={(ev) => setVisibility({ ...visibility, [c.id!]: ev.target.checked })}
+                  />
+                  {String(c.header)}
+                </label>
+              ))}
+            </div>
+          )}
+        </div>
+      </div>
+      {saved.length > 0 && (
+        <div className="saved-filters">
+          {saved.map((f) => (
+            <span key={f} className="chip">
+              <button className="ghost" onClick={() => setFilter(f)}>
+                {f}
+              </button>
+              <button className="ghost x" title="Forget this filter" onClick={() => setSaved(removeFilter(envId, f))}>
+                ×
+              </button>
+            </span>
+          ))}
+        </div>
+      )}
+      {helpOpen && <FilterHelp />}
+      {filterError && (
+        <div className="filter-error" data-testid="filter-error">
+          <code>{filter}</code>
+          <code className="caret">{" ".repeat(filterError.position)}^</code>
+          {filterError.message} — expected {filterError.expected}
+        </div>
+      )}
+      {outcome.data?.uses_realms && (
+        <div className="warning-box inline">realm: and worker: match queues mapped by a realm template, which this environment does not have yet (realm views): nothing matches them.</div>
+      )}
+      {inventory.data?.partial && (
+        <div className="warning-box inline">Partial list: {inventory.data.errors.join("; ")}. Refresh to retry.</div>
+      )}
+      {loadError && <div className="error-box">Cannot list queues: {loadError.message}</div>}
+      <QueueTable rows={rows} columnVisibility={visibility} onColumnVisibilityChange={setVisibility} onOpen={setOpen} />
+      {open && <QueueDrawer row={open} onClose={() => setOpen(null)} />}
+    </section>
+  );
+}
