@@ -444,44 +444,30 @@ fn split_number(s: &str) -> Option<(f64, String)> {
     n.is_finite().then(|| (n, unit.to_lowercase()))
 }
 
+/// A number followed by one of `units` (lower case), scaled by that unit's factor.
+fn with_unit(s: &str, units: &[(&str, f64)]) -> Option<f64> {
+    let (n, unit) = split_number(s)?;
+    units.iter().find(|(u, _)| *u == unit).map(|(_, factor)| n * factor)
+}
+
 /// `1000`, `2.5`, `10k`, `1m`.
 fn parse_count(s: &str) -> Option<f64> {
-    let (n, unit) = split_number(s)?;
-    let mult = match unit.as_str() {
-        "" => 1.0,
-        "k" => 1e3,
-        "m" => 1e6,
-        _ => return None,
-    };
-    Some(n * mult)
+    with_unit(s, &[("", 1.0), ("k", 1e3), ("m", 1e6)])
 }
 
 /// `512`, `512B`, `64KB`/`64KiB`, `10MB`, `1.5GB`: binary multiples, as the broker reports memory.
 fn parse_bytes(s: &str) -> Option<f64> {
-    let (n, unit) = split_number(s)?;
-    let mult = match unit.as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024.0 * 1024.0,
-        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "t" | "tb" | "tib" => 1024.0_f64.powi(4),
-        _ => return None,
-    };
-    Some(n * mult)
+    const K: f64 = 1024.0;
+    with_unit(
+        s,
+        &[("", 1.0), ("b", 1.0), ("k", K), ("kb", K), ("kib", K), ("m", K * K), ("mb", K * K), ("mib", K * K),
+          ("g", K * K * K), ("gb", K * K * K), ("gib", K * K * K), ("t", K * K * K * K), ("tb", K * K * K * K), ("tib", K * K * K * K)],
+    )
 }
 
 /// `90s`, `15m`, `1h`, `2d`, `1w`; a bare number is seconds.
 fn parse_duration(s: &str) -> Option<f64> {
-    let (n, unit) = split_number(s)?;
-    let mult = match unit.as_str() {
-        "" | "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        "w" => 604_800.0,
-        _ => return None,
-    };
-    Some(n * mult)
+    with_unit(s, &[("", 1.0), ("s", 1.0), ("m", 60.0), ("min", 60.0), ("h", 3600.0), ("d", 86_400.0), ("w", 604_800.0)])
 }
 
 #[cfg(test)]
