@@ -1,18 +1,60 @@
-//! `warren queues`: list and filter the queues of an environment (table, `--json` or `--csv`).
+//! `warren queues`: list and filter the queues of an environment (table, `--json` or `--csv`);
+//! `warren queues purge`: empty queues chosen by name or filter, after a dry run or `--yes`.
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use warren_core::broker::management::ManagementClient;
 use warren_core::queues::columns::{self, Column};
-use warren_core::queues::inventory::{load_inventory, InventoryOptions};
+use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions};
+use warren_core::queues::purge::purge;
 use warren_core::queues::{parse, QueueRow};
 use warren_core::EnvironmentStore;
 
 use crate::output::{self, json};
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct QueuesArgs {
+    #[command(subcommand)]
+    action: Option<QueuesAction>,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+#[derive(Subcommand)]
+enum QueuesAction {
+    /// Remove every message from the chosen queues (the queues stay). Needs --yes (or --dry-run).
+    Purge(PurgeArgs),
+}
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["queue", "filter"]))]
+struct PurgeArgs {
     #[arg(long)]
     env: String,
+    #[arg(long)]
+    vhost: String,
+    /// One queue, by its exact name.
+    #[arg(long)]
+    queue: Option<String>,
+    /// Every queue of the vhost matching this filter query.
+    #[arg(long)]
+    filter: Option<String>,
+    /// List what would be purged and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Confirm the purge (scripts; there is no prompt).
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[arg(long, required = true)]
+    env: Option<String>,
     /// Only this vhost (default: the environment's default vhost, else all vhosts).
     #[arg(long)]
     vhost: Option<String>,
@@ -38,6 +80,86 @@ fn usage(message: String, as_json: bool) -> i32 {
 }
 
 pub async fn run(store: &EnvironmentStore, args: QueuesArgs) -> i32 {
+    match args.action {
+        Some(QueuesAction::Purge(p)) => run_purge(store, p).await,
+        None => run_list(store, args.list).await,
+    }
+}
+
+/// The environment, its password, and its inventory (one vhost or the default).
+async fn inventory_of(
+    store: &EnvironmentStore,
+    env_id: &str,
+    vhost: Option<String>,
+    password_stdin: bool,
+) -> Result<(warren_core::Environment, secrecy::SecretString, Inventory), warren_core::Error> {
+    let (env, password) = output::password_for_run(password_stdin).and_then(|p| store.with_password(env_id, p))?;
+    let client = ManagementClient::new(&env, password.clone())?;
+    let opts = InventoryOptions { vhost: vhost.or(env.vhost.clone()), ..Default::default() };
+    let inventory = load_inventory(&client, &opts).await?;
+    if inventory.partial {
+        eprintln!("warning: partial inventory, pages {:?} failed: {}", inventory.failed_pages, inventory.errors.join("; "));
+    }
+    Ok((env, password, inventory))
+}
+
+async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
+    let as_json = args.json;
+    let query = match args.filter.as_deref().map(parse).transpose() {
+        Ok(q) => q,
+        Err(e) => return usage(format!("--filter {e}"), as_json),
+    };
+    let (env, password, inventory) = match inventory_of(store, &args.env, Some(args.vhost.clone()), args.password_stdin).await {
+        Ok(v) => v,
+        Err(e) => return output::error(&e, as_json),
+    };
+    let targets: Vec<QueueRow> = match (&args.queue, &query) {
+        (Some(name), _) => {
+            let found: Vec<QueueRow> = inventory.rows.into_iter().filter(|r| &r.name == name).collect();
+            if found.is_empty() {
+                return usage(format!("no queue named `{name}` in vhost `{}`", args.vhost), as_json);
+            }
+            found
+        }
+        (None, Some(q)) => inventory.rows.into_iter().filter(|r| q.matches(r, now())).collect(),
+        (None, None) => unreachable!("clap requires --queue or --filter"),
+    };
+    if !args.dry_run && !args.yes {
+        let messages: u64 = targets.iter().map(|r| r.messages).sum();
+        return usage(
+            format!(
+                "purging {} queue(s) with about {messages} message(s) in `{}` ({:?}) needs --yes; --dry-run lists them",
+                targets.len(),
+                env.id,
+                env.tier
+            ),
+            as_json,
+        );
+    }
+    match purge(&env, &password, &targets, args.dry_run).await {
+        Ok(report) => {
+            if as_json {
+                json(&report);
+            } else {
+                let verb = if report.dry_run { "would purge" } else { "purged" };
+                for p in &report.purged {
+                    println!("{verb}  {}/{}  {} message(s)", p.vhost, p.name, p.messages);
+                }
+                for f in &report.failed {
+                    println!("FAILED  {}/{}: {}", f.vhost, f.name, f.error);
+                }
+            }
+            if report.failed.is_empty() { 0 } else { 1 }
+        }
+        Err(e) => output::error(&e, as_json),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
     let as_json = args.json;
     let query = match parse(args.filter.as_deref().unwrap_or("")) {
         Ok(q) => q,
@@ -55,27 +177,16 @@ pub async fn run(store: &EnvironmentStore, args: QueuesArgs) -> i32 {
             Err(e) => return usage(format!("--columns: {e}"), as_json),
         }
     };
-    let (env, password) = match output::password_for_run(args.password_stdin).and_then(|p| store.with_password(&args.env, p)) {
+    let env_id = args.env.unwrap_or_default();
+    let (env, _, inventory) = match inventory_of(store, &env_id, args.vhost, args.password_stdin).await {
         Ok(v) => v,
         Err(e) => return output::error(&e, as_json),
     };
-    let client = match ManagementClient::new(&env, password) {
-        Ok(c) => c,
-        Err(e) => return output::error(&e.into(), as_json),
-    };
-    let opts = InventoryOptions { vhost: args.vhost.or(env.vhost.clone()), ..Default::default() };
-    let inventory = match load_inventory(&client, &opts).await {
-        Ok(i) => i,
-        Err(e) => return output::error(&e.into(), as_json),
-    };
-    if inventory.partial {
-        eprintln!("warning: partial inventory, pages {:?} failed: {}", inventory.failed_pages, inventory.errors.join("; "));
-    }
     if query.uses_realms() && env.realm_template.is_none() {
         eprintln!("note: realm:/worker: match only queues mapped by a realm template; environment `{}` has none yet", env.id);
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let mut rows: Vec<QueueRow> = inventory.rows.into_iter().filter(|r| query.matches(r, now)).collect();
+    let partial = inventory.partial;
+    let mut rows: Vec<QueueRow> = inventory.rows.into_iter().filter(|r| query.matches(r, now())).collect();
     columns::sort_rows(&mut rows, sort_col, desc);
     if as_json {
         json(&rows);
@@ -88,7 +199,7 @@ pub async fn run(store: &EnvironmentStore, args: QueuesArgs) -> i32 {
         print_table(&rows, &cols);
         eprintln!("{} of {} queues", rows.len(), inventory.total);
     }
-    if inventory.partial { 1 } else { 0 }
+    if partial { 1 } else { 0 }
 }
 
 fn csv_field(s: &str) -> String {

@@ -206,3 +206,42 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
 
     assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
 }
+
+#[test]
+fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
+    let cli = Cli::new();
+    let vhost = format!("warren-cli-purge-{}", std::process::id());
+    assert!(cli.run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None).status.success());
+    let args = |extra: &[&str]| {
+        let mut a = vec!["queues", "purge", "--env", "local", "--vhost", &vhost, "--filter", "acme"];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| cli.run(&a.iter().map(String::as_str).collect::<Vec<_>>(), None);
+
+    let refused = run(args(&[]));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("needs --yes"), "{}", text(&refused));
+
+    let dry = run(args(&["--dry-run", "--json"]));
+    assert!(dry.status.success(), "{}", text(&dry));
+    let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["purged"].as_array().unwrap().len(), 40, "one acme queue per worker");
+
+    let ro = id("purge-ro");
+    assert!(cli.run(&["env", "duplicate", "local", &ro], None).status.success());
+    assert!(cli.run(&["env", "edit", &ro, "--read-only"], None).status.success());
+    let out = cli.run(&["queues", "purge", "--env", &ro, "--vhost", &vhost, "--queue", "billing.acme", "--yes"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("read-only"), "{}", text(&out));
+
+    let done = run(args(&["--yes", "--json"]));
+    assert!(done.status.success(), "{}", text(&done));
+    let report: Value = serde_json::from_slice(&done.stdout).unwrap();
+    let purged: u64 = report["purged"].as_array().unwrap().iter().map(|p| p["messages"].as_u64().unwrap()).sum();
+    assert!(purged > 0, "acme holds the heaviest backlog: {report}");
+
+    cli.run(&["env", "remove", &ro], None);
+    assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
+}

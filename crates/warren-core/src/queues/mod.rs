@@ -5,6 +5,7 @@ pub mod cache;
 pub mod columns;
 pub mod filter;
 pub mod inventory;
+pub mod purge;
 pub mod row;
 
 pub use filter::{parse, FilterError, Query};

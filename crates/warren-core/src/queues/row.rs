@@ -87,6 +87,11 @@ fn text(v: &Value, key: &str) -> Option<String> {
 }
 
 impl QueueRow {
+    /// A row that names a queue and knows nothing else about it yet.
+    pub fn named(vhost: &str, name: &str) -> QueueRow {
+        QueueRow { vhost: vhost.into(), name: name.into(), name_lower: name.to_lowercase(), ..Default::default() }
+    }
+
     /// One item of the management API's queue listing. Dead-letter settings come from the
     /// queue's arguments, else from its effective policy.
     pub fn from_api(v: &Value) -> QueueRow {
