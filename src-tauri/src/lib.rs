@@ -30,6 +30,7 @@ pub fn run() {
             commands::environments::environments_import_rabbitmqadmin,
             commands::queues::queues_refresh,
             commands::queues::queues_filter,
+            commands::queues::queues_purge,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

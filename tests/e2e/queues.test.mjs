@@ -54,4 +54,60 @@ test("a row opens the detail drawer with the dead-letter target", async () => {
   assert.match(drawer, /payments\.acme/);
   assert.match(drawer, /exchange dlx\.payments/);
   await h.shot(wd, "12-queue-drawer");
+  await wd.click("[data-testid=drawer-close]");
+});
+
+async function messagesOf(filterText) {
+  await wd.fill("[data-testid=queue-filter]", filterText);
+  await wd.waitFor("[data-testid=queue-count]", { textOk: (t) => t.startsWith("1 of") });
+  return Number((await wd.textContent("[data-testid=queue-row] [data-col=messages]")).replace(/[^\d].*$/, "").replace(/,/g, ""));
+}
+
+test("purging a queue in a dev environment empties it", async () => {
+  const filter = `vhost:${vhost} name=billing.acme`;
+  // The management API's counts lag a stats interval behind the broker: refresh until seen.
+  for (let i = 0; i < 20 && (await messagesOf(filter)) === 0; i++) {
+    await wd.click("[data-testid=queue-refresh]");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok((await messagesOf(filter)) > 0, "the demo's billing.acme has a backlog");
+  await wd.click("[data-testid=queue-row]");
+  await wd.click("[data-testid=drawer-purge]");
+  await wd.waitFor("[data-testid=purge-dialog]");
+  await h.shot(wd, "13-purge-confirm");
+  await wd.click("[data-testid=purge-confirm]");
+  const result = await wd.waitFor("[data-testid=purge-result]");
+  assert.match(await wd.text(result), /Purged [1-9][\d,]* messages from 1 queue/);
+  await wd.click("[data-testid=purge-dialog] .ghost");
+  await wd.click("[data-testid=drawer-close]");
+  let after = -1;
+  for (let i = 0; i < 20 && after !== 0; i++) {
+    await wd.click("[data-testid=queue-refresh]");
+    await new Promise((r) => setTimeout(r, 1000));
+    after = await messagesOf(filter);
+  }
+  assert.equal(after, 0);
+  await h.shot(wd, "14-purged");
+});
+
+test("on a read-only environment the core refuses the purge", async () => {
+  await wd.click("[data-testid=add-environment]");
+  await wd.fill("[data-testid=input-name]", "Read only");
+  await wd.fill("[data-testid=input-username]", "guest");
+  await wd.type("[data-testid=input-password]", "guest");
+  await wd.click("[data-testid=input-readOnly]");
+  await wd.click("[data-testid=form-save]");
+  await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Read only" });
+  await wd.click("[data-testid=tab-queues]");
+  await wd.type("[data-testid=queue-filter]", `vhost:${vhost} name=email.acme`);
+  await wd.waitFor("[data-testid=queue-count]", { textOk: (t) => t.startsWith("1 of") });
+  await wd.click("[data-testid=queue-row]");
+  await wd.click("[data-testid=drawer-purge]");
+  await wd.click("[data-testid=purge-confirm]");
+  const err = await wd.waitFor("[data-testid=purge-error]");
+  assert.match(await wd.text(err), /read-only/);
+  await h.shot(wd, "15-read-only-refused");
+  await wd.click("[data-testid=purge-dialog] .ghost");
+  await wd.click("[data-testid=drawer-close]");
+  assert.ok((await messagesOf(`vhost:${vhost} name=email.acme`)) > 0, "the refused purge left the messages");
 });

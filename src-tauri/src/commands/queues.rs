@@ -3,7 +3,8 @@
 
 use tauri::State;
 use warren_core::queues::cache::{FilterOutcome, InventoryCache};
-use warren_core::queues::Inventory;
+use warren_core::queues::purge::{purge, PurgeReport, QueueRef};
+use warren_core::queues::{Inventory, QueueRow};
 use warren_core::{EnvironmentStore, ErrorReport};
 
 /// Requires the `management` tag. Does not modify state.
@@ -21,4 +22,18 @@ pub async fn queues_refresh(
 #[tauri::command]
 pub async fn queues_filter(cache: State<'_, InventoryCache>, env_id: String, query: String) -> Result<FilterOutcome, ErrorReport> {
     Ok(cache.filter(&env_id, &query))
+}
+
+/// Purge the given queues of the environment (`dry_run`: only list them). Refused by the core on
+/// a read-only environment. Requires read permission on the queues. Modifies state.
+#[tauri::command]
+pub async fn queues_purge(
+    store: State<'_, EnvironmentStore>,
+    env_id: String,
+    targets: Vec<QueueRef>,
+    dry_run: bool,
+) -> Result<PurgeReport, ErrorReport> {
+    let (env, password) = store.with_password(&env_id, None).map_err(|e| ErrorReport::from(&e))?;
+    let rows: Vec<QueueRow> = targets.iter().map(|t| QueueRow::named(&t.vhost, &t.name)).collect();
+    purge(&env, &password, &rows, dry_run).await.map_err(|e| ErrorReport::from(&e))
 }

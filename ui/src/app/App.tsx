@@ -132,7 +132,7 @@ export function App() {
             ))}
           </nav>
         )}
-        {current && tab === "queues" && <QueuesPage key={current.id} envId={current.id} />}
+        {current && tab === "queues" && <QueuesPage key={current.id} env={current} />}
         {current && tab === "environment" && (
           <EnvironmentPage
             key={current.id}

@@ -9,7 +9,10 @@ import type { ErrorReport } from "./bindings/ErrorReport";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Inventory } from "./bindings/Inventory";
 import type { FilterOutcome } from "./bindings/FilterOutcome";
+import type { PurgeReport } from "./bindings/PurgeReport";
+import type { QueueRef } from "./bindings/QueueRef";
 
+export type { PurgeReport, QueueRef };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
 /** Every command rejects with an ErrorReport; anything else (a bug) is wrapped into one. */
@@ -49,4 +52,7 @@ export const commands = {
   refreshQueues: (envId: string) => call<Inventory>("queues_refresh", { envId }),
   /** Indices of the loaded queues that match `query` (the core's filter language). */
   filterQueues: (envId: string, query: string) => call<FilterOutcome>("queues_filter", { envId, query }),
+  /** Purge queues (the core refuses on a read-only environment); `dryRun` only lists them. */
+  purgeQueues: (envId: string, targets: QueueRef[], dryRun: boolean) =>
+    call<PurgeReport>("queues_purge", { envId, targets, dryRun }),
 };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use lapin::options::QueuePurgeOptions;
 use secrecy::SecretString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::row::QueueRow;
@@ -14,6 +14,14 @@ use crate::broker::amqp;
 use crate::environment::Environment;
 use crate::error::Result;
 use crate::guard::ensure_writable;
+
+/// A queue named by the window (vhost and name).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueueRef {
+    pub vhost: String,
+    pub name: String,
+}
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]

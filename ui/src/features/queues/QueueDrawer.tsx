@@ -2,7 +2,7 @@
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatRate } from "./format";
 
-export function QueueDrawer({ row, onClose }: { row: QueueRow; onClose: () => void }) {
+export function QueueDrawer({ row, onClose, onPurge }: { row: QueueRow; onClose: () => void; onPurge: () => void }) {
   const facts: [string, string][] = [
     ["Vhost", row.vhost],
     ["Type", row.type],
@@ -20,7 +20,10 @@ export function QueueDrawer({ row, onClose }: { row: QueueRow; onClose: () => vo
     <aside className="drawer" data-testid="queue-drawer">
       <div className="drawer-head">
         <h2 title={row.name}>{row.name}</h2>
-        <button className="ghost" onClick={onClose} aria-label="Close">
+        <button className="danger" data-testid="drawer-purge" onClick={onPurge}>
+          Purge…
+        </button>
+        <button className="ghost" onClick={onClose} aria-label="Close" data-testid="drawer-close">
           ✕
         </button>
       </div>

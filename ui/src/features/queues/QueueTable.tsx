@@ -150,6 +150,7 @@ export function QueueTable({ rows, columnVisibility, onColumnVisibilityChange, o
                     role="cell"
                     className={`qt-td ${(cell.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric ? "num" : ""}`}
                     style={{ width: cell.column.getSize() }}
+                    data-col={cell.column.id}
                   >
                     {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </div>

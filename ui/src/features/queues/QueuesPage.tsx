@@ -3,12 +3,13 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { VisibilityState } from "@tanstack/react-table";
-import { commands, type ErrorReport } from "../../ipc/commands";
+import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { QueueTable, QUEUE_COLUMNS } from "./QueueTable";
 import { QueueDrawer } from "./QueueDrawer";
 import { FilterHelp } from "./FilterHelp";
 import { loadSavedFilters, removeFilter, saveFilter } from "./savedFilters";
+import { PurgeDialog } from "./PurgeDialog";
 
 const REFRESH_CHOICES = [
   { label: "off", ms: 0 },
@@ -17,7 +18,8 @@ const REFRESH_CHOICES = [
   { label: "60 s", ms: 60000 },
 ];
 
-export function QueuesPage({ envId }: { envId: string }) {
+export function QueuesPage({ env }: { env: EnvironmentView }) {
+  const envId = env.id;
   const [filter, setFilter] = useState("");
   const [refreshMs, setRefreshMs] = useState(0);
   const [saved, setSaved] = useState(() => loadSavedFilters(envId));
@@ -25,6 +27,7 @@ export function QueuesPage({ envId }: { envId: string }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const [visibility, setVisibility] = useState<VisibilityState>({ state: false, policy: false, node: false });
   const [pickerOpen, setPickerOpen] = useState(false);
+  const [purging, setPurging] = useState<QueueRow[] | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const inventory = useQuery({
@@ -98,6 +101,15 @@ export function QueuesPage({ envId }: { envId: string }) {
             ))}
           </select>
         </label>
+        <button
+          className="danger"
+          data-testid="purge-shown"
+          disabled={!filter.trim() || rows.length === 0 || !!filterError}
+          title={filter.trim() ? "Purge every queue the filter shows" : "Filter first: Warren will not purge a whole environment at once"}
+          onClick={() => setPurging(rows)}
+        >
+          Purge shown…
+        </button>
         <div className="column-picker">
           <button className="ghost" onClick={() => setPickerOpen((o) => !o)}>
             Columns ▾
@@ -149,7 +161,17 @@ export function QueuesPage({ envId }: { envId: string }) {
       )}
       {loadError && <div className="error-box">Cannot list queues: {loadError.message}</div>}
       <QueueTable rows={rows} columnVisibility={visibility} onColumnVisibilityChange={setVisibility} onOpen={setOpen} />
-      {open && <QueueDrawer row={open} onClose={() => setOpen(null)} />}
+      {open && (
+        <QueueDrawer row={open} onClose={() => setOpen(null)} onPurge={() => setPurging([open])} />
+      )}
+      {purging && (
+        <PurgeDialog
+          env={env}
+          targets={purging}
+          onClose={() => setPurging(null)}
+          onDone={() => void inventory.refetch()}
+        />
+      )}
     </section>
   );
 }
