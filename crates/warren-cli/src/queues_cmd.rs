@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use warren_core::broker::management::ManagementClient;
 use warren_core::queues::columns::{self, Column};
 use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions};
+use warren_core::queues::move_messages::move_messages;
 use warren_core::queues::purge::purge;
 use warren_core::queues::{parse, QueueRow};
 use warren_core::EnvironmentStore;
@@ -24,6 +25,28 @@ pub struct QueuesArgs {
 enum QueuesAction {
     /// Remove every message from the chosen queues (the queues stay). Needs --yes (or --dry-run).
     Purge(PurgeArgs),
+    /// Move every message of a queue to another queue (broker-side shovel). Needs --yes.
+    Move(MoveArgs),
+}
+
+#[derive(Args)]
+struct MoveArgs {
+    #[arg(long)]
+    env: String,
+    #[arg(long)]
+    vhost: String,
+    /// The queue to empty.
+    #[arg(long)]
+    queue: String,
+    /// The destination queue (declared by the shovel if it does not exist).
+    #[arg(long)]
+    to: String,
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Args)]
@@ -82,6 +105,7 @@ fn usage(message: String, as_json: bool) -> i32 {
 pub async fn run(store: &EnvironmentStore, args: QueuesArgs) -> i32 {
     match args.action {
         Some(QueuesAction::Purge(p)) => run_purge(store, p).await,
+        Some(QueuesAction::Move(m)) => run_move(store, m).await,
         None => run_list(store, args.list).await,
     }
 }
@@ -150,6 +174,40 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
                 }
             }
             if report.failed.is_empty() { 0 } else { 1 }
+        }
+        Err(e) => output::error(&e, as_json),
+    }
+}
+
+async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
+    let as_json = args.json;
+    let (env, password) = match output::password_for_run(args.password_stdin).and_then(|p| store.with_password(&args.env, p)) {
+        Ok(v) => v,
+        Err(e) => return output::error(&e, as_json),
+    };
+    if !args.yes {
+        return usage(
+            format!("moving every message of `{}` to `{}` in `{}` ({:?}) needs --yes", args.queue, args.to, env.id, env.tier),
+            as_json,
+        );
+    }
+    let progress = |p: warren_core::progress::Progress| {
+        if !as_json {
+            eprint!("\rmoved {} of {} ({:.0} msg/s)   ", p.done, p.total, p.rate);
+        }
+    };
+    let result = move_messages(&env, &password, &args.vhost, &args.queue, &args.to, progress).await;
+    if !as_json {
+        eprintln!();
+    }
+    match result {
+        Ok(report) if as_json => {
+            json(&report);
+            0
+        }
+        Ok(report) => {
+            println!("moved {} message(s) from `{}` to `{}` in {:.1} s", report.moved, report.from, report.to, report.seconds);
+            0
         }
         Err(e) => output::error(&e, as_json),
     }

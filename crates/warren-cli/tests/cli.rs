@@ -245,3 +245,19 @@ fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
     cli.run(&["env", "remove", &ro], None);
     assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
 }
+
+#[test]
+fn queues_move_needs_yes_then_moves_every_message() {
+    let cli = Cli::new();
+    let vhost = format!("warren-cli-move-{}", std::process::id());
+    assert!(cli.run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None).status.success());
+    let refused = cli.run(&["queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to", "parking"], None);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("needs --yes"), "{}", text(&refused));
+    let out = cli.run(&["queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to", "parking", "--yes", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["moved"].as_u64().unwrap() > 100, "the demo DLQ holds some hundreds: {report}");
+    assert_eq!(report["to"], "parking");
+    assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
+}

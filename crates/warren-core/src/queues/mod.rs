@@ -5,6 +5,7 @@ pub mod cache;
 pub mod columns;
 pub mod filter;
 pub mod inventory;
+pub mod move_messages;
 pub mod purge;
 pub mod row;
 

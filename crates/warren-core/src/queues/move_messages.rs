@@ -1,0 +1,130 @@
+//! Move every message of one queue to another with a broker-side shovel, as the management UI's
+//! "Move messages" does: `src-delete-after: queue-length` (only what is there when it starts, so
+//! it ends even while producers keep publishing) and `ack-mode: on-confirm` (a message leaves the
+//! source only after the destination confirmed it). The shovel deletes itself when done.
+//!
+//! Requires the shovel plugin and the `policymaker` (or `administrator`) tag. Modifies state.
+
+use std::time::{Duration, Instant};
+
+use lapin::options::QueueDeclareOptions;
+use lapin::types::FieldTable;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use rabbitmq_http_client::requests::RuntimeParameterDefinition;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::json;
+use ts_rs::TS;
+
+use crate::broker::admin::{admin_client, admin_error};
+use crate::broker::{amqp, BrokerError, BrokerErrorKind};
+use crate::environment::Environment;
+use crate::error::Result;
+use crate::guard::ensure_writable;
+use crate::progress::Progress;
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MoveReport {
+    pub vhost: String,
+    pub from: String,
+    pub to: String,
+    #[ts(type = "number")]
+    pub moved: u64,
+    /// The shovel's name (`warren-move-…`), to find it in the broker while it runs.
+    pub shovel: String,
+    pub seconds: f64,
+}
+
+/// How long a move may go without any message leaving the source before it is stopped.
+const STALL_LIMIT: Duration = Duration::from_secs(60);
+
+fn other(what: &str, e: impl std::fmt::Display) -> BrokerError {
+    BrokerError::new(BrokerErrorKind::Other, format!("{what}: {e}"))
+}
+
+/// Exact depth by a passive declare on a channel of its own (a missing queue closes it).
+async fn queue_depth(conn: &lapin::Connection, vhost: &str, queue: &str) -> Result<u64, BrokerError> {
+    let ch = conn.create_channel().await.map_err(|e| other("open a channel", e))?;
+    let q = ch
+        .queue_declare(queue.into(), QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
+        .await
+        .map_err(|_| BrokerError::new(BrokerErrorKind::Refused, format!("there is no queue `{queue}` in vhost `{vhost}`")))?;
+    let _ = ch.close(200, "ok".into()).await;
+    Ok(u64::from(q.message_count()))
+}
+
+/// Start the shovel and report progress through `on_progress` until it has moved every message
+/// the source held at the start. `from` must exist; `to` is declared by the shovel if missing.
+pub async fn move_messages(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    from: &str,
+    to: &str,
+    mut on_progress: impl FnMut(Progress),
+) -> Result<MoveReport> {
+    ensure_writable(env)?;
+    if from == to {
+        return Err(crate::Error::InvalidArgument(format!("`{from}` cannot be moved into itself: pick another destination queue")));
+    }
+    let conn = amqp::connect(env, password, Some(vhost), "move messages").await?;
+    let total = queue_depth(&conn, vhost, from).await?;
+    let shovel = format!("warren-move-{}-{}", from.chars().take(40).collect::<String>(), std::process::id());
+    let uri = format!("amqp:///{}", utf8_percent_encode(vhost, NON_ALPHANUMERIC));
+    let value = json!({
+        "src-protocol": "amqp091", "src-uri": uri, "src-queue": from, "src-delete-after": "queue-length",
+        "dest-protocol": "amqp091", "dest-uri": uri, "dest-queue": to,
+        "ack-mode": "on-confirm",
+    });
+    let admin = admin_client(env, password)?;
+    let started = Instant::now();
+    admin
+        .upsert_runtime_parameter(&RuntimeParameterDefinition {
+            name: &shovel,
+            vhost,
+            component: "shovel",
+            value: value.as_object().cloned().unwrap_or_default(),
+        })
+        .await
+        .map_err(|e| {
+            let mut e = admin_error("start the shovel", e);
+            e.message.push_str(" (moving needs the rabbitmq_shovel plugin and the `policymaker` or `administrator` tag)");
+            e
+        })?;
+    // Done when the shovel removed itself (src-delete-after); progress is what left the source.
+    let mut done = 0;
+    let mut last_change = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let left = queue_depth(&conn, vhost, from).await.unwrap_or(total);
+        let now_done = total.saturating_sub(left).max(done);
+        if now_done != done {
+            last_change = Instant::now();
+        }
+        done = now_done;
+        let secs = started.elapsed().as_secs_f64();
+        on_progress(Progress { done, total, rate: if secs > 0.0 { done as f64 / secs } else { 0.0 } });
+        let gone = match admin.get_runtime_parameter("shovel", vhost, &shovel).await {
+            Err(rabbitmq_http_client::error::Error::NotFound) => true,
+            Err(rabbitmq_http_client::error::Error::ClientErrorResponse { status_code, .. }) => status_code.as_u16() == 404,
+            _ => false,
+        };
+        if gone {
+            done = total;
+            break;
+        }
+        if last_change.elapsed() > STALL_LIMIT {
+            // A shovel that cannot reach its destination retries forever: stop it and say so.
+            let _ = admin.clear_runtime_parameter("shovel", vhost, &shovel, true).await;
+            let _ = conn.close(200, "move stopped".into()).await;
+            return Err(BrokerError::new(
+                BrokerErrorKind::Other,
+                format!("moving `{from}` to `{to}` made no progress for {} s, so Warren stopped its shovel `{shovel}` after {done} of {total} messages; nothing was lost (a message leaves `{from}` only once `{to}` confirmed it)", STALL_LIMIT.as_secs()),
+            )
+            .into());
+        }
+    }
+    let _ = conn.close(200, "move done".into()).await;
+    Ok(MoveReport { vhost: vhost.into(), from: from.into(), to: to.into(), moved: done, shovel, seconds: started.elapsed().as_secs_f64() })
+}
