@@ -6,17 +6,11 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use lapin::options::{BasicGetOptions, BasicNackOptions, QueueDeclareOptions};
-use lapin::types::{AMQPValue, FieldTable};
+use lapin::options::{BasicGetOptions, BasicNackOptions};
+use lapin::types::AMQPValue;
 use warren_core::demo::{self, DLQ_ALL, DLQ_PAYMENTS, REALMS, UNPARTITIONED, WORKERS};
 use warren_core::Error;
 
-async fn depth(ch: &lapin::Channel, q: &str) -> u32 {
-    ch.queue_declare(q.into(), QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
-        .await
-        .unwrap_or_else(|e| panic!("queue {q}: {e}"))
-        .message_count()
-}
 
 /// Reasons of the dead letters in a DLQ, read without removing them (nack + requeue).
 async fn reasons(ch: &lapin::Channel, q: &str, n: u32) -> BTreeSet<String> {

@@ -10,12 +10,6 @@ use lapin::BasicProperties;
 use warren_core::queues::move_messages::move_messages;
 use warren_core::Error;
 
-async fn depth(ch: &lapin::Channel, q: &str) -> u32 {
-    ch.queue_declare(q.into(), QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
-        .await
-        .unwrap()
-        .message_count()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_a_queue_delivers_every_message_and_reports_progress() {

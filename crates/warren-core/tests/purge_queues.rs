@@ -11,12 +11,6 @@ use warren_core::queues::purge::purge;
 use warren_core::queues::QueueRow;
 use warren_core::Error;
 
-async fn depth(ch: &lapin::Channel, q: &str) -> u32 {
-    ch.queue_declare(q.into(), QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
-        .await
-        .unwrap()
-        .message_count()
-}
 
 fn row(vhost: &str, name: &str) -> QueueRow {
     QueueRow::named(vhost, name)

@@ -74,3 +74,12 @@ impl Drop for VhostGuard {
         let _ = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-u", "guest:guest", "-X", "DELETE", &url]).status();
     }
 }
+
+/// Exact depth of a queue via a passive declare (the management API's counts lag).
+pub async fn depth(ch: &lapin::Channel, q: &str) -> u32 {
+    use lapin::options::QueueDeclareOptions;
+    ch.queue_declare(q.into(), QueueDeclareOptions { passive: true, ..Default::default() }, lapin::types::FieldTable::default())
+        .await
+        .unwrap_or_else(|e| panic!("queue {q}: {e}"))
+        .message_count()
+}
