@@ -31,6 +31,7 @@ pub fn run() {
             commands::queues::queues_refresh,
             commands::queues::queues_filter,
             commands::queues::queues_purge,
+            commands::queues::queue_details,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

@@ -53,6 +53,10 @@ test("a row opens the detail drawer with the dead-letter target", async () => {
   const drawer = await wd.textContent("[data-testid=queue-drawer]");
   assert.match(drawer, /payments\.acme/);
   assert.match(drawer, /exchange dlx\.payments/);
+  await wd.waitFor("[data-testid=drawer-bindings]", { textOk: (t) => t.includes("work") });
+  const bindings = await wd.textContent("[data-testid=drawer-bindings]");
+  assert.match(bindings, /work → key payments\.acme/);
+  assert.match(bindings, /\(default exchange\) → key payments\.acme/);
   await h.shot(wd, "12-queue-drawer");
   await wd.click("[data-testid=drawer-close]");
 });

@@ -3,6 +3,7 @@
 
 use tauri::State;
 use warren_core::queues::cache::{FilterOutcome, InventoryCache};
+use warren_core::queues::details::{self, QueueDetails};
 use warren_core::queues::purge::{purge, PurgeReport, QueueRef};
 use warren_core::queues::{Inventory, QueueRow};
 use warren_core::{EnvironmentStore, ErrorReport};
@@ -36,4 +37,17 @@ pub async fn queues_purge(
     let (env, password) = store.with_password(&env_id, None).map_err(|e| ErrorReport::from(&e))?;
     let rows: Vec<QueueRow> = targets.iter().map(|t| QueueRow::named(&t.vhost, &t.name)).collect();
     purge(&env, &password, &rows, dry_run).await.map_err(|e| ErrorReport::from(&e))
+}
+
+/// Bindings and consumers of one queue, for the detail drawer. Requires the `management` tag.
+/// Does not modify state.
+#[tauri::command]
+pub async fn queue_details(
+    store: State<'_, EnvironmentStore>,
+    env_id: String,
+    vhost: String,
+    name: String,
+) -> Result<QueueDetails, ErrorReport> {
+    let (env, password) = store.with_password(&env_id, None).map_err(|e| ErrorReport::from(&e))?;
+    details::queue_details(&env, password, &vhost, &name).await.map_err(|e| ErrorReport::from(&e))
 }

@@ -11,8 +11,9 @@ import type { Inventory } from "./bindings/Inventory";
 import type { FilterOutcome } from "./bindings/FilterOutcome";
 import type { PurgeReport } from "./bindings/PurgeReport";
 import type { QueueRef } from "./bindings/QueueRef";
+import type { QueueDetails } from "./bindings/QueueDetails";
 
-export type { PurgeReport, QueueRef };
+export type { PurgeReport, QueueDetails, QueueRef };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
 /** Every command rejects with an ErrorReport; anything else (a bug) is wrapped into one. */
@@ -52,6 +53,8 @@ export const commands = {
   refreshQueues: (envId: string) => call<Inventory>("queues_refresh", { envId }),
   /** Indices of the loaded queues that match `query` (the core's filter language). */
   filterQueues: (envId: string, query: string) => call<FilterOutcome>("queues_filter", { envId, query }),
+  /** Bindings and consumers of one queue (the detail drawer). */
+  queueDetails: (envId: string, vhost: string, name: string) => call<QueueDetails>("queue_details", { envId, vhost, name }),
   /** Purge queues (the core refuses on a read-only environment); `dryRun` only lists them. */
   purgeQueues: (envId: string, targets: QueueRef[], dryRun: boolean) =>
     call<PurgeReport>("queues_purge", { envId, targets, dryRun }),

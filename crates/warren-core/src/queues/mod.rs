@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod columns;
+pub mod details;
 pub mod filter;
 pub mod inventory;
 pub mod move_messages;

@@ -1,8 +1,16 @@
-// One queue's details from the inventory: counts, rates, dead-letter target, policy, arguments.
+// One queue's details: counts, rates, dead-letter target, policy and arguments from the
+// inventory row; bindings and consumers (channel, connection, prefetch) fetched on opening.
+import { useQuery } from "@tanstack/react-query";
+import { commands, type ErrorReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatRate } from "./format";
 
-export function QueueDrawer({ row, onClose, onPurge }: { row: QueueRow; onClose: () => void; onPurge: () => void }) {
+export function QueueDrawer({ envId, row, onClose, onPurge }: { envId: string; row: QueueRow; onClose: () => void; onPurge: () => void }) {
+  const details = useQuery({
+    queryKey: ["queue-details", envId, row.vhost, row.name],
+    queryFn: () => commands.queueDetails(envId, row.vhost, row.name),
+  });
+  const detailsError = details.error as unknown as ErrorReport | null;
   const facts: [string, string][] = [
     ["Vhost", row.vhost],
     ["Type", row.type],
@@ -35,6 +43,28 @@ export function QueueDrawer({ row, onClose, onPurge }: { row: QueueRow; onClose:
           </div>
         ))}
       </dl>
+      <h3>Bindings</h3>
+      {details.isLoading && <div className="muted">loading…</div>}
+      {detailsError && <div className="error-text">{detailsError.message}</div>}
+      <ul className="plain" data-testid="drawer-bindings">
+        {details.data?.bindings.map((b, i) => (
+          <li key={i}>
+            <code>{b.source || "(default exchange)"}</code> → key <code>{b.routing_key || "(none)"}</code>
+          </li>
+        ))}
+      </ul>
+      <h3>Consumers</h3>
+      {details.data && details.data.consumers.length === 0 && <div className="muted">none</div>}
+      <ul className="plain" data-testid="drawer-consumers">
+        {details.data?.consumers.map((c) => (
+          <li key={`${c.channel}/${c.consumer_tag}`}>
+            <code>{c.consumer_tag}</code> · prefetch {c.prefetch_count || "unlimited"} · {c.ack_required ? "manual ack" : "auto ack"}
+            <div className="muted">
+              {c.channel} · {c.user}
+            </div>
+          </li>
+        ))}
+      </ul>
       <h3>Arguments</h3>
       <pre className="args">{Object.keys(row.arguments).length ? JSON.stringify(row.arguments, null, 2) : "none"}</pre>
     </aside>

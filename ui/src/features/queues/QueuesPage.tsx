@@ -162,7 +162,7 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
       {loadError && <div className="error-box">Cannot list queues: {loadError.message}</div>}
       <QueueTable rows={rows} columnVisibility={visibility} onColumnVisibilityChange={setVisibility} onOpen={setOpen} />
       {open && (
-        <QueueDrawer row={open} onClose={() => setOpen(null)} onPurge={() => setPurging([open])} />
+        <QueueDrawer envId={envId} row={open} onClose={() => setOpen(null)} onPurge={() => setPurging([open])} />
       )}
       {purging && (
         <PurgeDialog
