@@ -89,14 +89,23 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
 
     let client = ManagementClient::new(&env, guest()).unwrap();
     let opts = InventoryOptions { vhost: Some(vhost.clone()), ..Default::default() };
-    // The management API's counts lag the broker by a stats interval (5 s): wait for them.
+    // The management API's counts lag the broker by a stats interval (5 s), and each counter
+    // catches up on its own: wait until every queue shows exactly what the test made.
     let expected_messages: u64 = specs.iter().map(|s| s.depth as u64).sum();
+    let by_name: std::collections::HashMap<&str, &Spec> = specs.iter().map(|s| (s.name.as_str(), s)).collect();
+    let settled = |inv: &Inventory| {
+        inv.rows.len() == specs.len()
+            && inv.rows.iter().all(|r| {
+                let s = by_name[r.name.as_str()];
+                r.messages == s.depth as u64
+                    && r.consumers == u64::from(s.consumed)
+                    && r.messages_unacknowledged == if s.consumed { s.depth as u64 } else { 0 }
+            })
+    };
     let mut inv = Inventory::default();
     for _ in 0..60 {
         inv = load_inventory(&client, &opts).await.unwrap();
-        let messages: u64 = inv.rows.iter().map(|r| r.messages).sum();
-        let consumers: u64 = inv.rows.iter().map(|r| r.consumers).sum();
-        if messages == expected_messages && consumers == 5 {
+        if settled(&inv) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
