@@ -13,11 +13,9 @@ use warren_core::Error;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_a_queue_delivers_every_message_and_reports_progress() {
-    let vhost = unique("warren-test-move");
-    create_vhost(&vhost).await;
-    let _cleanup = VhostGuard(vhost.clone());
+    let test_vhost = TestVhost::new("warren-test-move").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
     let env = local();
-    let conn = warren_core::broker::amqp::connect(&env, &guest(), Some(&vhost), "move test").await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
     for q in ["src", "dst"] {

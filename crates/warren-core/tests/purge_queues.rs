@@ -18,11 +18,9 @@ fn row(vhost: &str, name: &str) -> QueueRow {
 
 #[tokio::test]
 async fn purge_empties_exactly_the_chosen_queues_and_a_read_only_environment_is_refused() {
-    let vhost = unique("warren-test-purge");
-    create_vhost(&vhost).await;
-    let _cleanup = VhostGuard(vhost.clone());
+    let test_vhost = TestVhost::new("warren-test-purge").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
     let env = local();
-    let conn = warren_core::broker::amqp::connect(&env, &guest(), Some(&vhost), "purge test").await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
     for (q, n) in [("a", 5), ("b", 7), ("keep", 3)] {

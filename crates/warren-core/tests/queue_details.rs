@@ -9,11 +9,9 @@ use lapin::types::FieldTable;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_details_show_bindings_and_the_consumers_prefetch() {
     use lapin::options::{BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions, QueueBindOptions};
-    let vhost = unique("warren-test-details");
-    create_vhost(&vhost).await;
-    let _cleanup = VhostGuard(vhost.clone());
+    let test_vhost = TestVhost::new("warren-test-details").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
     let env = local();
-    let conn = warren_core::broker::amqp::connect(&env, &guest(), Some(&vhost), "details test").await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     ch.exchange_declare("orders".into(), lapin::ExchangeKind::Topic, ExchangeDeclareOptions::default(), FieldTable::default()).await.unwrap();
     ch.queue_declare("billing.acme".into(), QueueDeclareOptions::default(), FieldTable::default()).await.unwrap();

@@ -52,12 +52,10 @@ fn run(inv: &Inventory, q: &str) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
-    let vhost = unique("warren-test-inventory");
-    create_vhost(&vhost).await;
-    let _cleanup = VhostGuard(vhost.clone());
+    let test_vhost = TestVhost::new("warren-test-inventory").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
     let specs = specs();
     let env = local();
-    let conn = warren_core::broker::amqp::connect(&env, &guest(), Some(&vhost), "inventory test").await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
     for s in &specs {

@@ -83,3 +83,21 @@ pub async fn depth(ch: &lapin::Channel, q: &str) -> u32 {
         .unwrap_or_else(|e| panic!("queue {q}: {e}"))
         .message_count()
 }
+
+/// A fresh vhost for one test (guest may use it), an AMQP connection to it, and its removal
+/// when the test ends, passed or not.
+pub struct TestVhost {
+    pub name: String,
+    pub conn: lapin::Connection,
+    _cleanup: VhostGuard,
+}
+
+impl TestVhost {
+    pub async fn new(prefix: &str) -> TestVhost {
+        let name = unique(prefix);
+        create_vhost(&name).await;
+        let cleanup = VhostGuard(name.clone());
+        let conn = warren_core::broker::amqp::connect(&local(), &guest(), Some(&name), prefix).await.expect("connect to the test vhost");
+        TestVhost { name, conn, _cleanup: cleanup }
+    }
+}
