@@ -31,9 +31,15 @@ pub enum DemoCommand {
 
 pub async fn run(store: &EnvironmentStore, cmd: DemoCommand) -> i32 {
     match cmd {
-        DemoCommand::Seed { env, vhost, json: as_json, password_stdin } => {
+        DemoCommand::Seed {
+            env,
+            vhost,
+            json: as_json,
+            password_stdin,
+        } => {
             let result = async {
-                let (environment, password) = store.with_password(&env, output::password_for_run(password_stdin)?)?;
+                let (environment, password) =
+                    store.with_password(&env, output::password_for_run(password_stdin)?)?;
                 demo::seed(&environment, password, &vhost).await
             }
             .await;
@@ -52,9 +58,14 @@ pub async fn run(store: &EnvironmentStore, cmd: DemoCommand) -> i32 {
                 Err(e) => output::error(&e, as_json),
             }
         }
-        DemoCommand::Clean { env, vhost, password_stdin } => {
+        DemoCommand::Clean {
+            env,
+            vhost,
+            password_stdin,
+        } => {
             let result = async {
-                let (environment, password) = store.with_password(&env, output::password_for_run(password_stdin)?)?;
+                let (environment, password) =
+                    store.with_password(&env, output::password_for_run(password_stdin)?)?;
                 demo::clean(&environment, password, &vhost).await
             }
             .await;

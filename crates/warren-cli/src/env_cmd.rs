@@ -148,7 +148,10 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                 0
             }
             Ok(list) => {
-                println!("{:<20} {:<8} {:<28} {:<10} {}", "ID", "TIER", "MANAGEMENT", "USER", "FLAGS");
+                println!(
+                    "{:<20} {:<8} {:<28} {:<10} {}",
+                    "ID", "TIER", "MANAGEMENT", "USER", "FLAGS"
+                );
                 for v in list {
                     let e = &v.environment;
                     let mut flags = vec![];
@@ -162,14 +165,29 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                         flags.push("TLS-VERIFY-OFF");
                     }
                     let tier = format!("{:?}", e.tier).to_lowercase();
-                    println!("{:<20} {:<8} {:<28} {:<10} {}", e.id, tier, e.management_urls.join(","), e.username, flags.join(" "));
+                    println!(
+                        "{:<20} {:<8} {:<28} {:<10} {}",
+                        e.id,
+                        tier,
+                        e.management_urls.join(","),
+                        e.username,
+                        flags.join(" ")
+                    );
                 }
                 0
             }
             Err(e) => output::error(&e, as_json),
         },
-        EnvCommand::Add { id, settings, json: as_json } => {
-            let password = match settings.password_stdin.then(output::read_stdin_password).transpose() {
+        EnvCommand::Add {
+            id,
+            settings,
+            json: as_json,
+        } => {
+            let password = match settings
+                .password_stdin
+                .then(output::read_stdin_password)
+                .transpose()
+            {
                 Ok(p) => p,
                 Err(e) => return output::error(&e, as_json),
             };
@@ -191,12 +209,21 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
             }
             finish(store.create(env, password.as_ref()), as_json, "added")
         }
-        EnvCommand::Edit { id, settings, writable, json: as_json } => {
+        EnvCommand::Edit {
+            id,
+            settings,
+            writable,
+            json: as_json,
+        } => {
             let mut env = match store.get(&id) {
                 Ok(e) => e,
                 Err(e) => return output::error(&e, as_json),
             };
-            let password = match settings.password_stdin.then(output::read_stdin_password).transpose() {
+            let password = match settings
+                .password_stdin
+                .then(output::read_stdin_password)
+                .transpose()
+            {
                 Ok(p) => p,
                 Err(e) => return output::error(&e, as_json),
             };
@@ -204,9 +231,17 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
             if writable {
                 env.read_only = false;
             }
-            finish(store.update(&id, env, password.as_ref()), as_json, "updated")
+            finish(
+                store.update(&id, env, password.as_ref()),
+                as_json,
+                "updated",
+            )
         }
-        EnvCommand::Duplicate { id, new_id, name } => finish(store.duplicate(&id, &new_id, name.as_deref()), false, "added"),
+        EnvCommand::Duplicate { id, new_id, name } => finish(
+            store.duplicate(&id, &new_id, name.as_deref()),
+            false,
+            "added",
+        ),
         EnvCommand::Remove { id } => match store.remove(&id) {
             Ok(()) => {
                 println!("removed environment `{id}` and its keyring entry");
@@ -214,8 +249,13 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
             }
             Err(e) => output::error(&e, false),
         },
-        EnvCommand::Test { id, json: as_json, password_stdin } => {
-            let prepared = output::password_for_run(password_stdin).and_then(|p| store.with_password(&id, p));
+        EnvCommand::Test {
+            id,
+            json: as_json,
+            password_stdin,
+        } => {
+            let prepared =
+                output::password_for_run(password_stdin).and_then(|p| store.with_password(&id, p));
             let (env, password) = match prepared {
                 Ok(v) => v,
                 Err(e) => return output::error(&e, as_json),
@@ -235,7 +275,10 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                         m.user_tags.clone().unwrap_or_default().join(", ")
                     );
                 } else {
-                    println!("management  FAIL {}", m.error.as_deref().unwrap_or("unknown error"));
+                    println!(
+                        "management  FAIL {}",
+                        m.error.as_deref().unwrap_or("unknown error")
+                    );
                 }
                 for w in &m.warnings {
                     println!("            note: {w}");
@@ -245,9 +288,16 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                     Some(e) => println!("amqp        FAIL {e}"),
                 }
             }
-            if report.ok() { 0 } else { 1 }
+            if report.ok() {
+                0
+            } else {
+                1
+            }
         }
-        EnvCommand::ImportRabbitmqadmin { path, json: as_json } => {
+        EnvCommand::ImportRabbitmqadmin {
+            path,
+            json: as_json,
+        } => {
             let Some(path) = path.or_else(rabbitmqadmin_import::default_path) else {
                 eprintln!("error: no home directory: give the path of rabbitmqadmin.conf");
                 return 1;
@@ -259,7 +309,11 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                 }
                 Ok(report) => {
                     for i in &report.imported {
-                        let pw = if i.has_secret { "password in keyring" } else { "no password" };
+                        let pw = if i.has_secret {
+                            "password in keyring"
+                        } else {
+                            "no password"
+                        };
                         println!("imported  [{}] as `{}` ({pw})", i.section, i.id);
                     }
                     for s in &report.skipped {
@@ -273,14 +327,22 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
     }
 }
 
-fn finish(result: warren_core::Result<warren_core::EnvironmentView>, as_json: bool, verb: &str) -> i32 {
+fn finish(
+    result: warren_core::Result<warren_core::EnvironmentView>,
+    as_json: bool,
+    verb: &str,
+) -> i32 {
     match result {
         Ok(view) if as_json => {
             json(&view);
             0
         }
         Ok(view) => {
-            let pw = if view.has_secret { "password in the OS keyring" } else { "no password stored" };
+            let pw = if view.has_secret {
+                "password in the OS keyring"
+            } else {
+                "no password stored"
+            };
             println!("{verb} environment `{}` ({pw})", view.environment.id);
             0
         }

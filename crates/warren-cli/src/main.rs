@@ -2,15 +2,20 @@
 //! Every command that reads or changes a broker takes `--env ID`; `--json` prints stable,
 //! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage.
 
-mod env_cmd;
 mod demo_cmd;
+mod env_cmd;
 mod output;
 mod queues_cmd;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "warren", version, about = "Warren: a console for RabbitMQ fleets", propagate_version = true)]
+#[command(
+    name = "warren",
+    version,
+    about = "Warren: a console for RabbitMQ fleets",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

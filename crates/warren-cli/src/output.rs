@@ -3,7 +3,10 @@
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serialisable output"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialisable output")
+    );
 }
 
 /// Print an error (as JSON on stdout when `--json` was asked, so scripts can parse it too).
@@ -24,19 +27,26 @@ pub fn fail(e: &warren_core::Error) -> ! {
 }
 
 /// A password for one run: `--password-stdin` wins over `WARREN_PASSWORD`; never stored.
-pub fn password_for_run(from_stdin: bool) -> Result<Option<secrecy::SecretString>, warren_core::Error> {
+pub fn password_for_run(
+    from_stdin: bool,
+) -> Result<Option<secrecy::SecretString>, warren_core::Error> {
     if from_stdin {
         return read_stdin_password().map(Some);
     }
-    Ok(std::env::var("WARREN_PASSWORD").ok().filter(|p| !p.is_empty()).map(secrecy::SecretString::from))
+    Ok(std::env::var("WARREN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(secrecy::SecretString::from))
 }
 
 pub fn read_stdin_password() -> Result<secrecy::SecretString, warren_core::Error> {
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| warren_core::Error::FileRead {
-        path: "standard input".into(),
-        reason: e.to_string(),
-    })?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| warren_core::Error::FileRead {
+            path: "standard input".into(),
+            reason: e.to_string(),
+        })?;
     let trimmed = line.trim_end_matches(['\n', '\r']).to_string();
     if trimmed.is_empty() {
         return Err(warren_core::Error::Invalid(vec![warren_core::FieldError {

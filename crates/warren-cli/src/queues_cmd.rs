@@ -117,12 +117,20 @@ async fn inventory_of(
     vhost: Option<String>,
     password_stdin: bool,
 ) -> Result<(warren_core::Environment, secrecy::SecretString, Inventory), warren_core::Error> {
-    let (env, password) = output::password_for_run(password_stdin).and_then(|p| store.with_password(env_id, p))?;
+    let (env, password) =
+        output::password_for_run(password_stdin).and_then(|p| store.with_password(env_id, p))?;
     let client = ManagementClient::new(&env, password.clone())?;
-    let opts = InventoryOptions { vhost: vhost.or(env.vhost.clone()), ..Default::default() };
+    let opts = InventoryOptions {
+        vhost: vhost.or(env.vhost.clone()),
+        ..Default::default()
+    };
     let inventory = load_inventory(&client, &opts).await?;
     if inventory.partial {
-        eprintln!("warning: partial inventory, pages {:?} failed: {}", inventory.failed_pages, inventory.errors.join("; "));
+        eprintln!(
+            "warning: partial inventory, pages {:?} failed: {}",
+            inventory.failed_pages,
+            inventory.errors.join("; ")
+        );
     }
     Ok((env, password, inventory))
 }
@@ -133,19 +141,37 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
         Ok(q) => q,
         Err(e) => return usage(format!("--filter {e}"), as_json),
     };
-    let (env, password, inventory) = match inventory_of(store, &args.env, Some(args.vhost.clone()), args.password_stdin).await {
+    let (env, password, inventory) = match inventory_of(
+        store,
+        &args.env,
+        Some(args.vhost.clone()),
+        args.password_stdin,
+    )
+    .await
+    {
         Ok(v) => v,
         Err(e) => return output::error(&e, as_json),
     };
     let targets: Vec<QueueRow> = match (&args.queue, &query) {
         (Some(name), _) => {
-            let found: Vec<QueueRow> = inventory.rows.into_iter().filter(|r| &r.name == name).collect();
+            let found: Vec<QueueRow> = inventory
+                .rows
+                .into_iter()
+                .filter(|r| &r.name == name)
+                .collect();
             if found.is_empty() {
-                return usage(format!("no queue named `{name}` in vhost `{}`", args.vhost), as_json);
+                return usage(
+                    format!("no queue named `{name}` in vhost `{}`", args.vhost),
+                    as_json,
+                );
             }
             found
         }
-        (None, Some(q)) => inventory.rows.into_iter().filter(|r| q.matches(r, now())).collect(),
+        (None, Some(q)) => inventory
+            .rows
+            .into_iter()
+            .filter(|r| q.matches(r, now()))
+            .collect(),
         (None, None) => unreachable!("clap requires --queue or --filter"),
     };
     if !args.dry_run && !args.yes {
@@ -165,7 +191,11 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
             if as_json {
                 json(&report);
             } else {
-                let verb = if report.dry_run { "would purge" } else { "purged" };
+                let verb = if report.dry_run {
+                    "would purge"
+                } else {
+                    "purged"
+                };
                 for p in &report.purged {
                     println!("{verb}  {}/{}  {} message(s)", p.vhost, p.name, p.messages);
                 }
@@ -173,7 +203,11 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
                     println!("FAILED  {}/{}: {}", f.vhost, f.name, f.error);
                 }
             }
-            if report.failed.is_empty() { 0 } else { 1 }
+            if report.failed.is_empty() {
+                0
+            } else {
+                1
+            }
         }
         Err(e) => output::error(&e, as_json),
     }
@@ -181,13 +215,18 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
 
 async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
     let as_json = args.json;
-    let (env, password) = match output::password_for_run(args.password_stdin).and_then(|p| store.with_password(&args.env, p)) {
+    let (env, password) = match output::password_for_run(args.password_stdin)
+        .and_then(|p| store.with_password(&args.env, p))
+    {
         Ok(v) => v,
         Err(e) => return output::error(&e, as_json),
     };
     if !args.yes {
         return usage(
-            format!("moving every message of `{}` to `{}` in `{}` ({:?}) needs --yes", args.queue, args.to, env.id, env.tier),
+            format!(
+                "moving every message of `{}` to `{}` in `{}` ({:?}) needs --yes",
+                args.queue, args.to, env.id, env.tier
+            ),
             as_json,
         );
     }
@@ -196,7 +235,15 @@ async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
             eprint!("\rmoved {} of {} ({:.0} msg/s)   ", p.done, p.total, p.rate);
         }
     };
-    let result = move_messages(&env, &password, &args.vhost, &args.queue, &args.to, progress).await;
+    let result = move_messages(
+        &env,
+        &password,
+        &args.vhost,
+        &args.queue,
+        &args.to,
+        progress,
+    )
+    .await;
     if !as_json {
         eprintln!();
     }
@@ -206,7 +253,10 @@ async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
             0
         }
         Ok(report) => {
-            println!("moved {} message(s) from `{}` to `{}` in {:.1} s", report.moved, report.from, report.to, report.seconds);
+            println!(
+                "moved {} message(s) from `{}` to `{}` in {:.1} s",
+                report.moved, report.from, report.to, report.seconds
+            );
             0
         }
         Err(e) => output::error(&e, as_json),
@@ -214,7 +264,10 @@ async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
@@ -230,34 +283,60 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
     let cols: Vec<Column> = if args.columns.is_empty() {
         columns::DEFAULT.to_vec()
     } else {
-        match args.columns.iter().map(|c| c.parse()).collect::<Result<_, String>>() {
+        match args
+            .columns
+            .iter()
+            .map(|c| c.parse())
+            .collect::<Result<_, String>>()
+        {
             Ok(c) => c,
             Err(e) => return usage(format!("--columns: {e}"), as_json),
         }
     };
     let env_id = args.env.unwrap_or_default();
-    let (env, _, inventory) = match inventory_of(store, &env_id, args.vhost, args.password_stdin).await {
-        Ok(v) => v,
-        Err(e) => return output::error(&e, as_json),
-    };
+    let (env, _, inventory) =
+        match inventory_of(store, &env_id, args.vhost, args.password_stdin).await {
+            Ok(v) => v,
+            Err(e) => return output::error(&e, as_json),
+        };
     if query.uses_realms() && env.realm_template.is_none() {
         eprintln!("note: realm:/worker: match only queues mapped by a realm template; environment `{}` has none yet", env.id);
     }
     let partial = inventory.partial;
-    let mut rows: Vec<QueueRow> = inventory.rows.into_iter().filter(|r| query.matches(r, now())).collect();
+    let mut rows: Vec<QueueRow> = inventory
+        .rows
+        .into_iter()
+        .filter(|r| query.matches(r, now()))
+        .collect();
     columns::sort_rows(&mut rows, sort_col, desc);
     if as_json {
         json(&rows);
     } else if args.csv {
-        println!("{}", cols.iter().map(|c| c.header()).collect::<Vec<_>>().join(","));
+        println!(
+            "{}",
+            cols.iter()
+                .map(|c| c.header())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
         for r in &rows {
-            println!("{}", cols.iter().map(|c| csv_field(&c.text(r))).collect::<Vec<_>>().join(","));
+            println!(
+                "{}",
+                cols.iter()
+                    .map(|c| csv_field(&c.text(r)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
         }
     } else {
         print_table(&rows, &cols);
         eprintln!("{} of {} queues", rows.len(), inventory.total);
     }
-    if partial { 1 } else { 0 }
+    if partial {
+        1
+    } else {
+        0
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -269,24 +348,43 @@ fn csv_field(s: &str) -> String {
 }
 
 fn print_table(rows: &[QueueRow], cols: &[Column]) {
-    let cells: Vec<Vec<String>> = rows.iter().map(|r| cols.iter().map(|c| c.text(r)).collect()).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| cols.iter().map(|c| c.text(r)).collect())
+        .collect();
     let widths: Vec<usize> = cols
         .iter()
         .enumerate()
-        .map(|(i, c)| cells.iter().map(|row| row[i].chars().count()).max().unwrap_or(0).max(c.header().len()))
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|row| row[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.header().len())
+        })
         .collect();
     let line = |values: Vec<String>| {
         values
             .iter()
             .zip(cols)
             .zip(&widths)
-            .map(|((v, c), w)| if c.numeric() { format!("{v:>w$}") } else { format!("{v:<w$}") })
+            .map(|((v, c), w)| {
+                if c.numeric() {
+                    format!("{v:>w$}")
+                } else {
+                    format!("{v:<w$}")
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
             .to_string()
     };
-    println!("{}", line(cols.iter().map(|c| c.header().to_uppercase()).collect()));
+    println!(
+        "{}",
+        line(cols.iter().map(|c| c.header().to_uppercase()).collect())
+    );
     for row in cells {
         println!("{}", line(row));
     }

@@ -13,18 +13,24 @@ struct Cli {
 
 impl Cli {
     fn new() -> Self {
-        Cli { dir: tempfile::tempdir().unwrap() }
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_warren"));
-        c.env("WARREN_CONFIG_DIR", self.dir.path()).env_remove("WARREN_PASSWORD");
+        c.env("WARREN_CONFIG_DIR", self.dir.path())
+            .env_remove("WARREN_PASSWORD");
         c
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut c = self.cmd();
-        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         if let Some(s) = stdin {
             child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
@@ -35,7 +41,8 @@ impl Cli {
 
     fn json(&self, args: &[&str]) -> Value {
         let out = self.run(args, None);
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
     }
 
     fn config(&self) -> String {
@@ -44,7 +51,11 @@ impl Cli {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// Unique per test so parallel tests never share a keyring entry.
@@ -59,7 +70,16 @@ fn env_test_local_reports_the_broker_version_in_json() {
     assert!(out.status.success(), "{}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["management"]["ok"], true);
-    assert!(v["management"]["rabbitmq_version"].as_str().unwrap().starts_with('3') || v["management"]["rabbitmq_version"].as_str().unwrap().starts_with('4'));
+    assert!(
+        v["management"]["rabbitmq_version"]
+            .as_str()
+            .unwrap()
+            .starts_with('3')
+            || v["management"]["rabbitmq_version"]
+                .as_str()
+                .unwrap()
+                .starts_with('4')
+    );
     for key in ["erlang_version", "cluster_name", "user_tags"] {
         assert!(!v["management"][key].is_null(), "missing {key}: {v}");
     }
@@ -71,7 +91,16 @@ fn env_list_json_has_the_promised_keys_and_no_password() {
     let cli = Cli::new();
     let list = cli.json(&["env", "list", "--json"]);
     let local = &list.as_array().unwrap()[0];
-    for key in ["id", "name", "tier", "management_urls", "amqp_urls", "username", "read_only", "has_secret"] {
+    for key in [
+        "id",
+        "name",
+        "tier",
+        "management_urls",
+        "amqp_urls",
+        "username",
+        "read_only",
+        "has_secret",
+    ] {
         assert!(local.get(key).is_some(), "missing {key} in {local}");
     }
     assert_eq!(local["id"], "local");
@@ -85,14 +114,39 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
     let env_id = id("wrong");
     let secret = format!("Cli-Wrong-{}", std::process::id());
     let out = cli.run(
-        &["env", "add", &env_id, "--name", "Wrong", "--tier", "staging", "--management-url", "http://127.0.0.1:15672",
-          "--management-url", "http://127.0.0.1:15673", "--amqp-url", "amqp://127.0.0.1:5672", "--username", "guest", "--password-stdin"],
+        &[
+            "env",
+            "add",
+            &env_id,
+            "--name",
+            "Wrong",
+            "--tier",
+            "staging",
+            "--management-url",
+            "http://127.0.0.1:15672",
+            "--management-url",
+            "http://127.0.0.1:15673",
+            "--amqp-url",
+            "amqp://127.0.0.1:5672",
+            "--username",
+            "guest",
+            "--password-stdin",
+        ],
         Some(&format!("{secret}\n")),
     );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!cli.config().contains(&secret), "the password reached the config file");
+    assert!(
+        !cli.config().contains(&secret),
+        "the password reached the config file"
+    );
     let list = cli.json(&["env", "list", "--json"]);
-    let added = list.as_array().unwrap().iter().find(|e| e["id"] == env_id.as_str()).unwrap().clone();
+    let added = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == env_id.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(added["has_secret"], true);
     assert_eq!(added["management_urls"].as_array().unwrap().len(), 2);
 
@@ -105,7 +159,10 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
     assert!(!text(&out).contains(&secret));
 
     // The right password for one run (not stored) makes it pass.
-    let out = cli.run(&["env", "test", &env_id, "--password-stdin"], Some("guest\n"));
+    let out = cli.run(
+        &["env", "test", &env_id, "--password-stdin"],
+        Some("guest\n"),
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("RabbitMQ"));
 
@@ -117,13 +174,29 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
 fn invalid_urls_are_refused_with_field_messages_and_exit_1() {
     let cli = Cli::new();
     let out = cli.run(
-        &["env", "add", &id("bad"), "--management-url", "http://:70000", "--amqp-url", "amqp://h:0", "--username", "u", "--json"],
+        &[
+            "env",
+            "add",
+            &id("bad"),
+            "--management-url",
+            "http://:70000",
+            "--amqp-url",
+            "amqp://h:0",
+            "--username",
+            "u",
+            "--json",
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["kind"], "invalid");
-    let fields: Vec<&str> = v["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = v["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["management_urls[0]", "amqp_urls[0]"]);
 }
 
@@ -132,7 +205,18 @@ fn without_a_keyring_the_secret_is_refused_and_nothing_is_written() {
     let cli = Cli::new();
     let out = cli
         .cmd()
-        .args(["env", "add", "nokeyring", "--management-url", "http://127.0.0.1:15672", "--amqp-url", "amqp://127.0.0.1:5672", "--username", "guest", "--password-stdin"])
+        .args([
+            "env",
+            "add",
+            "nokeyring",
+            "--management-url",
+            "http://127.0.0.1:15672",
+            "--amqp-url",
+            "amqp://127.0.0.1:5672",
+            "--username",
+            "guest",
+            "--password-stdin",
+        ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("DISPLAY")
         .stdin(Stdio::piped())
@@ -148,7 +232,10 @@ fn without_a_keyring_the_secret_is_refused_and_nothing_is_written() {
     let msg = text(&out);
     assert!(msg.contains("no OS keyring is reachable"), "{msg}");
     assert!(msg.contains("never in a file"), "{msg}");
-    assert!(!cli.config().contains("nokeyring"), "the environment was saved without its secret");
+    assert!(
+        !cli.config().contains("nokeyring"),
+        "the environment was saved without its secret"
+    );
     assert!(!cli.config().contains("Never-Stored-123"));
 }
 
@@ -158,12 +245,21 @@ fn import_rabbitmqadmin_reports_imported_and_skipped_sections() {
     let section = id("imp");
     let conf = cli.dir.path().join("rabbitmqadmin.conf");
     std::fs::write(&conf, format!("[{section}]\nhostname = \"127.0.0.1\"\nusername = \"guest\"\npassword = \"guest\"\n\n[local]\nhostname = \"x\"\n")).unwrap();
-    let v = cli.json(&["env", "import-rabbitmqadmin", conf.to_str().unwrap(), "--json"]);
+    let v = cli.json(&[
+        "env",
+        "import-rabbitmqadmin",
+        conf.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(v["imported"][0]["id"], section.as_str());
     assert_eq!(v["imported"][0]["has_secret"], true);
     assert_eq!(v["skipped"][0]["section"], "local");
     let out = cli.run(&["env", "test", &section], None);
-    assert!(out.status.success(), "the imported environment connects: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "the imported environment connects: {}",
+        text(&out)
+    );
     cli.run(&["env", "remove", &section], None);
 }
 
@@ -173,8 +269,21 @@ fn demo_seed_is_refused_on_a_read_only_environment() {
     let ro = id("ro");
     let out = cli.run(&["env", "duplicate", "local", &ro], None);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(cli.run(&["env", "edit", &ro, "--read-only"], None).status.success());
-    let out = cli.run(&["demo", "seed", "--env", &ro, "--vhost", &format!("warren-ro-{}", std::process::id())], None);
+    assert!(cli
+        .run(&["env", "edit", &ro, "--read-only"], None)
+        .status
+        .success());
+    let out = cli.run(
+        &[
+            "demo",
+            "seed",
+            "--env",
+            &ro,
+            "--vhost",
+            &format!("warren-ro-{}", std::process::id()),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("read-only"), "{}", text(&out));
     cli.run(&["env", "remove", &ro], None);
@@ -184,36 +293,105 @@ fn demo_seed_is_refused_on_a_read_only_environment() {
 fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
     let cli = Cli::new();
     let vhost = format!("warren-cli-queues-{}", std::process::id());
-    let seed = cli.run(&["demo", "seed", "--env", "local", "--vhost", &vhost, "--json"], None);
+    let seed = cli.run(
+        &[
+            "demo", "seed", "--env", "local", "--vhost", &vhost, "--json",
+        ],
+        None,
+    );
     assert!(seed.status.success(), "{}", text(&seed));
-    let rows = cli.json(&["queues", "--env", "local", "--vhost", &vhost, "--filter", "billing.* -type:stream", "--sort", "name", "--json"]);
+    let rows = cli.json(&[
+        "queues",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--filter",
+        "billing.* -type:stream",
+        "--sort",
+        "name",
+        "--json",
+    ]);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 12, "billing × 12 realms");
-    for key in ["vhost", "name", "type", "messages", "messages_ready", "messages_unacknowledged", "consumers", "memory"] {
+    for key in [
+        "vhost",
+        "name",
+        "type",
+        "messages",
+        "messages_ready",
+        "messages_unacknowledged",
+        "consumers",
+        "memory",
+    ] {
         assert!(rows[0].get(key).is_some(), "missing {key}: {}", rows[0]);
     }
     assert_eq!(rows[0]["name"], "billing.acme");
     assert!(rows.iter().all(|r| r["vhost"] == vhost.as_str()));
 
-    let csv = cli.run(&["queues", "--env", "local", "--vhost", &vhost, "--filter", "dlq-", "--columns", "name,type", "--csv"], None);
+    let csv = cli.run(
+        &[
+            "queues",
+            "--env",
+            "local",
+            "--vhost",
+            &vhost,
+            "--filter",
+            "dlq-",
+            "--columns",
+            "name,type",
+            "--csv",
+        ],
+        None,
+    );
     assert!(csv.status.success(), "{}", text(&csv));
-    assert_eq!(String::from_utf8_lossy(&csv.stdout), "name,type\ndlq-all,classic\ndlq-payments,classic\n");
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout),
+        "name,type\ndlq-all,classic\ndlq-payments,classic\n"
+    );
 
-    let bad = cli.run(&["queues", "--env", "local", "--filter", "messages>lots", "--json"], None);
+    let bad = cli.run(
+        &[
+            "queues",
+            "--env",
+            "local",
+            "--filter",
+            "messages>lots",
+            "--json",
+        ],
+        None,
+    );
     assert_eq!(bad.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&bad.stdout).unwrap();
-    assert!(v["error"]["message"].as_str().unwrap().contains("at column 10"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at column 10"),
+        "{v}"
+    );
 
-    assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
+    assert!(cli
+        .run(
+            &["demo", "clean", "--env", "local", "--vhost", &vhost],
+            None
+        )
+        .status
+        .success());
 }
 
 #[test]
 fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
     let cli = Cli::new();
     let vhost = format!("warren-cli-purge-{}", std::process::id());
-    assert!(cli.run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None).status.success());
+    assert!(cli
+        .run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None)
+        .status
+        .success());
     let args = |extra: &[&str]| {
-        let mut a = vec!["queues", "purge", "--env", "local", "--vhost", &vhost, "--filter", "acme"];
+        let mut a = vec![
+            "queues", "purge", "--env", "local", "--vhost", &vhost, "--filter", "acme",
+        ];
         a.extend_from_slice(extra);
         a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
@@ -227,37 +405,95 @@ fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
     assert!(dry.status.success(), "{}", text(&dry));
     let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(report["dry_run"], true);
-    assert_eq!(report["purged"].as_array().unwrap().len(), 40, "one acme queue per worker");
+    assert_eq!(
+        report["purged"].as_array().unwrap().len(),
+        40,
+        "one acme queue per worker"
+    );
 
     let ro = id("purge-ro");
-    assert!(cli.run(&["env", "duplicate", "local", &ro], None).status.success());
-    assert!(cli.run(&["env", "edit", &ro, "--read-only"], None).status.success());
-    let out = cli.run(&["queues", "purge", "--env", &ro, "--vhost", &vhost, "--queue", "billing.acme", "--yes"], None);
+    assert!(cli
+        .run(&["env", "duplicate", "local", &ro], None)
+        .status
+        .success());
+    assert!(cli
+        .run(&["env", "edit", &ro, "--read-only"], None)
+        .status
+        .success());
+    let out = cli.run(
+        &[
+            "queues",
+            "purge",
+            "--env",
+            &ro,
+            "--vhost",
+            &vhost,
+            "--queue",
+            "billing.acme",
+            "--yes",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("read-only"), "{}", text(&out));
 
     let done = run(args(&["--yes", "--json"]));
     assert!(done.status.success(), "{}", text(&done));
     let report: Value = serde_json::from_slice(&done.stdout).unwrap();
-    let purged: u64 = report["purged"].as_array().unwrap().iter().map(|p| p["messages"].as_u64().unwrap()).sum();
+    let purged: u64 = report["purged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["messages"].as_u64().unwrap())
+        .sum();
     assert!(purged > 0, "acme holds the heaviest backlog: {report}");
 
     cli.run(&["env", "remove", &ro], None);
-    assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
+    assert!(cli
+        .run(
+            &["demo", "clean", "--env", "local", "--vhost", &vhost],
+            None
+        )
+        .status
+        .success());
 }
 
 #[test]
 fn queues_move_needs_yes_then_moves_every_message() {
     let cli = Cli::new();
     let vhost = format!("warren-cli-move-{}", std::process::id());
-    assert!(cli.run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None).status.success());
-    let refused = cli.run(&["queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to", "parking"], None);
+    assert!(cli
+        .run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None)
+        .status
+        .success());
+    let refused = cli.run(
+        &[
+            "queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to",
+            "parking",
+        ],
+        None,
+    );
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused).contains("needs --yes"), "{}", text(&refused));
-    let out = cli.run(&["queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to", "parking", "--yes", "--json"], None);
+    let out = cli.run(
+        &[
+            "queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to",
+            "parking", "--yes", "--json",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(report["moved"].as_u64().unwrap() > 100, "the demo DLQ holds some hundreds: {report}");
+    assert!(
+        report["moved"].as_u64().unwrap() > 100,
+        "the demo DLQ holds some hundreds: {report}"
+    );
     assert_eq!(report["to"], "parking");
-    assert!(cli.run(&["demo", "clean", "--env", "local", "--vhost", &vhost], None).status.success());
+    assert!(cli
+        .run(
+            &["demo", "clean", "--env", "local", "--vhost", &vhost],
+            None
+        )
+        .status
+        .success());
 }

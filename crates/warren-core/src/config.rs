@@ -37,19 +37,31 @@ impl ConfigFile {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::ConfigRead { path: path.display().to_string(), reason: e.to_string() }),
+            Err(e) => {
+                return Err(Error::ConfigRead {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })
+            }
         };
-        toml::from_str(&text).map(Some).map_err(|e| Error::ConfigRead {
-            path: path.display().to_string(),
-            reason: format!("{e}fix or move the file away to start over"),
-        })
+        toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::ConfigRead {
+                path: path.display().to_string(),
+                reason: format!("{e}fix or move the file away to start over"),
+            })
     }
 
     /// Writes atomically (temp file + rename) with owner-only permissions.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let err = |e: std::io::Error| Error::ConfigWrite { path: path.display().to_string(), reason: e.to_string() };
-        let text = toml::to_string_pretty(self)
-            .map_err(|e| Error::ConfigWrite { path: path.display().to_string(), reason: e.to_string() })?;
+        let err = |e: std::io::Error| Error::ConfigWrite {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let text = toml::to_string_pretty(self).map_err(|e| Error::ConfigWrite {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         create_private_dir(dir).map_err(err)?;
         let tmp = path.with_extension("toml.tmp");
@@ -66,7 +78,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
     }
     #[cfg(not(unix))]
     {
@@ -92,14 +107,20 @@ mod tests {
     #[test]
     fn a_missing_file_is_a_first_start() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(ConfigFile::load(&dir.path().join(CONFIG_FILE)).unwrap(), None);
+        assert_eq!(
+            ConfigFile::load(&dir.path().join(CONFIG_FILE)).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn saves_and_loads_the_same_environments_owner_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join(CONFIG_FILE);
-        let cfg = ConfigFile { last_environment: Some("local".into()), environments: vec![Environment::local_default()] };
+        let cfg = ConfigFile {
+            last_environment: Some("local".into()),
+            environments: vec![Environment::local_default()],
+        };
         cfg.save(&path).unwrap();
         assert_eq!(ConfigFile::load(&path).unwrap(), Some(cfg));
         #[cfg(unix)]

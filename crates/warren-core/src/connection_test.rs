@@ -71,18 +71,29 @@ impl ConnectionReport {
 /// Check both endpoints at once. Requires the `management` user tag for the management part
 /// (`monitoring` for the node count) and access to the AMQP URL's vhost. Does not modify state.
 pub async fn test_connection(env: &Environment, password: SecretString) -> ConnectionReport {
-    let (management, amqp) = tokio::join!(check_management(env, password.clone()), check_amqp(env, &password));
+    let (management, amqp) = tokio::join!(
+        check_management(env, password.clone()),
+        check_amqp(env, &password)
+    );
     ConnectionReport { management, amqp }
 }
 
 pub async fn check_management(env: &Environment, password: SecretString) -> ManagementCheck {
     match management_details(env, password).await {
         Ok(check) => check,
-        Err(e) => ManagementCheck { ok: false, error: Some(e.message), error_kind: Some(e.kind), ..Default::default() },
+        Err(e) => ManagementCheck {
+            ok: false,
+            error: Some(e.message),
+            error_kind: Some(e.kind),
+            ..Default::default()
+        },
     }
 }
 
-async fn management_details(env: &Environment, password: SecretString) -> Result<ManagementCheck, BrokerError> {
+async fn management_details(
+    env: &Environment,
+    password: SecretString,
+) -> Result<ManagementCheck, BrokerError> {
     let client = ManagementClient::with_timeout(env, password, crate::broker::TEST_TIMEOUT)?;
     let (overview, url): (Value, _) = client.get_json("overview").await?;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
@@ -104,7 +115,10 @@ async fn management_details(env: &Environment, password: SecretString) -> Result
         check.user_tags = Some(parse_tags(whoami.get("tags")));
     }
     let tags = check.user_tags.clone().unwrap_or_default();
-    if !tags.iter().any(|t| t == "monitoring" || t == "administrator") {
+    if !tags
+        .iter()
+        .any(|t| t == "monitoring" || t == "administrator")
+    {
         check.warnings.push(format!(
             "user `{}` has no `monitoring` tag: Warren sees only the vhosts it has permissions on and no node details",
             env.username
@@ -112,8 +126,12 @@ async fn management_details(env: &Environment, password: SecretString) -> Result
     }
     match client.get_json::<Vec<Value>>("nodes?columns=name").await {
         Ok((nodes, _)) => check.node_count = Some(nodes.len() as u32),
-        Err(e) if e.kind == BrokerErrorKind::Refused || e.kind == BrokerErrorKind::WrongCredentials => {}
-        Err(e) => check.warnings.push(format!("cannot list the cluster's nodes: {}", e.message)),
+        Err(e)
+            if e.kind == BrokerErrorKind::Refused
+                || e.kind == BrokerErrorKind::WrongCredentials => {}
+        Err(e) => check
+            .warnings
+            .push(format!("cannot list the cluster's nodes: {}", e.message)),
     }
     Ok(check)
 }
@@ -121,8 +139,17 @@ async fn management_details(env: &Environment, password: SecretString) -> Result
 /// `tags` is a list since 3.9 and a comma-separated string before.
 fn parse_tags(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        Some(Value::String(s)) => s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
         _ => vec![],
     }
 }
@@ -131,9 +158,16 @@ pub async fn check_amqp(env: &Environment, password: &SecretString) -> AmqpCheck
     match amqp::connect(env, password, None, "connection test").await {
         Ok(conn) => {
             let _ = conn.close(200, "warren connection test done".into()).await;
-            AmqpCheck { ok: true, ..Default::default() }
+            AmqpCheck {
+                ok: true,
+                ..Default::default()
+            }
         }
-        Err(e) => AmqpCheck { ok: false, error: Some(e.message), error_kind: Some(e.kind) },
+        Err(e) => AmqpCheck {
+            ok: false,
+            error: Some(e.message),
+            error_kind: Some(e.kind),
+        },
     }
 }
 
@@ -143,8 +177,14 @@ mod tests {
 
     #[test]
     fn tags_come_as_lists_or_strings() {
-        assert_eq!(parse_tags(Some(&serde_json::json!(["monitoring", "policymaker"]))), vec!["monitoring", "policymaker"]);
-        assert_eq!(parse_tags(Some(&serde_json::json!("administrator, management"))), vec!["administrator", "management"]);
+        assert_eq!(
+            parse_tags(Some(&serde_json::json!(["monitoring", "policymaker"]))),
+            vec!["monitoring", "policymaker"]
+        );
+        assert_eq!(
+            parse_tags(Some(&serde_json::json!("administrator, management"))),
+            vec!["administrator", "management"]
+        );
         assert!(parse_tags(None).is_empty());
     }
 }

@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use lapin::options::{
-    BasicGetOptions, BasicPublishOptions, BasicRejectOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
-    QueueBindOptions, QueueDeclareOptions,
+    BasicGetOptions, BasicPublishOptions, BasicRejectOptions, ConfirmSelectOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, ExchangeKind};
@@ -28,23 +28,84 @@ use crate::guard::ensure_writable;
 pub const DEFAULT_VHOST: &str = "warren-demo";
 
 pub const WORKERS: [&str; 40] = [
-    "billing", "invoicing", "payments", "email", "sms", "push", "reports", "exports", "imports", "search-index",
-    "thumbnails", "transcode", "audit", "webhooks", "notifications", "crm-sync", "erp-sync", "inventory", "pricing",
-    "orders", "shipping", "returns", "fraud-check", "kyc", "ledger", "payouts", "tax", "analytics", "recommendations",
-    "geocoding", "scheduler", "cleanup", "backup", "archive", "ocr", "pdf-render", "translation", "chat", "presence",
+    "billing",
+    "invoicing",
+    "payments",
+    "email",
+    "sms",
+    "push",
+    "reports",
+    "exports",
+    "imports",
+    "search-index",
+    "thumbnails",
+    "transcode",
+    "audit",
+    "webhooks",
+    "notifications",
+    "crm-sync",
+    "erp-sync",
+    "inventory",
+    "pricing",
+    "orders",
+    "shipping",
+    "returns",
+    "fraud-check",
+    "kyc",
+    "ledger",
+    "payouts",
+    "tax",
+    "analytics",
+    "recommendations",
+    "geocoding",
+    "scheduler",
+    "cleanup",
+    "backup",
+    "archive",
+    "ocr",
+    "pdf-render",
+    "translation",
+    "chat",
+    "presence",
     "metrics",
 ];
 
 /// Realms with their backlog weight: `acme` is by far the heaviest.
 pub const REALMS: [(&str, u32); 12] = [
-    ("acme", 12), ("globex", 4), ("initech", 3), ("umbrella", 2), ("hooli", 1), ("stark", 1), ("wayne", 1),
-    ("wonka", 1), ("tyrell", 1), ("cyberdyne", 1), ("soylent", 1), ("oscorp", 1),
+    ("acme", 12),
+    ("globex", 4),
+    ("initech", 3),
+    ("umbrella", 2),
+    ("hooli", 1),
+    ("stark", 1),
+    ("wayne", 1),
+    ("wonka", 1),
+    ("tyrell", 1),
+    ("cyberdyne", 1),
+    ("soylent", 1),
+    ("oscorp", 1),
 ];
 
 pub const UNPARTITIONED: [&str; 20] = [
-    "healthcheck", "cron-scheduler", "global-audit", "cache-invalidation", "mail-bounces", "sitemap-builder",
-    "feature-flags", "currency-rates", "license-check", "usage-rollup", "search-reindex", "gdpr-erasure",
-    "status-page", "sso-sync", "dns-updater", "cert-renewal", "log-shipper", "billing-cycle", "warehouse-etl",
+    "healthcheck",
+    "cron-scheduler",
+    "global-audit",
+    "cache-invalidation",
+    "mail-bounces",
+    "sitemap-builder",
+    "feature-flags",
+    "currency-rates",
+    "license-check",
+    "usage-rollup",
+    "search-reindex",
+    "gdpr-erasure",
+    "status-page",
+    "sso-sync",
+    "dns-updater",
+    "cert-renewal",
+    "log-shipper",
+    "billing-cycle",
+    "warehouse-etl",
     "partner-feed",
 ];
 
@@ -93,7 +154,10 @@ fn other(e: lapin::Error, what: &str) -> BrokerError {
 pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
     ensure_writable(env)?;
     let admin = admin_client(env, &password)?;
-    admin.delete_vhost(vhost, true).await.map_err(|e| admin_error("delete the old demo vhost", e))?;
+    admin
+        .delete_vhost(vhost, true)
+        .await
+        .map_err(|e| admin_error("delete the old demo vhost", e))?;
     admin
         .create_vhost(&VirtualHostParams {
             name: vhost,
@@ -105,13 +169,24 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
         .await
         .map_err(|e| admin_error("create the demo vhost", e))?;
     admin
-        .declare_permissions(&Permissions { user: &env.username, vhost, configure: ".*", read: ".*", write: ".*" })
+        .declare_permissions(&Permissions {
+            user: &env.username,
+            vhost,
+            configure: ".*",
+            read: ".*",
+            write: ".*",
+        })
         .await
         .map_err(|e| admin_error("grant permissions on the demo vhost", e))?;
 
     let conn = amqp::connect(env, &password, Some(vhost), "demo seed").await?;
-    let ch = conn.create_channel().await.map_err(|e| other(e, "open a channel"))?;
-    ch.confirm_select(ConfirmSelectOptions::default()).await.map_err(|e| other(e, "enable confirms"))?;
+    let ch = conn
+        .create_channel()
+        .await
+        .map_err(|e| other(e, "open a channel"))?;
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .map_err(|e| other(e, "enable confirms"))?;
 
     declare_topology(&ch).await?;
 
@@ -146,10 +221,16 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
             publish(&ch, q, "-", q, &mut seq, None).await?;
         }
     }
-    ch.wait_for_confirms().await.map_err(|e| other(e, "wait for confirms"))?;
+    ch.wait_for_confirms()
+        .await
+        .map_err(|e| other(e, "wait for confirms"))?;
 
     // Reject a few messages from the head of some queues: reason `rejected`.
-    for (wi, worker) in WORKERS.iter().enumerate().filter(|(wi, w)| wi % 3 == 0 || dlx_of(w) == DLX_PAYMENTS) {
+    for (wi, worker) in WORKERS
+        .iter()
+        .enumerate()
+        .filter(|(wi, w)| wi % 3 == 0 || dlx_of(w) == DLX_PAYMENTS)
+    {
         for (realm, weight) in REALMS.iter().take(4) {
             let queue = format!("{worker}.{realm}");
             let take = backlog(wi, *weight).min(if *worker == CAPPED_WORKER { 0 } else { 6 });
@@ -159,7 +240,11 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
                     .await
                     .map_err(|e| other(e, "get a message to reject"))?
                 {
-                    m.delivery.acker.reject(BasicRejectOptions { requeue: false }).await.map_err(|e| other(e, "reject"))?;
+                    m.delivery
+                        .acker
+                        .reject(BasicRejectOptions { requeue: false })
+                        .await
+                        .map_err(|e| other(e, "reject"))?;
                     expected_dead += 1;
                 }
             }
@@ -185,26 +270,54 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
         messages += depth(&ch, q).await?;
     }
     let _ = conn.close(200, "demo seeded".into()).await;
-    Ok(DemoReport { vhost: vhost.to_string(), queues: queues + 2, messages, dead_lettered })
+    Ok(DemoReport {
+        vhost: vhost.to_string(),
+        queues: queues + 2,
+        messages,
+        dead_lettered,
+    })
 }
 
 async fn declare_topology(ch: &Channel) -> Result<()> {
-    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
-    for (name, kind) in [(DLX, ExchangeKind::Fanout), (DLX_PAYMENTS, ExchangeKind::Fanout), (WORK_EXCHANGE, ExchangeKind::Direct)] {
-        ch.exchange_declare(name.into(), kind, durable, FieldTable::default()).await.map_err(|e| other(e, "declare an exchange"))?;
-    }
-    let qopts = QueueDeclareOptions { durable: true, ..Default::default() };
-    for (dlq, dlx) in [(DLQ_ALL, DLX), (DLQ_PAYMENTS, DLX_PAYMENTS)] {
-        ch.queue_declare(dlq.into(), qopts, FieldTable::default()).await.map_err(|e| other(e, "declare a DLQ"))?;
-        ch.queue_bind(dlq.into(), dlx.into(), "".into(), QueueBindOptions::default(), FieldTable::default())
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    for (name, kind) in [
+        (DLX, ExchangeKind::Fanout),
+        (DLX_PAYMENTS, ExchangeKind::Fanout),
+        (WORK_EXCHANGE, ExchangeKind::Direct),
+    ] {
+        ch.exchange_declare(name.into(), kind, durable, FieldTable::default())
             .await
-            .map_err(|e| other(e, "bind a DLQ"))?;
+            .map_err(|e| other(e, "declare an exchange"))?;
+    }
+    let qopts = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    for (dlq, dlx) in [(DLQ_ALL, DLX), (DLQ_PAYMENTS, DLX_PAYMENTS)] {
+        ch.queue_declare(dlq.into(), qopts, FieldTable::default())
+            .await
+            .map_err(|e| other(e, "declare a DLQ"))?;
+        ch.queue_bind(
+            dlq.into(),
+            dlx.into(),
+            "".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| other(e, "bind a DLQ"))?;
     }
     for worker in WORKERS {
         for (realm, _) in REALMS {
             let queue = format!("{worker}.{realm}");
             let mut args = FieldTable::default();
-            args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(dlx_of(worker).into()));
+            args.insert(
+                "x-dead-letter-exchange".into(),
+                AMQPValue::LongString(dlx_of(worker).into()),
+            );
             if worker == CAPPED_WORKER {
                 args.insert("x-max-length".into(), AMQPValue::LongLongInt(CAP as i64));
             }
@@ -217,15 +330,35 @@ async fn declare_topology(ch: &Channel) -> Result<()> {
     Ok(())
 }
 
-async fn declare_and_bind(ch: &Channel, queue: &str, opts: QueueDeclareOptions, args: FieldTable) -> Result<()> {
-    ch.queue_declare(queue.into(), opts, args).await.map_err(|e| other(e, "declare a queue"))?;
-    ch.queue_bind(queue.into(), WORK_EXCHANGE.into(), queue.into(), QueueBindOptions::default(), FieldTable::default())
+async fn declare_and_bind(
+    ch: &Channel,
+    queue: &str,
+    opts: QueueDeclareOptions,
+    args: FieldTable,
+) -> Result<()> {
+    ch.queue_declare(queue.into(), opts, args)
         .await
-        .map_err(|e| other(e, "bind a queue"))?;
+        .map_err(|e| other(e, "declare a queue"))?;
+    ch.queue_bind(
+        queue.into(),
+        WORK_EXCHANGE.into(),
+        queue.into(),
+        QueueBindOptions::default(),
+        FieldTable::default(),
+    )
+    .await
+    .map_err(|e| other(e, "bind a queue"))?;
     Ok(())
 }
 
-async fn publish(ch: &Channel, queue: &str, realm: &str, worker: &str, seq: &mut u64, expiration: Option<&str>) -> Result<()> {
+async fn publish(
+    ch: &Channel,
+    queue: &str,
+    realm: &str,
+    worker: &str,
+    seq: &mut u64,
+    expiration: Option<&str>,
+) -> Result<()> {
     *seq += 1;
     let body = serde_json::json!({
         "job": format!("{worker}-job"),
@@ -234,7 +367,10 @@ async fn publish(ch: &Channel, queue: &str, realm: &str, worker: &str, seq: &mut
         "payload": {"attempt": 1, "priority": (*seq % 3)},
     });
     let mut headers = FieldTable::default();
-    headers.insert("x-realm".into(), AMQPValue::LongString(LongString::from(realm)));
+    headers.insert(
+        "x-realm".into(),
+        AMQPValue::LongString(LongString::from(realm)),
+    );
     let mut props = BasicProperties::default()
         .with_content_type(ShortString::from("application/json"))
         .with_message_id(ShortString::from(format!("demo-{seq}")))
@@ -244,16 +380,29 @@ async fn publish(ch: &Channel, queue: &str, realm: &str, worker: &str, seq: &mut
     if let Some(ms) = expiration {
         props = props.with_expiration(ShortString::from(ms));
     }
-    ch.basic_publish(WORK_EXCHANGE.into(), queue.into(), BasicPublishOptions::default(), body.to_string().as_bytes(), props)
-        .await
-        .map_err(|e| other(e, "publish"))?;
+    ch.basic_publish(
+        WORK_EXCHANGE.into(),
+        queue.into(),
+        BasicPublishOptions::default(),
+        body.to_string().as_bytes(),
+        props,
+    )
+    .await
+    .map_err(|e| other(e, "publish"))?;
     Ok(())
 }
 
 /// Exact depth via a passive declare (the management API's counts lag a few seconds).
 async fn depth(ch: &Channel, queue: &str) -> Result<u32> {
     let q = ch
-        .queue_declare(queue.into(), QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
         .await
         .map_err(|e| other(e, "read a queue depth"))?;
     Ok(q.message_count())
@@ -267,7 +416,10 @@ async fn dlq_depth(ch: &Channel) -> Result<u32> {
 pub async fn clean(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
     ensure_writable(env)?;
     let admin = admin_client(env, &password)?;
-    admin.delete_vhost(vhost, true).await.map_err(|e| admin_error("delete the demo vhost", e))?;
+    admin
+        .delete_vhost(vhost, true)
+        .await
+        .map_err(|e| admin_error("delete the demo vhost", e))?;
     Ok(())
 }
 
@@ -282,6 +434,9 @@ mod tests {
         let next = total(REALMS[1].1);
         assert!(acme > 2 * next, "acme {acme} vs globex {next}");
         let all: u32 = REALMS.iter().map(|(_, w)| total(*w)).sum();
-        assert!((2000..6000).contains(&all), "a few thousand messages, got {all}");
+        assert!(
+            (2000..6000).contains(&all),
+            "a few thousand messages, got {all}"
+        );
     }
 }

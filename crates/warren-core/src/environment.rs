@@ -51,7 +51,12 @@ pub struct TlsSettings {
 
 impl Default for TlsSettings {
     fn default() -> Self {
-        TlsSettings { verify: true, ca_bundle: None, client_cert: None, client_key: None }
+        TlsSettings {
+            verify: true,
+            ca_bundle: None,
+            client_cert: None,
+            client_key: None,
+        }
     }
 }
 
@@ -102,19 +107,28 @@ impl Environment {
     pub fn validate(&self) -> Result<()> {
         let mut errors = Vec::new();
         let mut push = |field: &str, message: String| {
-            errors.push(FieldError { field: field.to_string(), message })
+            errors.push(FieldError {
+                field: field.to_string(),
+                message,
+            })
         };
         if let Err(m) = validate_id(&self.id) {
             push("id", m);
         }
         if self.name.trim().is_empty() {
-            push("name", "give the environment a name, e.g. `staging EU`".into());
+            push(
+                "name",
+                "give the environment a name, e.g. `staging EU`".into(),
+            );
         }
         if self.username.trim().is_empty() {
             push("username", "enter the RabbitMQ user name".into());
         }
         if self.management_urls.is_empty() {
-            push("management_urls", "add at least one management URL, e.g. http://rabbit.internal:15672".into());
+            push(
+                "management_urls",
+                "add at least one management URL, e.g. http://rabbit.internal:15672".into(),
+            );
         }
         for (i, u) in self.management_urls.iter().enumerate() {
             if let Err(m) = validate_url(u, &["http", "https"]) {
@@ -122,7 +136,10 @@ impl Environment {
             }
         }
         if self.amqp_urls.is_empty() {
-            push("amqp_urls", "add at least one AMQP URL, e.g. amqp://rabbit.internal:5672".into());
+            push(
+                "amqp_urls",
+                "add at least one AMQP URL, e.g. amqp://rabbit.internal:5672".into(),
+            );
         }
         for (i, u) in self.amqp_urls.iter().enumerate() {
             if let Err(m) = validate_url(u, &["amqp", "amqps"]) {
@@ -130,8 +147,14 @@ impl Environment {
             }
         }
         match (&self.tls.client_cert, &self.tls.client_key) {
-            (Some(_), None) => push("tls.client_key", "a client certificate needs its private key file too".into()),
-            (None, Some(_)) => push("tls.client_cert", "a client key needs its certificate file too".into()),
+            (Some(_), None) => push(
+                "tls.client_key",
+                "a client certificate needs its private key file too".into(),
+            ),
+            (None, Some(_)) => push(
+                "tls.client_cert",
+                "a client key needs its certificate file too".into(),
+            ),
             _ => {}
         }
         for (field, path) in [
@@ -161,7 +184,9 @@ pub fn validate_id(id: &str) -> std::result::Result<(), String> {
     if id.len() > 64 {
         return Err("an id has at most 64 characters".into());
     }
-    let ok_chars = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    let ok_chars = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
     if !ok_chars || !id.chars().next().unwrap().is_ascii_alphanumeric() {
         return Err(format!(
             "`{id}` is not a valid id: start with a letter or digit, then use letters, digits, `-`, `_` or `.`"
@@ -189,7 +214,10 @@ pub fn validate_url(raw: &str, schemes: &[&str]) -> std::result::Result<Url, Str
         other => format!("`{raw}` is not a valid URL: {other}"),
     })?;
     if !schemes.contains(&url.scheme()) {
-        return Err(format!("`{raw}`: scheme must be {expected}, not `{}`", url.scheme()));
+        return Err(format!(
+            "`{raw}`: scheme must be {expected}, not `{}`",
+            url.scheme()
+        ));
     }
     match url.host_str() {
         None | Some("") => return Err(format!("`{raw}`: missing host")),
@@ -259,7 +287,13 @@ mod tests {
         e.tls.client_cert = Some("/c.pem".into());
         assert_eq!(
             fields(e),
-            vec!["id", "name", "management_urls[1]", "amqp_urls", "tls.client_key"]
+            vec![
+                "id",
+                "name",
+                "management_urls[1]",
+                "amqp_urls",
+                "tls.client_key"
+            ]
         );
     }
 

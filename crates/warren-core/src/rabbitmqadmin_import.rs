@@ -50,18 +50,26 @@ pub struct Candidate {
 /// Parse the file's text into candidates and sections skipped with a reason. Never panics on
 /// odd input: a TOML syntax error is an error naming the line; an odd section is skipped.
 pub fn plan(text: &str) -> std::result::Result<(Vec<Candidate>, Vec<SkippedSection>), String> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| format!("not a valid rabbitmqadmin.conf (TOML): {e}"))?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| format!("not a valid rabbitmqadmin.conf (TOML): {e}"))?;
     let mut candidates = Vec::new();
     let mut skipped = Vec::new();
     for (section, value) in doc {
-        let skip = |reason: String| SkippedSection { section: section.clone(), reason };
+        let skip = |reason: String| SkippedSection {
+            section: section.clone(),
+            reason,
+        };
         let Value::Table(t) = value else {
             skipped.push(skip("not a section (a top-level key)".into()));
             continue;
         };
         match section_to_environment(&section, &t) {
             Ok((environment, password)) => match environment.validate() {
-                Ok(()) => candidates.push(Candidate { section, environment, password }),
+                Ok(()) => candidates.push(Candidate {
+                    section,
+                    environment,
+                    password,
+                }),
                 Err(e) => skipped.push(skip(e.to_string())),
             },
             Err(reason) => skipped.push(skip(reason)),
@@ -70,7 +78,10 @@ pub fn plan(text: &str) -> std::result::Result<(Vec<Candidate>, Vec<SkippedSecti
     Ok((candidates, skipped))
 }
 
-fn section_to_environment(section: &str, t: &toml::Table) -> std::result::Result<(Environment, Option<SecretString>), String> {
+fn section_to_environment(
+    section: &str,
+    t: &toml::Table,
+) -> std::result::Result<(Environment, Option<SecretString>), String> {
     let text = |k: &str| -> std::result::Result<Option<String>, String> {
         match t.get(k) {
             None => Ok(None),
@@ -85,7 +96,9 @@ fn section_to_environment(section: &str, t: &toml::Table) -> std::result::Result
         || text("base_uri")?.is_some_and(|u| u.starts_with("https://"));
     let host = text("hostname")?.unwrap_or_else(|| "localhost".into());
     let port: u32 = match text("port")? {
-        Some(p) => p.parse().map_err(|_| format!("port `{p}` is not a number"))?,
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("port `{p}` is not a number"))?,
         None if tls_on => 15671,
         None => 15672,
     };
@@ -94,7 +107,9 @@ fn section_to_environment(section: &str, t: &toml::Table) -> std::result::Result
         Some(u) => u.trim_end_matches('/').trim_end_matches("/api").to_string(),
         None => {
             let scheme = if tls_on { "https" } else { "http" };
-            let prefix = text("path_prefix")?.map(|p| format!("/{}", p.trim_matches('/'))).unwrap_or_default();
+            let prefix = text("path_prefix")?
+                .map(|p| format!("/{}", p.trim_matches('/')))
+                .unwrap_or_default();
             let prefix = if prefix == "/" { String::new() } else { prefix };
             format!("{scheme}://{}:{port}{prefix}", bracket_ipv6(&host))
         }
@@ -109,7 +124,9 @@ fn section_to_environment(section: &str, t: &toml::Table) -> std::result::Result
     } else {
         format!("amqp://{}:5672", bracket_ipv6(&amqp_host))
     };
-    let vhost = text("vhost")?.or(text("virtual_host")?).filter(|v| v != "/");
+    let vhost = text("vhost")?
+        .or(text("virtual_host")?)
+        .filter(|v| v != "/");
     let id = sanitize_id(section);
     let environment = Environment {
         id,
@@ -144,9 +161,18 @@ fn sanitize_id(section: &str) -> String {
     let id: String = section
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    id.trim_matches(|c: char| !c.is_ascii_alphanumeric()).chars().take(64).collect()
+    id.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .chars()
+        .take(64)
+        .collect()
 }
 
 /// Section names like `prod-eu` or `production` say the tier; treat them as such so the
@@ -164,23 +190,38 @@ fn guess_tier(section: &str) -> Tier {
 
 /// Import the file at `path` into the store. Sections whose id already exists are skipped.
 pub fn apply(store: &EnvironmentStore, path: &Path) -> Result<ImportReport> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::FileRead { path: path.display().to_string(), reason: e.to_string() })?;
-    let (candidates, mut skipped) =
-        plan(&text).map_err(|reason| Error::FileRead { path: path.display().to_string(), reason })?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::FileRead {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let (candidates, mut skipped) = plan(&text).map_err(|reason| Error::FileRead {
+        path: path.display().to_string(),
+        reason,
+    })?;
     let mut imported = Vec::new();
     for c in candidates {
         let id = c.environment.id.clone();
         match store.create(c.environment, c.password.as_ref()) {
-            Ok(view) => imported.push(ImportedSection { section: c.section, id, has_secret: view.has_secret }),
+            Ok(view) => imported.push(ImportedSection {
+                section: c.section,
+                id,
+                has_secret: view.has_secret,
+            }),
             Err(Error::DuplicateEnvironment(_)) => skipped.push(SkippedSection {
                 section: c.section,
                 reason: format!("an environment with id `{id}` already exists"),
             }),
-            Err(e) => skipped.push(SkippedSection { section: c.section, reason: e.to_string() }),
+            Err(e) => skipped.push(SkippedSection {
+                section: c.section,
+                reason: e.to_string(),
+            }),
         }
     }
-    Ok(ImportReport { path: path.display().to_string(), imported, skipped })
+    Ok(ImportReport {
+        path: path.display().to_string(),
+        imported,
+        skipped,
+    })
 }
 
 #[cfg(test)]
@@ -226,26 +267,48 @@ client_certificate_file_path = "/c.pem"
         let (c, skipped) = plan(SAMPLE).unwrap();
         let by = |id: &str| c.iter().find(|c| c.environment.id == id).unwrap();
         let local = by("local");
-        assert_eq!(local.environment.management_urls, vec!["http://localhost:15672"]);
+        assert_eq!(
+            local.environment.management_urls,
+            vec!["http://localhost:15672"]
+        );
         assert_eq!(local.environment.amqp_urls, vec!["amqp://localhost:5672"]);
         assert_eq!(local.environment.vhost, None);
         assert_eq!(local.password.as_ref().unwrap().expose_secret(), "guest");
 
         let prod = by("prod-eu");
         assert_eq!(prod.environment.tier, Tier::Prod);
-        assert_eq!(prod.environment.management_urls, vec!["https://rabbit.prod.example:15671"]);
-        assert_eq!(prod.environment.amqp_urls, vec!["amqps://rabbit.prod.example:5671"]);
+        assert_eq!(
+            prod.environment.management_urls,
+            vec!["https://rabbit.prod.example:15671"]
+        );
+        assert_eq!(
+            prod.environment.amqp_urls,
+            vec!["amqps://rabbit.prod.example:5671"]
+        );
         assert_eq!(prod.environment.vhost.as_deref(), Some("billing"));
-        assert_eq!(prod.environment.tls.client_key.as_deref(), Some("/etc/k.pem"));
+        assert_eq!(
+            prod.environment.tls.client_key.as_deref(),
+            Some("/etc/k.pem")
+        );
 
         let proxy = by("behind_proxy");
-        assert_eq!(proxy.environment.management_urls, vec!["https://10.0.0.5:443/rabbitmq"]);
+        assert_eq!(
+            proxy.environment.management_urls,
+            vec!["https://10.0.0.5:443/rabbitmq"]
+        );
         assert!(proxy.password.is_none());
 
-        let reasons: Vec<_> = skipped.iter().map(|s| (s.section.as_str(), s.reason.as_str())).collect();
+        let reasons: Vec<_> = skipped
+            .iter()
+            .map(|s| (s.section.as_str(), s.reason.as_str()))
+            .collect();
         assert_eq!(reasons.len(), 2, "{reasons:?}");
-        assert!(reasons.iter().any(|(s, r)| *s == "broken" && r.contains("not a number")));
-        assert!(reasons.iter().any(|(s, r)| *s == "half_tls" && r.contains("tls.client_key")));
+        assert!(reasons
+            .iter()
+            .any(|(s, r)| *s == "broken" && r.contains("not a number")));
+        assert!(reasons
+            .iter()
+            .any(|(s, r)| *s == "half_tls" && r.contains("tls.client_key")));
     }
 
     #[test]

@@ -14,14 +14,18 @@ pub struct Keyring {
 
 impl Default for Keyring {
     fn default() -> Self {
-        Keyring { service: SERVICE.to_string() }
+        Keyring {
+            service: SERVICE.to_string(),
+        }
     }
 }
 
 impl Keyring {
     /// A keyring under another service name (tests use one of their own to stay isolated).
     pub fn with_service(service: impl Into<String>) -> Self {
-        Keyring { service: service.into() }
+        Keyring {
+            service: service.into(),
+        }
     }
 
     pub fn service(&self) -> &str {
@@ -45,7 +49,9 @@ impl Keyring {
     }
 
     pub fn set(&self, account: &str, secret: &SecretString) -> Result<()> {
-        self.entry(account)?.set_password(secret.expose_secret()).map_err(map_error)
+        self.entry(account)?
+            .set_password(secret.expose_secret())
+            .map_err(map_error)
     }
 
     /// Deleting an entry that does not exist is fine.

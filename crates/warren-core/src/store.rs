@@ -50,7 +50,10 @@ impl EnvironmentStore {
     }
 
     pub fn new(dir: &Path, keyring: Keyring) -> Self {
-        EnvironmentStore { path: dir.join(CONFIG_FILE), keyring }
+        EnvironmentStore {
+            path: dir.join(CONFIG_FILE),
+            keyring,
+        }
     }
 
     pub fn config_path(&self) -> &Path {
@@ -70,7 +73,10 @@ impl EnvironmentStore {
     /// environment is created without a secret and the warning says why.
     pub fn ensure_first_start(&self) -> Result<FirstStart> {
         if ConfigFile::load(&self.path)?.is_some() {
-            return Ok(FirstStart { created: false, warning: None });
+            return Ok(FirstStart {
+                created: false,
+                warning: None,
+            });
         }
         let local = Environment::local_default();
         let warning = self
@@ -78,8 +84,15 @@ impl EnvironmentStore {
             .set(&local.id, &SecretString::from("guest"))
             .err()
             .map(|e| e.to_string());
-        ConfigFile { last_environment: Some(local.id.clone()), environments: vec![local] }.save(&self.path)?;
-        Ok(FirstStart { created: true, warning })
+        ConfigFile {
+            last_environment: Some(local.id.clone()),
+            environments: vec![local],
+        }
+        .save(&self.path)?;
+        Ok(FirstStart {
+            created: true,
+            warning,
+        })
     }
 
     /// First start if needed, then which environment to open.
@@ -102,7 +115,10 @@ impl EnvironmentStore {
             .into_iter()
             .map(|environment| {
                 let has_secret = self.keyring.has(&environment.id).unwrap_or(false);
-                EnvironmentView { environment, has_secret }
+                EnvironmentView {
+                    environment,
+                    has_secret,
+                }
             })
             .collect())
     }
@@ -118,12 +134,19 @@ impl EnvironmentStore {
     pub fn view(&self, id: &str) -> Result<EnvironmentView> {
         let environment = self.get(id)?;
         let has_secret = self.keyring.has(id).unwrap_or(false);
-        Ok(EnvironmentView { environment, has_secret })
+        Ok(EnvironmentView {
+            environment,
+            has_secret,
+        })
     }
 
     /// Add an environment. The password, if given, goes to the keyring first: if the keyring
     /// refuses it, nothing is saved.
-    pub fn create(&self, env: Environment, password: Option<&SecretString>) -> Result<EnvironmentView> {
+    pub fn create(
+        &self,
+        env: Environment,
+        password: Option<&SecretString>,
+    ) -> Result<EnvironmentView> {
         env.validate()?;
         let mut cfg = self.load()?;
         if cfg.environments.iter().any(|e| e.id == env.id) {
@@ -140,7 +163,12 @@ impl EnvironmentStore {
 
     /// Replace the settings of `id` (the id itself cannot change: it names the keyring entry).
     /// A new password replaces the stored one; `None` keeps it.
-    pub fn update(&self, id: &str, env: Environment, password: Option<&SecretString>) -> Result<EnvironmentView> {
+    pub fn update(
+        &self,
+        id: &str,
+        env: Environment,
+        password: Option<&SecretString>,
+    ) -> Result<EnvironmentView> {
         if env.id != id {
             return Err(Error::Invalid(vec![FieldError {
                 field: "id".into(),
@@ -163,11 +191,23 @@ impl EnvironmentStore {
     }
 
     /// Copy `id` under `new_id` (settings and, when present, the password).
-    pub fn duplicate(&self, id: &str, new_id: &str, new_name: Option<&str>) -> Result<EnvironmentView> {
-        validate_id(new_id).map_err(|message| Error::Invalid(vec![FieldError { field: "id".into(), message }]))?;
+    pub fn duplicate(
+        &self,
+        id: &str,
+        new_id: &str,
+        new_name: Option<&str>,
+    ) -> Result<EnvironmentView> {
+        validate_id(new_id).map_err(|message| {
+            Error::Invalid(vec![FieldError {
+                field: "id".into(),
+                message,
+            }])
+        })?;
         let mut copy = self.get(id)?;
         copy.id = new_id.to_string();
-        copy.name = new_name.map(str::to_string).unwrap_or_else(|| format!("{} (copy)", copy.name));
+        copy.name = new_name
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{} (copy)", copy.name));
         let secret = self.keyring.get(id).ok().flatten();
         self.create(copy, secret.as_ref())
     }
@@ -199,11 +239,17 @@ impl EnvironmentStore {
         if let Some(p) = for_this_run {
             return Ok(p);
         }
-        self.keyring.get(id)?.ok_or_else(|| Error::MissingSecret(id.to_string()))
+        self.keyring
+            .get(id)?
+            .ok_or_else(|| Error::MissingSecret(id.to_string()))
     }
 
     /// An environment and the password to connect with (see `password`).
-    pub fn with_password(&self, id: &str, for_this_run: Option<SecretString>) -> Result<(Environment, SecretString)> {
+    pub fn with_password(
+        &self,
+        id: &str,
+        for_this_run: Option<SecretString>,
+    ) -> Result<(Environment, SecretString)> {
         let env = self.get(id)?;
         Ok((env, self.password(id, for_this_run)?))
     }

@@ -16,22 +16,45 @@ async fn the_local_broker_reports_its_versions_and_tags() {
     assert!(report.management.ok, "{:?}", report.management);
     assert!(report.amqp.ok, "{:?}", report.amqp);
     let version = report.management.rabbitmq_version.unwrap();
-    assert!(version.chars().next().unwrap().is_ascii_digit(), "{version}");
+    assert!(
+        version.chars().next().unwrap().is_ascii_digit(),
+        "{version}"
+    );
     assert!(report.management.erlang_version.is_some());
     assert!(report.management.cluster_name.is_some());
     assert_eq!(report.management.node_count, Some(1));
-    assert!(report.management.user_tags.unwrap().contains(&"administrator".to_string()));
+    assert!(report
+        .management
+        .user_tags
+        .unwrap()
+        .contains(&"administrator".to_string()));
 }
 
 #[tokio::test]
 async fn a_wrong_password_is_a_credentials_error_on_both_endpoints_and_is_not_echoed() {
     let secret = "wr0ng-pa55word-for-test";
     let report = test_connection(&local(), SecretString::from(secret)).await;
-    assert_eq!(report.management.error_kind, Some(BrokerErrorKind::WrongCredentials), "{:?}", report.management);
-    assert_eq!(report.amqp.error_kind, Some(BrokerErrorKind::WrongCredentials), "{:?}", report.amqp);
+    assert_eq!(
+        report.management.error_kind,
+        Some(BrokerErrorKind::WrongCredentials),
+        "{:?}",
+        report.management
+    );
+    assert_eq!(
+        report.amqp.error_kind,
+        Some(BrokerErrorKind::WrongCredentials),
+        "{:?}",
+        report.amqp
+    );
     let text = serde_json::to_string(&report).unwrap();
-    assert!(!text.contains(secret), "the password leaked into the report: {text}");
-    assert!(text.contains("password"), "the message should say to re-enter the password: {text}");
+    assert!(
+        !text.contains(secret),
+        "the password leaked into the report: {text}"
+    );
+    assert!(
+        text.contains("password"),
+        "the message should say to re-enter the password: {text}"
+    );
 }
 
 #[tokio::test]
@@ -43,9 +66,18 @@ async fn a_user_without_tags_is_told_it_lacks_the_management_tag() {
     env.username = user.clone();
     let report = test_connection(&env, SecretString::from("pw")).await;
     delete_user(&user).await;
-    assert_eq!(report.management.error_kind, Some(BrokerErrorKind::MissingManagementTag), "{:?}", report.management);
+    assert_eq!(
+        report.management.error_kind,
+        Some(BrokerErrorKind::MissingManagementTag),
+        "{:?}",
+        report.management
+    );
     assert!(report.management.error.unwrap().contains("management"));
-    assert!(report.amqp.ok, "AMQP does not need a tag: {:?}", report.amqp);
+    assert!(
+        report.amqp.ok,
+        "AMQP does not need a tag: {:?}",
+        report.amqp
+    );
 }
 
 #[tokio::test]
@@ -58,8 +90,19 @@ async fn a_management_only_user_works_with_a_warning_about_monitoring() {
     let report = test_connection(&env, SecretString::from("pw")).await;
     delete_user(&user).await;
     assert!(report.management.ok, "{:?}", report.management);
-    assert_eq!(report.management.user_tags, Some(vec!["management".to_string()]));
-    assert!(report.management.warnings.iter().any(|w| w.contains("monitoring")), "{:?}", report.management.warnings);
+    assert_eq!(
+        report.management.user_tags,
+        Some(vec!["management".to_string()])
+    );
+    assert!(
+        report
+            .management
+            .warnings
+            .iter()
+            .any(|w| w.contains("monitoring")),
+        "{:?}",
+        report.management.warnings
+    );
 }
 
 #[tokio::test]
@@ -70,7 +113,12 @@ async fn a_user_without_vhost_permissions_is_refused_the_vhost_over_amqp() {
     env.username = user.clone();
     let report = test_connection(&env, SecretString::from("pw")).await;
     delete_user(&user).await;
-    assert_eq!(report.amqp.error_kind, Some(BrokerErrorKind::VhostAccessRefused), "{:?}", report.amqp);
+    assert_eq!(
+        report.amqp.error_kind,
+        Some(BrokerErrorKind::VhostAccessRefused),
+        "{:?}",
+        report.amqp
+    );
 }
 
 #[tokio::test]
@@ -79,7 +127,10 @@ async fn a_closed_port_is_unreachable_at_once() {
     env.management_urls = vec!["http://127.0.0.1:1".into()];
     env.amqp_urls = vec!["amqp://127.0.0.1:1".into()];
     let report = test_connection(&env, guest()).await;
-    assert_eq!(report.management.error_kind, Some(BrokerErrorKind::Unreachable));
+    assert_eq!(
+        report.management.error_kind,
+        Some(BrokerErrorKind::Unreachable)
+    );
     assert_eq!(report.amqp.error_kind, Some(BrokerErrorKind::Unreachable));
     assert!(report.management.error.unwrap().contains("127.0.0.1:1"));
 }
@@ -91,7 +142,10 @@ async fn a_failover_list_falls_through_to_the_node_that_answers() {
     env.amqp_urls = vec!["amqp://127.0.0.1:1".into(), "amqp://127.0.0.1:5672".into()];
     let report = test_connection(&env, guest()).await;
     assert!(report.management.ok && report.amqp.ok, "{report:?}");
-    assert_eq!(report.management.url.as_deref(), Some("http://127.0.0.1:15672/"));
+    assert_eq!(
+        report.management.url.as_deref(),
+        Some("http://127.0.0.1:15672/")
+    );
 }
 
 #[tokio::test]
@@ -99,7 +153,12 @@ async fn the_amqp_port_given_as_management_url_is_not_rabbitmq_management() {
     let mut env = local();
     env.management_urls = vec!["http://127.0.0.1:5672".into()];
     let report = test_connection(&env, guest()).await;
-    assert_eq!(report.management.error_kind, Some(BrokerErrorKind::NotRabbitmq), "{:?}", report.management);
+    assert_eq!(
+        report.management.error_kind,
+        Some(BrokerErrorKind::NotRabbitmq),
+        "{:?}",
+        report.management
+    );
 }
 
 #[tokio::test]
@@ -107,8 +166,17 @@ async fn a_wrong_path_prefix_says_the_management_api_is_not_there() {
     let mut env = local();
     env.management_urls = vec!["http://127.0.0.1:15672/not-rabbit".into()];
     let report = test_connection(&env, guest()).await;
-    assert_eq!(report.management.error_kind, Some(BrokerErrorKind::ManagementNotEnabled), "{:?}", report.management);
-    assert!(report.management.error.unwrap().contains("rabbitmq_management"));
+    assert_eq!(
+        report.management.error_kind,
+        Some(BrokerErrorKind::ManagementNotEnabled),
+        "{:?}",
+        report.management
+    );
+    assert!(report
+        .management
+        .error
+        .unwrap()
+        .contains("rabbitmq_management"));
 }
 
 /// A peer that accepts connections and never answers (a hung proxy): the test must come back
@@ -130,10 +198,24 @@ async fn a_silent_endpoint_times_out_instead_of_hanging() {
     let report = tokio::time::timeout(Duration::from_secs(30), test_connection(&env, guest()))
         .await
         .expect("test_connection hung");
-    assert_eq!(report.management.error_kind, Some(BrokerErrorKind::Timeout), "{:?}", report.management);
-    assert_eq!(report.amqp.error_kind, Some(BrokerErrorKind::Timeout), "{:?}", report.amqp);
+    assert_eq!(
+        report.management.error_kind,
+        Some(BrokerErrorKind::Timeout),
+        "{:?}",
+        report.management
+    );
+    assert_eq!(
+        report.amqp.error_kind,
+        Some(BrokerErrorKind::Timeout),
+        "{:?}",
+        report.amqp
+    );
     // Functional bound, not a benchmark: both checks run at once and each gives up after 5 s.
-    assert!(started.elapsed() < Duration::from_secs(12), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 /// A real TLS listener (openssl s_server) with a self-signed certificate made in the test.
@@ -166,14 +248,72 @@ fn openssl(args: &[&str], dir: &std::path::Path) {
 fn tls_server() -> TlsServer {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=warren test CA", "-keyout", "ca.key", "-out", "ca.pem"], d);
-    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"], d);
-    std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
-    openssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-extfile", "ext.cnf", "-out", "cert.pem"], d);
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=warren test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+        d,
+    );
+    openssl(
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "server.csr",
+        ],
+        d,
+    );
+    std::fs::write(
+        d.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "cert.pem",
+        ],
+        d,
+    );
     let cert = d.join("ca.pem");
     let key = d.join("key.pem");
     let server_cert = d.join("cert.pem");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = std::process::Command::new("openssl")
         .args(["s_server", "-quiet", "-www", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
@@ -191,7 +331,12 @@ fn tls_server() -> TlsServer {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    TlsServer { child, port, cert, _dir: dir }
+    TlsServer {
+        child,
+        port,
+        cert,
+        _dir: dir,
+    }
 }
 
 #[tokio::test]
@@ -200,13 +345,21 @@ async fn an_untrusted_certificate_fails_tls_verification_and_a_ca_bundle_fixes_i
     let mut env = local();
     env.management_urls = vec![format!("https://127.0.0.1:{}", server.port)];
     let report = warren_core::connection_test::check_management(&env, guest()).await;
-    assert_eq!(report.error_kind, Some(BrokerErrorKind::TlsVerification), "{report:?}");
+    assert_eq!(
+        report.error_kind,
+        Some(BrokerErrorKind::TlsVerification),
+        "{report:?}"
+    );
     assert!(report.error.unwrap().contains("CA bundle"));
 
     // Trusting the CA gets past TLS; the peer is then found not to be RabbitMQ.
     env.tls.ca_bundle = Some(server.cert.display().to_string());
     let report = warren_core::connection_test::check_management(&env, guest()).await;
-    assert_eq!(report.error_kind, Some(BrokerErrorKind::NotRabbitmq), "{report:?}");
+    assert_eq!(
+        report.error_kind,
+        Some(BrokerErrorKind::NotRabbitmq),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
@@ -214,5 +367,9 @@ async fn https_against_a_plain_http_port_is_a_tls_mismatch() {
     let mut env = local();
     env.management_urls = vec!["https://127.0.0.1:15672".into()];
     let report = warren_core::connection_test::check_management(&env, guest()).await;
-    assert_eq!(report.error_kind, Some(BrokerErrorKind::TlsMismatch), "{report:?}");
+    assert_eq!(
+        report.error_kind,
+        Some(BrokerErrorKind::TlsMismatch),
+        "{report:?}"
+    );
 }

@@ -38,7 +38,10 @@ fn staging(id: &str) -> Environment {
         id: id.into(),
         name: "Staging EU".into(),
         tier: Tier::Staging,
-        management_urls: vec!["https://rabbit-1.staging:15671".into(), "https://rabbit-2.staging:15671".into()],
+        management_urls: vec![
+            "https://rabbit-1.staging:15671".into(),
+            "https://rabbit-2.staging:15671".into(),
+        ],
         amqp_urls: vec!["amqps://rabbit-1.staging:5671".into()],
         username: "ops".into(),
         ..Environment::local_default()
@@ -49,36 +52,68 @@ fn staging(id: &str) -> Environment {
 fn a_created_environment_keeps_its_password_only_in_the_keyring() {
     let f = Fixture::new();
     let secret = "Unique-Pa55-created-7731";
-    let view = f.store.create(staging("staging"), Some(&SecretString::from(secret))).unwrap();
+    let view = f
+        .store
+        .create(staging("staging"), Some(&SecretString::from(secret)))
+        .unwrap();
     assert!(view.has_secret);
-    assert_eq!(f.store.keyring().get("staging").unwrap().unwrap().expose_secret(), secret);
+    assert_eq!(
+        f.store
+            .keyring()
+            .get("staging")
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        secret
+    );
     assert!(f.config_text().contains("rabbit-2.staging"));
-    assert!(!f.all_files_text().contains(secret), "the password reached a file");
+    assert!(
+        !f.all_files_text().contains(secret),
+        "the password reached a file"
+    );
     f.store.remove("staging").unwrap();
 }
 
 #[test]
 fn editing_without_a_password_keeps_the_stored_one_and_a_new_one_replaces_it() {
     let f = Fixture::new();
-    f.store.create(staging("s"), Some(&SecretString::from("first"))).unwrap();
+    f.store
+        .create(staging("s"), Some(&SecretString::from("first")))
+        .unwrap();
     let mut changed = staging("s");
     changed.read_only = true;
     f.store.update("s", changed, None).unwrap();
-    assert_eq!(f.store.keyring().get("s").unwrap().unwrap().expose_secret(), "first");
+    assert_eq!(
+        f.store.keyring().get("s").unwrap().unwrap().expose_secret(),
+        "first"
+    );
     assert!(f.store.get("s").unwrap().read_only);
-    f.store.update("s", staging("s"), Some(&SecretString::from("second"))).unwrap();
-    assert_eq!(f.store.keyring().get("s").unwrap().unwrap().expose_secret(), "second");
+    f.store
+        .update("s", staging("s"), Some(&SecretString::from("second")))
+        .unwrap();
+    assert_eq!(
+        f.store.keyring().get("s").unwrap().unwrap().expose_secret(),
+        "second"
+    );
     f.store.remove("s").unwrap();
 }
 
 #[test]
 fn duplicating_copies_settings_and_password_under_the_new_id() {
     let f = Fixture::new();
-    f.store.create(staging("a"), Some(&SecretString::from("pw-a"))).unwrap();
+    f.store
+        .create(staging("a"), Some(&SecretString::from("pw-a")))
+        .unwrap();
     let copy = f.store.duplicate("a", "b", None).unwrap();
     assert_eq!(copy.environment.name, "Staging EU (copy)");
-    assert_eq!(copy.environment.management_urls, staging("a").management_urls);
-    assert_eq!(f.store.keyring().get("b").unwrap().unwrap().expose_secret(), "pw-a");
+    assert_eq!(
+        copy.environment.management_urls,
+        staging("a").management_urls
+    );
+    assert_eq!(
+        f.store.keyring().get("b").unwrap().unwrap().expose_secret(),
+        "pw-a"
+    );
     f.store.remove("a").unwrap();
     f.store.remove("b").unwrap();
 }
@@ -86,10 +121,15 @@ fn duplicating_copies_settings_and_password_under_the_new_id() {
 #[test]
 fn removing_an_environment_removes_its_keyring_entry() {
     let f = Fixture::new();
-    f.store.create(staging("gone"), Some(&SecretString::from("pw"))).unwrap();
+    f.store
+        .create(staging("gone"), Some(&SecretString::from("pw")))
+        .unwrap();
     f.store.remove("gone").unwrap();
     assert!(f.store.keyring().get("gone").unwrap().is_none());
-    assert!(matches!(f.store.get("gone"), Err(Error::UnknownEnvironment(_))));
+    assert!(matches!(
+        f.store.get("gone"),
+        Err(Error::UnknownEnvironment(_))
+    ));
 }
 
 #[test]
@@ -101,11 +141,17 @@ fn the_first_start_creates_local_with_the_guest_password_in_the_keyring() {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].environment, Environment::local_default());
     assert!(list[0].has_secret);
-    assert_eq!(f.store.password("local", None).unwrap().expose_secret(), "guest");
+    assert_eq!(
+        f.store.password("local", None).unwrap().expose_secret(),
+        "guest"
+    );
     assert!(!f.config_text().to_lowercase().contains("password"));
     // A second start changes nothing.
     assert!(!f.store.ensure_first_start().unwrap().created);
-    assert_eq!(f.store.last_environment().unwrap().as_deref(), Some("local"));
+    assert_eq!(
+        f.store.last_environment().unwrap().as_deref(),
+        Some("local")
+    );
     f.store.remove("local").unwrap();
 }
 
@@ -113,12 +159,21 @@ fn the_first_start_creates_local_with_the_guest_password_in_the_keyring() {
 fn a_duplicate_id_and_invalid_fields_are_refused_with_nothing_stored() {
     let f = Fixture::new();
     f.store.create(staging("x"), None).unwrap();
-    assert!(matches!(f.store.create(staging("x"), None), Err(Error::DuplicateEnvironment(_))));
+    assert!(matches!(
+        f.store.create(staging("x"), None),
+        Err(Error::DuplicateEnvironment(_))
+    ));
     let mut bad = staging("y");
     bad.management_urls = vec!["http://:15672".into()];
-    let err = f.store.create(bad, Some(&SecretString::from("pw"))).unwrap_err();
+    let err = f
+        .store
+        .create(bad, Some(&SecretString::from("pw")))
+        .unwrap_err();
     assert_eq!(err.fields()[0].field, "management_urls[0]");
-    assert!(f.store.keyring().get("y").unwrap().is_none(), "an invalid environment stored a password");
+    assert!(
+        f.store.keyring().get("y").unwrap().is_none(),
+        "an invalid environment stored a password"
+    );
     f.store.remove("x").unwrap();
 }
 
@@ -136,10 +191,27 @@ fn importing_rabbitmqadmin_conf_moves_passwords_to_the_keyring_and_reports_skips
     assert_eq!(report.imported.len(), 1, "{report:?}");
     assert_eq!(report.imported[0].id, "staging");
     assert!(report.imported[0].has_secret);
-    let reasons: Vec<_> = report.skipped.iter().map(|s| (s.section.clone(), s.reason.clone())).collect();
-    assert!(reasons.iter().any(|(s, r)| s == "local" && r.contains("already exists")), "{reasons:?}");
+    let reasons: Vec<_> = report
+        .skipped
+        .iter()
+        .map(|s| (s.section.clone(), s.reason.clone()))
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|(s, r)| s == "local" && r.contains("already exists")),
+        "{reasons:?}"
+    );
     assert!(reasons.iter().any(|(s, _)| s == "odd"), "{reasons:?}");
-    assert_eq!(f.store.keyring().get("staging").unwrap().unwrap().expose_secret(), "imported-Secret-99");
+    assert_eq!(
+        f.store
+            .keyring()
+            .get("staging")
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "imported-Secret-99"
+    );
     assert!(!f.config_text().contains("imported-Secret-99"));
     f.store.remove("staging").unwrap();
     f.store.remove("local").unwrap();

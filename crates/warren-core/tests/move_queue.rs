@@ -10,37 +10,70 @@ use lapin::BasicProperties;
 use warren_core::queues::move_messages::move_messages;
 use warren_core::Error;
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_a_queue_delivers_every_message_and_reports_progress() {
     let test_vhost = TestVhost::new("warren-test-move").await;
     let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
     let env = local();
     let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
     for q in ["src", "dst"] {
-        ch.queue_declare(q.into(), QueueDeclareOptions { durable: true, ..Default::default() }, FieldTable::default()).await.unwrap();
+        ch.queue_declare(
+            q.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
     }
     for i in 0..2000u32 {
-        ch.basic_publish("".into(), "src".into(), BasicPublishOptions::default(), &i.to_be_bytes(), BasicProperties::default()).await.unwrap();
+        ch.basic_publish(
+            "".into(),
+            "src".into(),
+            BasicPublishOptions::default(),
+            &i.to_be_bytes(),
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap();
     }
     ch.wait_for_confirms().await.unwrap();
 
     let mut read_only = env.clone();
     read_only.read_only = true;
-    let refused = move_messages(&read_only, &guest(), &vhost, "src", "dst", |_| {}).await.unwrap_err();
+    let refused = move_messages(&read_only, &guest(), &vhost, "src", "dst", |_| {})
+        .await
+        .unwrap_err();
     assert!(matches!(refused, Error::ReadOnly(_)), "{refused}");
     assert_eq!(depth(&ch, "dst").await, 0);
 
     let mut seen = vec![];
-    let report = move_messages(&env, &guest(), &vhost, "src", "dst", |p| seen.push(p)).await.unwrap();
+    let report = move_messages(&env, &guest(), &vhost, "src", "dst", |p| seen.push(p))
+        .await
+        .unwrap();
     assert_eq!(report.moved, 2000);
-    assert_eq!((depth(&ch, "src").await, depth(&ch, "dst").await), (0, 2000));
+    assert_eq!(
+        (depth(&ch, "src").await, depth(&ch, "dst").await),
+        (0, 2000)
+    );
     let last = seen.last().expect("progress was reported");
     assert_eq!(last.total, 2000);
-    assert!(seen.windows(2).all(|w| w[0].done <= w[1].done), "progress never goes back");
+    assert!(
+        seen.windows(2).all(|w| w[0].done <= w[1].done),
+        "progress never goes back"
+    );
 
-    let missing = move_messages(&env, &guest(), &vhost, "no-such-queue", "dst", |_| {}).await.unwrap_err();
-    assert!(missing.to_string().contains("no queue `no-such-queue`"), "{missing}");
+    let missing = move_messages(&env, &guest(), &vhost, "no-such-queue", "dst", |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("no queue `no-such-queue`"),
+        "{missing}"
+    );
     let _ = conn.close(200, "done".into()).await;
 }

@@ -11,7 +11,6 @@ use warren_core::queues::purge::purge;
 use warren_core::queues::QueueRow;
 use warren_core::Error;
 
-
 fn row(vhost: &str, name: &str) -> QueueRow {
     QueueRow::named(vhost, name)
 }
@@ -22,11 +21,27 @@ async fn purge_empties_exactly_the_chosen_queues_and_a_read_only_environment_is_
     let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
     let env = local();
     let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
     for (q, n) in [("a", 5), ("b", 7), ("keep", 3)] {
-        ch.queue_declare(q.into(), QueueDeclareOptions::default(), FieldTable::default()).await.unwrap();
+        ch.queue_declare(
+            q.into(),
+            QueueDeclareOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
         for _ in 0..n {
-            ch.basic_publish("".into(), q.into(), BasicPublishOptions::default(), b"m", BasicProperties::default()).await.unwrap();
+            ch.basic_publish(
+                "".into(),
+                q.into(),
+                BasicPublishOptions::default(),
+                b"m",
+                BasicProperties::default(),
+            )
+            .await
+            .unwrap();
         }
     }
     ch.wait_for_confirms().await.unwrap();
@@ -35,21 +50,46 @@ async fn purge_empties_exactly_the_chosen_queues_and_a_read_only_environment_is_
     let dry = purge(&env, &guest(), &targets, true).await.unwrap();
     assert!(dry.dry_run);
     assert_eq!(dry.purged.len(), 2);
-    assert_eq!((depth(&ch, "a").await, depth(&ch, "b").await), (5, 7), "a dry run changed the broker");
+    assert_eq!(
+        (depth(&ch, "a").await, depth(&ch, "b").await),
+        (5, 7),
+        "a dry run changed the broker"
+    );
 
     let mut read_only = env.clone();
     read_only.read_only = true;
-    let refused = purge(&read_only, &guest(), &targets, false).await.unwrap_err();
+    let refused = purge(&read_only, &guest(), &targets, false)
+        .await
+        .unwrap_err();
     assert!(matches!(refused, Error::ReadOnly(_)), "{refused}");
-    assert_eq!((depth(&ch, "a").await, depth(&ch, "b").await), (5, 7), "a read-only environment was changed");
+    assert_eq!(
+        (depth(&ch, "a").await, depth(&ch, "b").await),
+        (5, 7),
+        "a read-only environment was changed"
+    );
 
     let mut with_missing = targets.clone();
     with_missing.push(row(&vhost, "does-not-exist"));
     let report = purge(&env, &guest(), &with_missing, false).await.unwrap();
-    let counts: Vec<_> = report.purged.iter().map(|p| (p.name.as_str(), p.messages)).collect();
+    let counts: Vec<_> = report
+        .purged
+        .iter()
+        .map(|p| (p.name.as_str(), p.messages))
+        .collect();
     assert_eq!(counts, vec![("a", 5), ("b", 7)]);
     assert_eq!(report.failed.len(), 1);
-    assert!(report.failed[0].error.contains("NOT_FOUND") || report.failed[0].error.contains("404"), "{:?}", report.failed);
-    assert_eq!((depth(&ch, "a").await, depth(&ch, "b").await, depth(&ch, "keep").await), (0, 0, 3));
+    assert!(
+        report.failed[0].error.contains("NOT_FOUND") || report.failed[0].error.contains("404"),
+        "{:?}",
+        report.failed
+    );
+    assert_eq!(
+        (
+            depth(&ch, "a").await,
+            depth(&ch, "b").await,
+            depth(&ch, "keep").await
+        ),
+        (0, 0, 3)
+    );
     let _ = conn.close(200, "done".into()).await;
 }

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
-use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::BasicProperties;
 use warren_core::broker::management::ManagementClient;
@@ -30,7 +32,13 @@ struct Spec {
 fn specs() -> Vec<Spec> {
     (0..WORKERS * REALMS)
         .map(|i| {
-            let kind = if i % 40 == 0 { "quorum" } else if i % 200 == 1 { "stream" } else { "classic" };
+            let kind = if i % 40 == 0 {
+                "quorum"
+            } else if i % 200 == 1 {
+                "stream"
+            } else {
+                "classic"
+            };
             Spec {
                 name: format!("w{}.r{}", i % WORKERS, i / WORKERS),
                 kind,
@@ -42,12 +50,20 @@ fn specs() -> Vec<Spec> {
 }
 
 fn expect(specs: &[Spec], pred: impl Fn(&Spec) -> bool) -> BTreeSet<String> {
-    specs.iter().filter(|s| pred(s)).map(|s| s.name.clone()).collect()
+    specs
+        .iter()
+        .filter(|s| pred(s))
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 fn run(inv: &Inventory, q: &str) -> BTreeSet<String> {
     let query = parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
-    inv.rows.iter().filter(|r| query.matches(r, 0)).map(|r| r.name.clone()).collect()
+    inv.rows
+        .iter()
+        .filter(|r| query.matches(r, 0))
+        .map(|r| r.name.clone())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,18 +73,38 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
     let specs = specs();
     let env = local();
     let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
     for s in &specs {
         let mut args = FieldTable::default();
         args.insert("x-queue-type".into(), AMQPValue::LongString(s.kind.into()));
         if s.kind == "classic" && s.depth == 4 {
-            args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("dlx".into()));
+            args.insert(
+                "x-dead-letter-exchange".into(),
+                AMQPValue::LongString("dlx".into()),
+            );
         }
-        ch.queue_declare(s.name.as_str().into(), QueueDeclareOptions { durable: true, ..Default::default() }, args).await.unwrap();
+        ch.queue_declare(
+            s.name.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await
+        .unwrap();
         for n in 0..s.depth {
-            ch.basic_publish("".into(), s.name.as_str().into(), BasicPublishOptions::default(), format!("{n}").as_bytes(), BasicProperties::default())
-                .await
-                .unwrap();
+            ch.basic_publish(
+                "".into(),
+                s.name.as_str().into(),
+                BasicPublishOptions::default(),
+                format!("{n}").as_bytes(),
+                BasicProperties::default(),
+            )
+            .await
+            .unwrap();
         }
     }
     ch.wait_for_confirms().await.unwrap();
@@ -79,18 +115,27 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
         // Held until the end: dropping a lapin consumer cancels it.
         consumers.push(
             consumer_ch
-                .basic_consume(s.name.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+                .basic_consume(
+                    s.name.as_str().into(),
+                    "".into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
                 .await
                 .unwrap(),
         );
     }
 
     let client = ManagementClient::new(&env, guest()).unwrap();
-    let opts = InventoryOptions { vhost: Some(vhost.clone()), ..Default::default() };
+    let opts = InventoryOptions {
+        vhost: Some(vhost.clone()),
+        ..Default::default()
+    };
     // The management API's counts lag the broker by a stats interval (5 s), and each counter
     // catches up on its own: wait until every queue shows exactly what the test made.
     let expected_messages: u64 = specs.iter().map(|s| s.depth as u64).sum();
-    let by_name: std::collections::HashMap<&str, &Spec> = specs.iter().map(|s| (s.name.as_str(), s)).collect();
+    let by_name: std::collections::HashMap<&str, &Spec> =
+        specs.iter().map(|s| (s.name.as_str(), s)).collect();
     let settled = |inv: &Inventory| {
         inv.rows.len() == specs.len()
             && inv.rows.iter().all(|r| {
@@ -111,20 +156,56 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
     assert!(!inv.partial, "{:?}", inv.errors);
     assert_eq!(inv.total, specs.len() as u64);
     assert_eq!(inv.rows.len(), specs.len());
-    assert_eq!(inv.rows.iter().map(|r| r.messages).sum::<u64>(), expected_messages);
+    assert_eq!(
+        inv.rows.iter().map(|r| r.messages).sum::<u64>(),
+        expected_messages
+    );
 
     // Small pages, many in flight: the same rows.
-    let small = load_inventory(&client, &InventoryOptions { vhost: Some(vhost.clone()), page_size: 90, pages_in_flight: 6 }).await.unwrap();
-    assert_eq!(small.rows.iter().map(|r| &r.name).collect::<Vec<_>>(), inv.rows.iter().map(|r| &r.name).collect::<Vec<_>>());
+    let small = load_inventory(
+        &client,
+        &InventoryOptions {
+            vhost: Some(vhost.clone()),
+            page_size: 90,
+            pages_in_flight: 6,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        small.rows.iter().map(|r| &r.name).collect::<Vec<_>>(),
+        inv.rows.iter().map(|r| &r.name).collect::<Vec<_>>()
+    );
 
-    assert_eq!(run(&inv, "w3."), expect(&specs, |s| s.name.starts_with("w3.")));
-    assert_eq!(run(&inv, "type:quorum"), expect(&specs, |s| s.kind == "quorum"));
-    assert_eq!(run(&inv, "-type:classic"), expect(&specs, |s| s.kind != "classic"));
-    assert_eq!(run(&inv, "messages>=3 type:classic"), expect(&specs, |s| s.kind == "classic" && s.depth >= 3));
+    assert_eq!(
+        run(&inv, "w3."),
+        expect(&specs, |s| s.name.starts_with("w3."))
+    );
+    assert_eq!(
+        run(&inv, "type:quorum"),
+        expect(&specs, |s| s.kind == "quorum")
+    );
+    assert_eq!(
+        run(&inv, "-type:classic"),
+        expect(&specs, |s| s.kind != "classic")
+    );
+    assert_eq!(
+        run(&inv, "messages>=3 type:classic"),
+        expect(&specs, |s| s.kind == "classic" && s.depth >= 3)
+    );
     assert_eq!(run(&inv, "consumers>0"), expect(&specs, |s| s.consumed));
-    assert_eq!(run(&inv, "consumers=0 messages>0 unacked=0"), expect(&specs, |s| !s.consumed && s.depth > 0));
-    assert_eq!(run(&inv, "unacked>0"), expect(&specs, |s| s.consumed && s.depth > 0));
-    assert_eq!(run(&inv, "dlx:yes"), expect(&specs, |s| s.kind == "classic" && s.depth == 4));
+    assert_eq!(
+        run(&inv, "consumers=0 messages>0 unacked=0"),
+        expect(&specs, |s| !s.consumed && s.depth > 0)
+    );
+    assert_eq!(
+        run(&inv, "unacked>0"),
+        expect(&specs, |s| s.consumed && s.depth > 0)
+    );
+    assert_eq!(
+        run(&inv, "dlx:yes"),
+        expect(&specs, |s| s.kind == "classic" && s.depth == 4)
+    );
     assert_eq!(
         run(&inv, r"/^w1[0-9]\.r4[0-9]$/"),
         expect(&specs, |s| {
@@ -132,12 +213,21 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
             w.len() == 3 && w.starts_with("w1") && r.len() == 3 && r.starts_with("r4")
         })
     );
-    assert_eq!(run(&inv, "w5.* | type:stream"), expect(&specs, |s| s.name.starts_with("w5.") || s.kind == "stream"));
+    assert_eq!(
+        run(&inv, "w5.* | type:stream"),
+        expect(&specs, |s| s.name.starts_with("w5.") || s.kind == "stream")
+    );
     assert_eq!(run(&inv, &format!("vhost:{vhost}")).len(), specs.len());
-    assert_eq!(run(&inv, "*.r7 OR *.r8"), expect(&specs, |s| s.name.ends_with(".r7") || s.name.ends_with(".r8")));
+    assert_eq!(
+        run(&inv, "*.r7 OR *.r8"),
+        expect(&specs, |s| s.name.ends_with(".r7")
+            || s.name.ends_with(".r8"))
+    );
 
     // Listing every vhost includes these queues too.
-    let all = load_inventory(&client, &InventoryOptions::default()).await.unwrap();
+    let all = load_inventory(&client, &InventoryOptions::default())
+        .await
+        .unwrap();
     assert!(all.rows.iter().filter(|r| r.vhost == vhost).count() == specs.len());
 
     drop(consumers);

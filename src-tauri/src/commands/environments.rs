@@ -25,7 +25,9 @@ pub async fn app_start(store: State<'_, EnvironmentStore>) -> CommandResult<AppS
 }
 
 #[tauri::command]
-pub async fn environments_list(store: State<'_, EnvironmentStore>) -> CommandResult<Vec<EnvironmentView>> {
+pub async fn environments_list(
+    store: State<'_, EnvironmentStore>,
+) -> CommandResult<Vec<EnvironmentView>> {
     store.list().map_err(report)
 }
 
@@ -35,7 +37,9 @@ pub async fn environment_create(
     environment: Environment,
     password: Option<String>,
 ) -> CommandResult<EnvironmentView> {
-    store.create(environment, secret(password).as_ref()).map_err(report)
+    store
+        .create(environment, secret(password).as_ref())
+        .map_err(report)
 }
 
 #[tauri::command]
@@ -45,7 +49,9 @@ pub async fn environment_update(
     environment: Environment,
     password: Option<String>,
 ) -> CommandResult<EnvironmentView> {
-    store.update(&id, environment, secret(password).as_ref()).map_err(report)
+    store
+        .update(&id, environment, secret(password).as_ref())
+        .map_err(report)
 }
 
 #[tauri::command]
@@ -55,17 +61,25 @@ pub async fn environment_duplicate(
     new_id: String,
     new_name: Option<String>,
 ) -> CommandResult<EnvironmentView> {
-    store.duplicate(&id, &new_id, new_name.as_deref()).map_err(report)
+    store
+        .duplicate(&id, &new_id, new_name.as_deref())
+        .map_err(report)
 }
 
 #[tauri::command]
-pub async fn environment_remove(store: State<'_, EnvironmentStore>, id: String) -> CommandResult<()> {
+pub async fn environment_remove(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+) -> CommandResult<()> {
     store.remove(&id).map_err(report)
 }
 
 /// Remember the environment the user switched to, to reopen it next time.
 #[tauri::command]
-pub async fn environment_select(store: State<'_, EnvironmentStore>, id: String) -> CommandResult<()> {
+pub async fn environment_select(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+) -> CommandResult<()> {
     store.set_last_environment(&id).map_err(report)
 }
 
@@ -99,6 +113,11 @@ pub async fn environments_import_rabbitmqadmin(
         .filter(|p| !p.trim().is_empty())
         .map(std::path::PathBuf::from)
         .or_else(rabbitmqadmin_import::default_path)
-        .ok_or_else(|| report(Error::FileRead { path: "~/.rabbitmqadmin.conf".into(), reason: "no home directory".into() }))?;
+        .ok_or_else(|| {
+            report(Error::FileRead {
+                path: "~/.rabbitmqadmin.conf".into(),
+                reason: "no home directory".into(),
+            })
+        })?;
     rabbitmqadmin_import::apply(&store, &path).map_err(report)
 }

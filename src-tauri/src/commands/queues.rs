@@ -15,13 +15,22 @@ pub async fn queues_refresh(
     cache: State<'_, InventoryCache>,
     env_id: String,
 ) -> Result<Inventory, ErrorReport> {
-    let (env, password) = store.with_password(&env_id, None).map_err(|e| ErrorReport::from(&e))?;
-    let inventory = cache.refresh(&env, password).await.map_err(|e| ErrorReport::from(&e))?;
+    let (env, password) = store
+        .with_password(&env_id, None)
+        .map_err(|e| ErrorReport::from(&e))?;
+    let inventory = cache
+        .refresh(&env, password)
+        .await
+        .map_err(|e| ErrorReport::from(&e))?;
     Ok((*inventory).clone())
 }
 
 #[tauri::command]
-pub async fn queues_filter(cache: State<'_, InventoryCache>, env_id: String, query: String) -> Result<FilterOutcome, ErrorReport> {
+pub async fn queues_filter(
+    cache: State<'_, InventoryCache>,
+    env_id: String,
+    query: String,
+) -> Result<FilterOutcome, ErrorReport> {
     Ok(cache.filter(&env_id, &query))
 }
 
@@ -34,9 +43,16 @@ pub async fn queues_purge(
     targets: Vec<QueueRef>,
     dry_run: bool,
 ) -> Result<PurgeReport, ErrorReport> {
-    let (env, password) = store.with_password(&env_id, None).map_err(|e| ErrorReport::from(&e))?;
-    let rows: Vec<QueueRow> = targets.iter().map(|t| QueueRow::named(&t.vhost, &t.name)).collect();
-    purge(&env, &password, &rows, dry_run).await.map_err(|e| ErrorReport::from(&e))
+    let (env, password) = store
+        .with_password(&env_id, None)
+        .map_err(|e| ErrorReport::from(&e))?;
+    let rows: Vec<QueueRow> = targets
+        .iter()
+        .map(|t| QueueRow::named(&t.vhost, &t.name))
+        .collect();
+    purge(&env, &password, &rows, dry_run)
+        .await
+        .map_err(|e| ErrorReport::from(&e))
 }
 
 /// Bindings and consumers of one queue, for the detail drawer. Requires the `management` tag.
@@ -48,6 +64,10 @@ pub async fn queue_details(
     vhost: String,
     name: String,
 ) -> Result<QueueDetails, ErrorReport> {
-    let (env, password) = store.with_password(&env_id, None).map_err(|e| ErrorReport::from(&e))?;
-    details::queue_details(&env, password, &vhost, &name).await.map_err(|e| ErrorReport::from(&e))
+    let (env, password) = store
+        .with_password(&env_id, None)
+        .map_err(|e| ErrorReport::from(&e))?;
+    details::queue_details(&env, password, &vhost, &name)
+        .await
+        .map_err(|e| ErrorReport::from(&e))
 }

@@ -9,31 +9,54 @@ use crate::environment::Environment;
 
 pub type AdminClient = Client<String, String, String>;
 
-pub fn admin_client(env: &Environment, password: &SecretString) -> Result<AdminClient, BrokerError> {
+pub fn admin_client(
+    env: &Environment,
+    password: &SecretString,
+) -> Result<AdminClient, BrokerError> {
     let http = tls::http_client(&env.tls, super::REQUEST_TIMEOUT)?;
-    let base = env
-        .management_urls
-        .first()
-        .ok_or_else(|| BrokerError::new(BrokerErrorKind::Other, "the environment has no management URL"))?;
+    let base = env.management_urls.first().ok_or_else(|| {
+        BrokerError::new(
+            BrokerErrorKind::Other,
+            "the environment has no management URL",
+        )
+    })?;
     let endpoint = format!("{}/api", base.trim_end_matches('/'));
-    Ok(Client::from_http_client(http, endpoint, env.username.clone(), password.expose_secret().to_string()))
+    Ok(Client::from_http_client(
+        http,
+        endpoint,
+        env.username.clone(),
+        password.expose_secret().to_string(),
+    ))
 }
 
 /// rabbitmq_http_client's errors, named with the call that failed (never with credentials).
 pub fn admin_error(what: &str, e: rabbitmq_http_client::error::HttpClientError) -> BrokerError {
     use rabbitmq_http_client::error::Error as E;
     match &e {
-        E::ClientErrorResponse { status_code, .. } if status_code.as_u16() == 401 => BrokerError::new(
-            BrokerErrorKind::WrongCredentials,
-            format!("{what}: the broker refused the credentials (401)"),
-        ),
-        E::ClientErrorResponse { status_code, error_details, .. } => BrokerError::new(
+        E::ClientErrorResponse { status_code, .. } if status_code.as_u16() == 401 => {
+            BrokerError::new(
+                BrokerErrorKind::WrongCredentials,
+                format!("{what}: the broker refused the credentials (401)"),
+            )
+        }
+        E::ClientErrorResponse {
+            status_code,
+            error_details,
+            ..
+        } => BrokerError::new(
             BrokerErrorKind::Refused,
             format!(
                 "{what}: the broker answered {status_code}{}",
-                error_details.as_ref().and_then(|d| d.reason.clone()).map(|r| format!(": {r}")).unwrap_or_default()
+                error_details
+                    .as_ref()
+                    .and_then(|d| d.reason.clone())
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
             ),
         ),
-        _ => BrokerError::new(BrokerErrorKind::Other, format!("{what}: {}", error_chain(&e))),
+        _ => BrokerError::new(
+            BrokerErrorKind::Other,
+            format!("{what}: {}", error_chain(&e)),
+        ),
     }
 }

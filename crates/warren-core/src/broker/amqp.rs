@@ -13,13 +13,22 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5)
 
 /// Open a connection to the first node that accepts one. `vhost` overrides the URL's vhost.
 /// Needs a user with access to that vhost. Does not modify state.
-pub async fn connect(env: &Environment, password: &SecretString, vhost: Option<&str>, purpose: &str) -> Result<Connection, BrokerError> {
+pub async fn connect(
+    env: &Environment,
+    password: &SecretString,
+    vhost: Option<&str>,
+    purpose: &str,
+) -> Result<Connection, BrokerError> {
     let tls_config = tls::amqp_tls_config(&env.tls)?;
     let mut first_error: Option<BrokerError> = None;
     for raw in &env.amqp_urls {
-        let shown = validate_url(raw, &["amqp", "amqps"]).map_err(|m| BrokerError::new(BrokerErrorKind::Other, m))?;
+        let shown = validate_url(raw, &["amqp", "amqps"])
+            .map_err(|m| BrokerError::new(BrokerErrorKind::Other, m))?;
         let mut uri: AMQPUri = raw.trim().parse().map_err(|e: String| {
-            BrokerError::new(BrokerErrorKind::Other, format!("`{shown}` is not a valid AMQP URL: {e}"))
+            BrokerError::new(
+                BrokerErrorKind::Other,
+                format!("`{shown}` is not a valid AMQP URL: {e}"),
+            )
         })?;
         uri.authority.userinfo.username = env.username.clone();
         uri.authority.userinfo.password = password.expose_secret().to_string();
@@ -31,7 +40,12 @@ pub async fn connect(env: &Environment, password: &SecretString, vhost: Option<&
         let properties = ConnectionProperties::default()
             .with_connection_name(format!("warren: {purpose}").into());
         let builder = lapin::DefaultConnectionBuilder::new()
-            .map_err(|e| BrokerError::new(BrokerErrorKind::Other, format!("no async runtime for AMQP: {e}")))?
+            .map_err(|e| {
+                BrokerError::new(
+                    BrokerErrorKind::Other,
+                    format!("no async runtime for AMQP: {e}"),
+                )
+            })?
             .with_uri(uri)
             .with_properties(properties)
             .with_tls_config(tls_config.clone());
@@ -45,14 +59,23 @@ pub async fn connect(env: &Environment, password: &SecretString, vhost: Option<&
             ),
         };
         // Credentials and vhost rights are the cluster's answer: another node says the same.
-        if !matches!(error.kind, BrokerErrorKind::Unreachable | BrokerErrorKind::Timeout | BrokerErrorKind::Dns | BrokerErrorKind::TlsMismatch) {
+        if !matches!(
+            error.kind,
+            BrokerErrorKind::Unreachable
+                | BrokerErrorKind::Timeout
+                | BrokerErrorKind::Dns
+                | BrokerErrorKind::TlsMismatch
+        ) {
             return Err(error);
         }
         first_error.get_or_insert(error);
     }
     let mut e = first_error.expect("an environment has at least one AMQP URL");
     if env.amqp_urls.len() > 1 {
-        e.message.push_str(&format!(" (the other {} node URL(s) failed too)", env.amqp_urls.len() - 1));
+        e.message.push_str(&format!(
+            " (the other {} node URL(s) failed too)",
+            env.amqp_urls.len() - 1
+        ));
     }
     Err(e)
 }
@@ -60,17 +83,24 @@ pub async fn connect(env: &Environment, password: &SecretString, vhost: Option<&
 fn classify(e: &lapin::Error, endpoint: &str, username: &str, vhost: &str) -> BrokerError {
     let chain = error_chain(e);
     let upper = chain.to_uppercase();
-    if upper.contains("ACCESS_REFUSED") && upper.contains("LOGIN") || upper.contains("AUTHENTICATION FAILURE") {
+    if upper.contains("ACCESS_REFUSED") && upper.contains("LOGIN")
+        || upper.contains("AUTHENTICATION FAILURE")
+    {
         BrokerError::new(
             BrokerErrorKind::WrongCredentials,
             format!("wrong user name or password for `{username}` at {endpoint} (the broker refused the AMQP login). Re-enter the password in the environment's settings"),
         )
-    } else if upper.contains("NOT_ALLOWED") || upper.contains("ACCESS_REFUSED") && upper.contains("VHOST") {
+    } else if upper.contains("NOT_ALLOWED")
+        || upper.contains("ACCESS_REFUSED") && upper.contains("VHOST")
+    {
         BrokerError::new(
             BrokerErrorKind::VhostAccessRefused,
             format!("user `{username}` may not open vhost `{vhost}` at {endpoint}: grant it permissions on that vhost, or pick another vhost"),
         )
-    } else if upper.contains("INVALIDPROTOCOLVERSION") || upper.contains("PARSING") || upper.contains("INVALID PROTOCOL") {
+    } else if upper.contains("INVALIDPROTOCOLVERSION")
+        || upper.contains("PARSING")
+        || upper.contains("INVALID PROTOCOL")
+    {
         BrokerError::new(
             BrokerErrorKind::NotRabbitmq,
             format!("{endpoint} does not speak AMQP 0-9-1: is this the AMQP port (usually 5672, or 5671 for amqps)?"),

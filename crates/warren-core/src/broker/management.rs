@@ -26,13 +26,25 @@ impl ManagementClient {
     }
 
     /// A client whose every request gives up after `timeout` (connection tests use a short one).
-    pub fn with_timeout(env: &Environment, password: SecretString, timeout: std::time::Duration) -> Result<Self, BrokerError> {
+    pub fn with_timeout(
+        env: &Environment,
+        password: SecretString,
+        timeout: std::time::Duration,
+    ) -> Result<Self, BrokerError> {
         let endpoints = env
             .management_urls
             .iter()
-            .map(|u| validate_url(u, &["http", "https"]).map_err(|m| BrokerError::new(BrokerErrorKind::Other, m)))
+            .map(|u| {
+                validate_url(u, &["http", "https"])
+                    .map_err(|m| BrokerError::new(BrokerErrorKind::Other, m))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ManagementClient { http: tls::http_client(&env.tls, timeout)?, endpoints, username: env.username.clone(), password })
+        Ok(ManagementClient {
+            http: tls::http_client(&env.tls, timeout)?,
+            endpoints,
+            username: env.username.clone(),
+            password,
+        })
     }
 
     pub fn endpoints(&self) -> &[Url] {
@@ -55,12 +67,19 @@ impl ManagementClient {
         }
         let mut e = first_error.expect("an environment has at least one management URL");
         if self.endpoints.len() > 1 {
-            e.message.push_str(&format!(" (the other {} node URL(s) failed too)", self.endpoints.len() - 1));
+            e.message.push_str(&format!(
+                " (the other {} node URL(s) failed too)",
+                self.endpoints.len() - 1
+            ));
         }
         Err(e)
     }
 
-    async fn get_from<T: DeserializeOwned>(&self, base: &Url, path: &str) -> Result<T, BrokerError> {
+    async fn get_from<T: DeserializeOwned>(
+        &self,
+        base: &Url,
+        path: &str,
+    ) -> Result<T, BrokerError> {
         let url = api_url(base, path);
         let shown = url.as_str();
         let response = self
@@ -90,7 +109,10 @@ impl ManagementClient {
 fn is_transport(e: &BrokerError) -> bool {
     matches!(
         e.kind,
-        BrokerErrorKind::Unreachable | BrokerErrorKind::Timeout | BrokerErrorKind::Dns | BrokerErrorKind::TlsMismatch
+        BrokerErrorKind::Unreachable
+            | BrokerErrorKind::Timeout
+            | BrokerErrorKind::Dns
+            | BrokerErrorKind::TlsMismatch
     )
 }
 
@@ -160,22 +182,43 @@ mod tests {
     #[test]
     fn api_urls_keep_the_path_prefix_and_query() {
         let base = Url::parse("https://proxy.example/rabbit/").unwrap();
-        assert_eq!(api_url(&base, "overview").as_str(), "https://proxy.example/rabbit/api/overview");
+        assert_eq!(
+            api_url(&base, "overview").as_str(),
+            "https://proxy.example/rabbit/api/overview"
+        );
         let base = Url::parse("http://h:15672").unwrap();
-        assert_eq!(api_url(&base, "/queues?page=2&page_size=500").as_str(), "http://h:15672/api/queues?page=2&page_size=500");
+        assert_eq!(
+            api_url(&base, "/queues?page=2&page_size=500").as_str(),
+            "http://h:15672/api/queues?page=2&page_size=500"
+        );
     }
 
     #[test]
     fn a_401_without_management_tag_is_told_apart_from_a_wrong_password() {
-        let e = status_error(StatusCode::UNAUTHORIZED, br#"{"error":"not_authorised","reason":"Not management user"}"#, "u", "bob");
+        let e = status_error(
+            StatusCode::UNAUTHORIZED,
+            br#"{"error":"not_authorised","reason":"Not management user"}"#,
+            "u",
+            "bob",
+        );
         assert_eq!(e.kind, BrokerErrorKind::MissingManagementTag);
-        let e = status_error(StatusCode::UNAUTHORIZED, br#"{"error":"not_authorised","reason":"Login failed"}"#, "u", "bob");
+        let e = status_error(
+            StatusCode::UNAUTHORIZED,
+            br#"{"error":"not_authorised","reason":"Login failed"}"#,
+            "u",
+            "bob",
+        );
         assert_eq!(e.kind, BrokerErrorKind::WrongCredentials);
     }
 
     #[test]
     fn an_html_404_means_no_management_api_there() {
-        let e = status_error(StatusCode::NOT_FOUND, b"<html>nope</html>", "http://h/api/overview", "bob");
+        let e = status_error(
+            StatusCode::NOT_FOUND,
+            b"<html>nope</html>",
+            "http://h/api/overview",
+            "bob",
+        );
         assert_eq!(e.kind, BrokerErrorKind::ManagementNotEnabled);
     }
 }

@@ -74,7 +74,10 @@ pub struct BrokerError {
 
 impl BrokerError {
     pub fn new(kind: BrokerErrorKind, message: impl Into<String>) -> Self {
-        BrokerError { kind, message: message.into() }
+        BrokerError {
+            kind,
+            message: message.into(),
+        }
     }
 }
 
@@ -114,7 +117,12 @@ pub(crate) fn classify_transport(chain: &str, endpoint: &str) -> BrokerError {
         || lower.contains("no address associated")
         || lower.contains("temporary failure in name resolution")
     {
-        BrokerError::new(BrokerErrorKind::Dns, format!("cannot resolve the host of {endpoint}: check the host name (DNS lookup failed)"))
+        BrokerError::new(
+            BrokerErrorKind::Dns,
+            format!(
+                "cannot resolve the host of {endpoint}: check the host name (DNS lookup failed)"
+            ),
+        )
     } else if lower.contains("invalidcertificate")
         || lower.contains("invalid peer certificate")
         || lower.contains("unknownissuer")
@@ -126,7 +134,10 @@ pub(crate) fn classify_transport(chain: &str, endpoint: &str) -> BrokerError {
             BrokerErrorKind::TlsVerification,
             format!("TLS verification failed for {endpoint}: the server certificate is not trusted ({}). Add its CA bundle to the environment's TLS settings, or fix the host name", short_tls_reason(chain)),
         )
-    } else if lower.contains("invalid http version") || lower.contains("http/0.9") || lower.contains("invalid http") {
+    } else if lower.contains("invalid http version")
+        || lower.contains("http/0.9")
+        || lower.contains("invalid http")
+    {
         let tls = endpoint.starts_with("https:");
         BrokerError::new(
             if tls { BrokerErrorKind::TlsMismatch } else { BrokerErrorKind::NotRabbitmq },
@@ -142,20 +153,35 @@ pub(crate) fn classify_transport(chain: &str, endpoint: &str) -> BrokerError {
             BrokerErrorKind::TlsMismatch,
             format!("TLS mismatch at {endpoint}: the client and the server disagree on TLS (https/amqps against a plain port, or the reverse). Check the URL scheme and port"),
         )
-    } else if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline has elapsed") {
+    } else if lower.contains("timed out")
+        || lower.contains("timeout")
+        || lower.contains("deadline has elapsed")
+    {
         BrokerError::new(
             BrokerErrorKind::Timeout,
             format!("no answer from {endpoint} in time: the host is unreachable, a firewall drops the traffic, or the service there hangs"),
         )
-    } else if lower.contains("no route to host") || lower.contains("network is unreachable") || lower.contains("host is unreachable") {
-        BrokerError::new(BrokerErrorKind::Unreachable, format!("{endpoint} is unreachable (no route to host): check the address and your VPN"))
-    } else if lower.contains("connection reset") || lower.contains("unexpected eof") || lower.contains("connection closed before message completed") {
+    } else if lower.contains("no route to host")
+        || lower.contains("network is unreachable")
+        || lower.contains("host is unreachable")
+    {
+        BrokerError::new(
+            BrokerErrorKind::Unreachable,
+            format!("{endpoint} is unreachable (no route to host): check the address and your VPN"),
+        )
+    } else if lower.contains("connection reset")
+        || lower.contains("unexpected eof")
+        || lower.contains("connection closed before message completed")
+    {
         BrokerError::new(
             BrokerErrorKind::NotRabbitmq,
             format!("{endpoint} closed the connection without answering: it is probably not the right port for this protocol"),
         )
     } else {
-        BrokerError::new(BrokerErrorKind::Other, format!("cannot talk to {endpoint}: {chain}"))
+        BrokerError::new(
+            BrokerErrorKind::Other,
+            format!("cannot talk to {endpoint}: {chain}"),
+        )
     }
 }
 
@@ -169,7 +195,11 @@ fn short_tls_reason(chain: &str) -> String {
         "certificate expired".into()
     } else {
         // Keep rustls's own words (e.g. "CaUsedAsEndEntity"): nothing in them is secret.
-        chain.rsplit(": ").next().unwrap_or("invalid certificate").to_string()
+        chain
+            .rsplit(": ")
+            .next()
+            .unwrap_or("invalid certificate")
+            .to_string()
     }
 }
 
@@ -193,7 +223,10 @@ mod tests {
 
     #[test]
     fn dns_failures_say_so() {
-        let e = classify_transport("dns error: failed to lookup address information: Name or service not known", "http://nope");
+        let e = classify_transport(
+            "dns error: failed to lookup address information: Name or service not known",
+            "http://nope",
+        );
         assert_eq!(e.kind, BrokerErrorKind::Dns);
     }
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::filter::{parse, FilterError};
+use super::index::RowIndex;
 use super::inventory::{load_inventory, Inventory, InventoryOptions};
 use crate::broker::management::ManagementClient;
 use crate::environment::Environment;
@@ -26,53 +27,99 @@ pub struct FilterOutcome {
     pub error: Option<FilterError>,
 }
 
+/// An inventory and its filter index, replaced together on each refresh.
+struct Loaded {
+    inventory: Arc<Inventory>,
+    index: Arc<RowIndex>,
+}
+
 #[derive(Default)]
 pub struct InventoryCache {
-    by_env: Mutex<HashMap<String, Arc<Inventory>>>,
+    by_env: Mutex<HashMap<String, Loaded>>,
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl InventoryCache {
     /// Load the environment's queues (its default vhost, else all) and keep them, with each
     /// queue's change in `messages` since the previous refresh. Requires the `management` tag.
     /// Does not modify state.
-    pub async fn refresh(&self, env: &Environment, password: SecretString) -> Result<Arc<Inventory>> {
+    pub async fn refresh(
+        &self,
+        env: &Environment,
+        password: SecretString,
+    ) -> Result<Arc<Inventory>> {
         let client = ManagementClient::new(env, password)?;
-        let opts = InventoryOptions { vhost: env.vhost.clone(), ..Default::default() };
+        let opts = InventoryOptions {
+            vhost: env.vhost.clone(),
+            ..Default::default()
+        };
         let mut inventory = load_inventory(&client, &opts).await?;
         let previous = self.get(&env.id);
         if let Some(prev) = previous {
-            let before: HashMap<(&str, &str), u64> =
-                prev.rows.iter().map(|r| ((r.vhost.as_str(), r.name.as_str()), r.messages)).collect();
+            let before: HashMap<(&str, &str), u64> = prev
+                .rows
+                .iter()
+                .map(|r| ((r.vhost.as_str(), r.name.as_str()), r.messages))
+                .collect();
             for row in &mut inventory.rows {
-                row.messages_delta = before.get(&(row.vhost.as_str(), row.name.as_str())).map(|b| row.messages as i64 - *b as i64);
+                row.messages_delta = before
+                    .get(&(row.vhost.as_str(), row.name.as_str()))
+                    .map(|b| row.messages as i64 - *b as i64);
             }
         }
+        let index = Arc::new(RowIndex::new(&inventory.rows));
         let inventory = Arc::new(inventory);
-        self.by_env.lock().unwrap().insert(env.id.clone(), inventory.clone());
+        self.by_env.lock().unwrap().insert(
+            env.id.clone(),
+            Loaded {
+                inventory: inventory.clone(),
+                index,
+            },
+        );
         Ok(inventory)
     }
 
     pub fn get(&self, env_id: &str) -> Option<Arc<Inventory>> {
-        self.by_env.lock().unwrap().get(env_id).cloned()
+        self.by_env
+            .lock()
+            .unwrap()
+            .get(env_id)
+            .map(|l| l.inventory.clone())
     }
 
     /// Filter the cached rows. A query that does not parse answers with its error (and no rows)
     /// so the filter box can show where it went wrong while the user types.
     pub fn filter(&self, env_id: &str, query: &str) -> FilterOutcome {
-        let Some(inventory) = self.get(env_id) else {
-            return FilterOutcome { indices: vec![], uses_realms: false, error: None };
+        let Some(index) = self
+            .by_env
+            .lock()
+            .unwrap()
+            .get(env_id)
+            .map(|l| l.index.clone())
+        else {
+            return FilterOutcome {
+                indices: vec![],
+                uses_realms: false,
+                error: None,
+            };
         };
         match parse(query) {
-            Ok(q) => {
-                let t = now();
-                let indices = inventory.rows.iter().enumerate().filter(|(_, r)| q.matches(r, t)).map(|(i, _)| i as u32).collect();
-                FilterOutcome { indices, uses_realms: q.uses_realms(), error: None }
-            }
-            Err(e) => FilterOutcome { indices: vec![], uses_realms: false, error: Some(e) },
+            Ok(q) => FilterOutcome {
+                indices: q.select(&index, now()),
+                uses_realms: q.uses_realms(),
+                error: None,
+            },
+            Err(e) => FilterOutcome {
+                indices: vec![],
+                uses_realms: false,
+                error: Some(e),
+            },
         }
     }
 }

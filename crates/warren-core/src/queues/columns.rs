@@ -61,19 +61,37 @@ impl std::str::FromStr for Column {
             "dead_letter_exchange" => "dlx",
             other => other,
         };
-        ALL.iter().find(|(n, _)| *n == alias).map(|(_, c)| *c).ok_or_else(|| {
-            format!("unknown column `{s}`: use {}", ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
-        })
+        ALL.iter()
+            .find(|(n, _)| *n == alias)
+            .map(|(_, c)| *c)
+            .ok_or_else(|| {
+                format!(
+                    "unknown column `{s}`: use {}",
+                    ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                )
+            })
     }
 }
 
 impl Column {
     pub fn header(self) -> &'static str {
-        ALL.iter().find(|(_, c)| *c == self).map(|(n, _)| *n).unwrap_or("?")
+        ALL.iter()
+            .find(|(_, c)| *c == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 
     pub fn numeric(self) -> bool {
-        matches!(self, Column::Messages | Column::Ready | Column::Unacked | Column::Consumers | Column::Memory | Column::PublishRate | Column::DeliverRate)
+        matches!(
+            self,
+            Column::Messages
+                | Column::Ready
+                | Column::Unacked
+                | Column::Consumers
+                | Column::Memory
+                | Column::PublishRate
+                | Column::DeliverRate
+        )
     }
 
     pub fn text(self, r: &QueueRow) -> String {
@@ -124,7 +142,11 @@ pub fn parse_sort(spec: &str) -> Result<(Column, bool), String> {
     let desc = match dir.to_lowercase().as_str() {
         "desc" => true,
         "asc" => false,
-        other => return Err(format!("unknown sort direction `{other}`: use FIELD, FIELD:asc or FIELD:desc")),
+        other => {
+            return Err(format!(
+                "unknown sort direction `{other}`: use FIELD, FIELD:asc or FIELD:desc"
+            ))
+        }
     };
     Ok((field.parse()?, desc))
 }
@@ -134,7 +156,9 @@ pub fn sort_rows(rows: &mut [QueueRow], column: Column, desc: bool) {
     rows.sort_by(|a, b| {
         let o = column.compare(a, b);
         let o = if desc { o.reverse() } else { o };
-        o.then_with(|| (a.vhost.as_str(), a.name.as_str()).cmp(&(b.vhost.as_str(), b.name.as_str())))
+        o.then_with(|| {
+            (a.vhost.as_str(), a.name.as_str()).cmp(&(b.vhost.as_str(), b.name.as_str()))
+        })
     });
 }
 
@@ -144,13 +168,23 @@ mod tests {
 
     #[test]
     fn sorts_numbers_as_numbers_and_breaks_ties_by_name() {
-        let mk = |n: &str, m: u64| QueueRow { name: n.into(), messages: m, ..Default::default() };
+        let mk = |n: &str, m: u64| QueueRow {
+            name: n.into(),
+            messages: m,
+            ..Default::default()
+        };
         let mut rows = vec![mk("b", 9), mk("a", 100), mk("c", 9)];
         let (col, desc) = parse_sort("messages:desc").unwrap();
         sort_rows(&mut rows, col, desc);
-        assert_eq!(rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), vec!["a", "b", "c"]);
+        assert_eq!(
+            rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            vec!["a", "b", "c"]
+        );
         assert!(parse_sort("colour").is_err());
         assert!(parse_sort("name:sideways").is_err());
-        assert_eq!("messages_unacknowledged".parse::<Column>().unwrap(), Column::Unacked);
+        assert_eq!(
+            "messages_unacknowledged".parse::<Column>().unwrap(),
+            Column::Unacked
+        );
     }
 }

@@ -45,14 +45,23 @@ pub struct QueueDetails {
 }
 
 fn s(v: &Value, k: &str) -> String {
-    v.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
-pub async fn queue_details(env: &Environment, password: SecretString, vhost: &str, queue: &str) -> Result<QueueDetails> {
+pub async fn queue_details(
+    env: &Environment,
+    password: SecretString,
+    vhost: &str,
+    queue: &str,
+) -> Result<QueueDetails> {
     let client = ManagementClient::new(env, password)?;
     let v = utf8_percent_encode(vhost, NON_ALPHANUMERIC).to_string();
     let q = utf8_percent_encode(queue, NON_ALPHANUMERIC).to_string();
-    let (bindings, _): (Vec<Value>, _) = client.get_json(&format!("queues/{v}/{q}/bindings")).await?;
+    let (bindings, _): (Vec<Value>, _) =
+        client.get_json(&format!("queues/{v}/{q}/bindings")).await?;
     // The per-vhost consumer list: the API has no per-queue one.
     let (consumers, _): (Vec<Value>, _) = client.get_json(&format!("consumers/{v}")).await?;
     Ok(QueueDetails {
@@ -61,15 +70,27 @@ pub async fn queue_details(env: &Environment, password: SecretString, vhost: &st
             .map(|b| QueueBinding {
                 source: s(b, "source"),
                 routing_key: s(b, "routing_key"),
-                arguments: b.get("arguments").and_then(Value::as_object).cloned().unwrap_or_default(),
+                arguments: b
+                    .get("arguments")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
             })
             .collect(),
         consumers: consumers
             .iter()
-            .filter(|c| c.get("queue").map(|q| s(q, "name") == queue).unwrap_or(false))
+            .filter(|c| {
+                c.get("queue")
+                    .map(|q| s(q, "name") == queue)
+                    .unwrap_or(false)
+            })
             .map(|c| {
                 let ch = c.get("channel_details").cloned().unwrap_or(Value::Null);
-                let peer = format!("{}:{}", s(&ch, "peer_host"), ch.get("peer_port").and_then(Value::as_u64).unwrap_or(0));
+                let peer = format!(
+                    "{}:{}",
+                    s(&ch, "peer_host"),
+                    ch.get("peer_port").and_then(Value::as_u64).unwrap_or(0)
+                );
                 QueueConsumer {
                     consumer_tag: s(c, "consumer_tag"),
                     channel: s(&ch, "name"),
@@ -77,7 +98,10 @@ pub async fn queue_details(env: &Environment, password: SecretString, vhost: &st
                     peer,
                     user: s(&ch, "user"),
                     prefetch_count: c.get("prefetch_count").and_then(Value::as_u64).unwrap_or(0),
-                    ack_required: c.get("ack_required").and_then(Value::as_bool).unwrap_or(true),
+                    ack_required: c
+                        .get("ack_required")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(true),
                     active: c.get("active").and_then(Value::as_bool).unwrap_or(true),
                 }
             })

@@ -34,14 +34,20 @@ pub struct FilterError {
 
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at column {}: {} (expected {})", self.position + 1, self.message, self.expected)
+        write!(
+            f,
+            "at column {}: {} (expected {})",
+            self.position + 1,
+            self.message,
+            self.expected
+        )
     }
 }
 
 impl std::error::Error for FilterError {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StrField {
+pub(super) enum StrField {
     Vhost,
     Name,
     Type,
@@ -53,7 +59,7 @@ enum StrField {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cmp {
+pub(super) enum Cmp {
     Eq,
     Ne,
     Gt,
@@ -63,7 +69,7 @@ enum Cmp {
 }
 
 impl Cmp {
-    fn holds(self, a: f64, b: f64) -> bool {
+    pub(super) fn holds(self, a: f64, b: f64) -> bool {
         match self {
             Cmp::Eq => a == b,
             Cmp::Ne => a != b,
@@ -76,7 +82,7 @@ impl Cmp {
 }
 
 #[derive(Debug, Clone)]
-enum TextMatch {
+pub(super) enum TextMatch {
     /// Lower-cased substring.
     Contains(String),
     /// Exact, case-insensitive.
@@ -85,40 +91,54 @@ enum TextMatch {
 }
 
 impl TextMatch {
-    fn test(&self, value: &str, value_lower: Option<&str>) -> bool {
+    pub(super) fn test(&self, value: &str, value_lower: Option<&str>) -> bool {
         match self {
             TextMatch::Contains(s) => match value_lower {
                 Some(l) => l.contains(s.as_str()),
                 None => value.to_lowercase().contains(s.as_str()),
             },
-            TextMatch::Exact(s) => value.eq_ignore_ascii_case(s) || (!value.is_ascii() && value.to_lowercase() == s.to_lowercase()),
+            TextMatch::Exact(s) => {
+                value.eq_ignore_ascii_case(s)
+                    || (!value.is_ascii() && value.to_lowercase() == s.to_lowercase())
+            }
             TextMatch::Pattern(r) => r.is_match(value),
         }
     }
 }
 
 #[derive(Debug, Clone)]
-enum Predicate {
+pub(super) enum Predicate {
     Name(TextMatch),
-    Str { field: StrField, matcher: TextMatch, negate_eq: bool },
+    Str {
+        field: StrField,
+        matcher: TextMatch,
+        negate_eq: bool,
+    },
     /// A numeric column (messages, ready, unacked, consumers, memory, rates).
-    Num { field: Column, cmp: Cmp, value: f64 },
+    Num {
+        field: Column,
+        cmp: Cmp,
+        value: f64,
+    },
     Dlx(bool),
     /// Seconds the queue has been idle, compared with `value`.
-    Idle { cmp: Cmp, seconds: f64 },
+    Idle {
+        cmp: Cmp,
+        seconds: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
-struct Term {
-    negated: bool,
-    predicate: Predicate,
+pub(super) struct Term {
+    pub(super) negated: bool,
+    pub(super) predicate: Predicate,
 }
 
 /// A parsed filter: groups of terms; a row matches when every term of some group matches.
 /// The empty query matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    groups: Vec<Vec<Term>>,
+    pub(super) groups: Vec<Vec<Term>>,
     uses_realms: bool,
 }
 
@@ -135,7 +155,11 @@ impl Query {
 
     /// `now`: Unix seconds, for `idle:` terms.
     pub fn matches(&self, row: &QueueRow, now: i64) -> bool {
-        self.groups.is_empty() || self.groups.iter().any(|g| g.iter().all(|t| t.test(row, now) != t.negated))
+        self.groups.is_empty()
+            || self
+                .groups
+                .iter()
+                .any(|g| g.iter().all(|t| t.test(row, now) != t.negated))
     }
 }
 
@@ -143,7 +167,11 @@ impl Term {
     fn test(&self, row: &QueueRow, now: i64) -> bool {
         match &self.predicate {
             Predicate::Name(m) => m.test(&row.name, Some(row.name_lower())),
-            Predicate::Str { field, matcher, negate_eq } => {
+            Predicate::Str {
+                field,
+                matcher,
+                negate_eq,
+            } => {
                 let value = match field {
                     StrField::Vhost => Some(row.vhost.as_str()),
                     StrField::Name => Some(row.name.as_str()),
@@ -154,13 +182,18 @@ impl Term {
                     StrField::Realm => row.realm.as_deref(),
                     StrField::Worker => row.worker.as_deref(),
                 };
-                let hit = value.is_some_and(|v| matcher.test(v, (*field == StrField::Name).then(|| row.name_lower())));
+                let hit = value.is_some_and(|v| {
+                    matcher.test(v, (*field == StrField::Name).then(|| row.name_lower()))
+                });
                 hit != *negate_eq
             }
             Predicate::Num { field, cmp, value } => cmp.holds(field.number(row), *value),
             Predicate::Dlx(want) => row.dead_letter_exchange.is_some() == *want,
             Predicate::Idle { cmp, seconds } => {
-                let idle = row.idle_since.map(|t| (now - t).max(0) as f64).unwrap_or(0.0);
+                let idle = row
+                    .idle_since
+                    .map(|t| (now - t).max(0) as f64)
+                    .unwrap_or(0.0);
                 cmp.holds(idle, *seconds)
             }
         }
@@ -170,7 +203,11 @@ impl Term {
 const FIELDS: &str = "vhost name type state node policy realm worker messages ready unacked consumers memory publish_rate deliver_rate dlx idle";
 
 fn err(position: usize, message: impl Into<String>, expected: impl Into<String>) -> FilterError {
-    FilterError { position: position as u32, message: message.into(), expected: expected.into() }
+    FilterError {
+        position: position as u32,
+        message: message.into(),
+        expected: expected.into(),
+    }
 }
 
 /// A token: its text (quotes removed, escapes resolved) and where it started.
@@ -181,8 +218,17 @@ struct Lexer<'a> {
 
 enum Token {
     Or,
-    Word { text: String, start: usize, quoted_from: Option<usize> },
-    Regex { pattern: String, ignore_case: bool, negated: bool, start: usize },
+    Word {
+        text: String,
+        start: usize,
+        quoted_from: Option<usize>,
+    },
+    Regex {
+        pattern: String,
+        ignore_case: bool,
+        negated: bool,
+        start: usize,
+    },
 }
 
 impl Lexer<'_> {
@@ -190,7 +236,9 @@ impl Lexer<'_> {
         while self.pos < self.chars.len() && self.chars[self.pos].is_whitespace() {
             self.pos += 1;
         }
-        let Some(&c) = self.chars.get(self.pos) else { return Ok(None) };
+        let Some(&c) = self.chars.get(self.pos) else {
+            return Ok(None);
+        };
         let start = self.pos;
         if c == '|' {
             self.pos += 1;
@@ -203,7 +251,13 @@ impl Lexer<'_> {
             let mut pattern = String::new();
             loop {
                 match self.chars.get(self.pos) {
-                    None => return Err(err(start, "unterminated regular expression", "a closing `/`")),
+                    None => {
+                        return Err(err(
+                            start,
+                            "unterminated regular expression",
+                            "a closing `/`",
+                        ))
+                    }
                     Some('\\') if self.chars.get(self.pos + 1) == Some(&'/') => {
                         pattern.push('/');
                         self.pos += 2;
@@ -227,10 +281,19 @@ impl Lexer<'_> {
                     ignore_case = true;
                     self.pos += 1;
                 } else {
-                    return Err(err(self.pos, format!("unknown regular expression flag `{f}`"), "`i` or a space"));
+                    return Err(err(
+                        self.pos,
+                        format!("unknown regular expression flag `{f}`"),
+                        "`i` or a space",
+                    ));
                 }
             }
-            return Ok(Some(Token::Regex { pattern, ignore_case, negated: neg == 1, start }));
+            return Ok(Some(Token::Regex {
+                pattern,
+                ignore_case,
+                negated: neg == 1,
+                start,
+            }));
         }
         let mut text = String::new();
         let mut quoted_from = None;
@@ -245,7 +308,9 @@ impl Lexer<'_> {
                 loop {
                     match self.chars.get(self.pos) {
                         None => return Err(err(open, "unterminated quote", "a closing `\"`")),
-                        Some('\\') if matches!(self.chars.get(self.pos + 1), Some('"') | Some('\\')) => {
+                        Some('\\')
+                            if matches!(self.chars.get(self.pos + 1), Some('"') | Some('\\')) =>
+                        {
                             text.push(self.chars[self.pos + 1]);
                             self.pos += 2;
                         }
@@ -267,32 +332,58 @@ impl Lexer<'_> {
         if text == "OR" && quoted_from.is_none() {
             return Ok(Some(Token::Or));
         }
-        Ok(Some(Token::Word { text, start, quoted_from }))
+        Ok(Some(Token::Word {
+            text,
+            start,
+            quoted_from,
+        }))
     }
 }
 
 /// Parse a filter query. Never panics; errors point at the offending character.
 pub fn parse(input: &str) -> Result<Query, FilterError> {
     let chars: Vec<char> = input.chars().collect();
-    let mut lexer = Lexer { chars: &chars, pos: 0 };
-    let mut query = Query { groups: vec![vec![]], uses_realms: false };
+    let mut lexer = Lexer {
+        chars: &chars,
+        pos: 0,
+    };
+    let mut query = Query {
+        groups: vec![vec![]],
+        uses_realms: false,
+    };
     let mut last_or: Option<usize> = None;
     while let Some(token) = lexer.next()? {
         match token {
             Token::Or => {
                 let at = lexer.pos - 1;
                 if query.groups.last().is_some_and(Vec::is_empty) {
-                    return Err(err(at, "`|`/`OR` without terms before it", "a term before `|`"));
+                    return Err(err(
+                        at,
+                        "`|`/`OR` without terms before it",
+                        "a term before `|`",
+                    ));
                 }
                 query.groups.push(vec![]);
                 last_or = Some(at);
             }
-            Token::Regex { pattern, ignore_case, negated, start } => {
+            Token::Regex {
+                pattern,
+                ignore_case,
+                negated,
+                start,
+            } => {
                 let regex = build_regex(&pattern, ignore_case, start)?;
-                query.groups.last_mut().unwrap().push(Term { negated, predicate: Predicate::Name(TextMatch::Pattern(regex)) });
+                query.groups.last_mut().unwrap().push(Term {
+                    negated,
+                    predicate: Predicate::Name(TextMatch::Pattern(regex)),
+                });
                 last_or = None;
             }
-            Token::Word { text, start, quoted_from } => {
+            Token::Word {
+                text,
+                start,
+                quoted_from,
+            } => {
                 let term = word_term(&text, start, quoted_from, &mut query.uses_realms)?;
                 query.groups.last_mut().unwrap().push(term);
                 last_or = None;
@@ -300,7 +391,11 @@ pub fn parse(input: &str) -> Result<Query, FilterError> {
         }
     }
     if let Some(at) = last_or {
-        return Err(err(at, "`|`/`OR` without terms after it", "a term after `|`"));
+        return Err(err(
+            at,
+            "`|`/`OR` without terms after it",
+            "a term after `|`",
+        ));
     }
     query.groups.retain(|g| !g.is_empty());
     Ok(query)
@@ -311,7 +406,16 @@ fn build_regex(pattern: &str, ignore_case: bool, start: usize) -> Result<Regex, 
         .case_insensitive(ignore_case)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| err(start, format!("invalid regular expression: {}", e.to_string().lines().last().unwrap_or("")), "a valid regular expression"))
+        .map_err(|e| {
+            err(
+                start,
+                format!(
+                    "invalid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ),
+                "a valid regular expression",
+            )
+        })
 }
 
 fn glob(pattern: &str, start: usize) -> Result<Regex, FilterError> {
@@ -327,27 +431,57 @@ fn glob(pattern: &str, start: usize) -> Result<Regex, FilterError> {
     build_regex(&re, true, start)
 }
 
-fn word_term(text: &str, start: usize, quoted_from: Option<usize>, uses_realms: &mut bool) -> Result<Term, FilterError> {
+fn word_term(
+    text: &str,
+    start: usize,
+    quoted_from: Option<usize>,
+    uses_realms: &mut bool,
+) -> Result<Term, FilterError> {
     let (negated, body, body_start, quoted_from) = match text.strip_prefix('-') {
-        Some(rest) if !rest.is_empty() && quoted_from != Some(0) => (true, rest, start + 1, quoted_from.map(|q| q.saturating_sub(1))),
+        Some(rest) if !rest.is_empty() && quoted_from != Some(0) => (
+            true,
+            rest,
+            start + 1,
+            quoted_from.map(|q| q.saturating_sub(1)),
+        ),
         _ => (false, text, start, quoted_from),
     };
     // A field predicate: an identifier, then an operator, outside any quotes.
-    let ident_len = body.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').count();
+    let ident_len = body
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .count();
     let op_char = body.chars().nth(ident_len);
     let quoted_before_op = quoted_from.is_some_and(|q| q <= ident_len);
     if ident_len > 0 && matches!(op_char, Some(':' | '=' | '>' | '<' | '!')) && !quoted_before_op {
         let field: String = body.chars().take(ident_len).collect();
         let rest: String = body.chars().skip(ident_len).collect();
-        let predicate = field_predicate(&field.to_lowercase(), &rest, body_start, body_start + ident_len, uses_realms)?;
+        let predicate = field_predicate(
+            &field.to_lowercase(),
+            &rest,
+            body_start,
+            body_start + ident_len,
+            uses_realms,
+        )?;
         return Ok(Term { negated, predicate });
     }
     if body.is_empty() {
-        return Err(err(start, "empty term", "a word, `/regex/` or `field:value`"));
+        return Err(err(
+            start,
+            "empty term",
+            "a word, `/regex/` or `field:value`",
+        ));
     }
     let has_glob = quoted_from.is_none() && (body.contains('*') || body.contains('?'));
-    let matcher = if has_glob { TextMatch::Pattern(glob(body, body_start)?) } else { TextMatch::Contains(body.to_lowercase()) };
-    Ok(Term { negated, predicate: Predicate::Name(matcher) })
+    let matcher = if has_glob {
+        TextMatch::Pattern(glob(body, body_start)?)
+    } else {
+        TextMatch::Contains(body.to_lowercase())
+    };
+    Ok(Term {
+        negated,
+        predicate: Predicate::Name(matcher),
+    })
 }
 
 fn split_op(rest: &str) -> (Option<Cmp>, &str, usize) {
@@ -355,7 +489,14 @@ fn split_op(rest: &str) -> (Option<Cmp>, &str, usize) {
     let trimmed = rest.strip_prefix(':');
     let colon = usize::from(trimmed.is_some());
     let r = trimmed.unwrap_or(rest);
-    for (op, cmp) in [(">=", Cmp::Ge), ("<=", Cmp::Le), ("!=", Cmp::Ne), (">", Cmp::Gt), ("<", Cmp::Lt), ("=", Cmp::Eq)] {
+    for (op, cmp) in [
+        (">=", Cmp::Ge),
+        ("<=", Cmp::Le),
+        ("!=", Cmp::Ne),
+        (">", Cmp::Gt),
+        ("<", Cmp::Lt),
+        ("=", Cmp::Eq),
+    ] {
         if let Some(v) = r.strip_prefix(op) {
             return (Some(cmp), v, colon + op.len());
         }
@@ -367,10 +508,20 @@ fn split_op(rest: &str) -> (Option<Cmp>, &str, usize) {
     }
 }
 
-fn field_predicate(field: &str, rest: &str, term_start: usize, op_start: usize, uses_realms: &mut bool) -> Result<Predicate, FilterError> {
+fn field_predicate(
+    field: &str,
+    rest: &str,
+    term_start: usize,
+    op_start: usize,
+    uses_realms: &mut bool,
+) -> Result<Predicate, FilterError> {
     let (cmp, value, op_len) = split_op(rest);
     let Some(cmp) = cmp else {
-        return Err(err(op_start, format!("`{rest}` is not an operator"), "`:`, `=`, `!=`, `>`, `>=`, `<` or `<=`"));
+        return Err(err(
+            op_start,
+            format!("`{rest}` is not an operator"),
+            "`:`, `=`, `!=`, `>`, `>=`, `<` or `<=`",
+        ));
     };
     let value_start = op_start + op_len;
     let str_field = match field {
@@ -386,10 +537,18 @@ fn field_predicate(field: &str, rest: &str, term_start: usize, op_start: usize, 
     };
     if let Some(f) = str_field {
         if !matches!(cmp, Cmp::Eq | Cmp::Ne) {
-            return Err(err(op_start, format!("`{field}` is text: it cannot be compared with < or >"), "`:`, `=` or `!=`"));
+            return Err(err(
+                op_start,
+                format!("`{field}` is text: it cannot be compared with < or >"),
+                "`:`, `=` or `!=`",
+            ));
         }
         if value.is_empty() {
-            return Err(err(value_start, format!("`{field}:` needs a value"), format!("a {field}")));
+            return Err(err(
+                value_start,
+                format!("`{field}:` needs a value"),
+                format!("a {field}"),
+            ));
         }
         if matches!(f, StrField::Realm | StrField::Worker) {
             *uses_realms = true;
@@ -402,23 +561,49 @@ fn field_predicate(field: &str, rest: &str, term_start: usize, op_start: usize, 
         } else {
             TextMatch::Exact(value.to_string())
         };
-        return Ok(Predicate::Str { field: f, matcher, negate_eq: cmp == Cmp::Ne });
+        return Ok(Predicate::Str {
+            field: f,
+            matcher,
+            negate_eq: cmp == Cmp::Ne,
+        });
     }
     let num_field = field.parse::<Column>().ok().filter(|c| c.numeric());
     if let Some(f) = num_field {
-        let value = if f == Column::Memory { parse_bytes(value) } else { parse_count(value) }
-            .ok_or_else(|| {
-                let what = if f == Column::Memory { "a size such as 512, 64KB, 10MB or 1.5GB" } else { "a number such as 1000, 2.5 or 10k" };
-                err(value_start, format!("`{value}` is not a valid value for `{field}`"), what)
-            })?;
-        return Ok(Predicate::Num { field: f, cmp, value });
+        let value = if f == Column::Memory {
+            parse_bytes(value)
+        } else {
+            parse_count(value)
+        }
+        .ok_or_else(|| {
+            let what = if f == Column::Memory {
+                "a size such as 512, 64KB, 10MB or 1.5GB"
+            } else {
+                "a number such as 1000, 2.5 or 10k"
+            };
+            err(
+                value_start,
+                format!("`{value}` is not a valid value for `{field}`"),
+                what,
+            )
+        })?;
+        return Ok(Predicate::Num {
+            field: f,
+            cmp,
+            value,
+        });
     }
     match field {
         "dlx" => {
             let want = match value.to_lowercase().as_str() {
                 "yes" | "true" | "1" => true,
                 "no" | "false" | "0" => false,
-                _ => return Err(err(value_start, format!("`{value}` is not yes or no"), "`dlx:yes` or `dlx:no`")),
+                _ => {
+                    return Err(err(
+                        value_start,
+                        format!("`{value}` is not yes or no"),
+                        "`dlx:yes` or `dlx:no`",
+                    ))
+                }
             };
             if !matches!(cmp, Cmp::Eq | Cmp::Ne) {
                 return Err(err(op_start, "`dlx` is yes or no", "`dlx:yes` or `dlx:no`"));
@@ -426,20 +611,37 @@ fn field_predicate(field: &str, rest: &str, term_start: usize, op_start: usize, 
             Ok(Predicate::Dlx(want != (cmp == Cmp::Ne)))
         }
         "idle" => {
-            let seconds = parse_duration(value)
-                .ok_or_else(|| err(value_start, format!("`{value}` is not a duration"), "a duration such as 90s, 15m, 1h or 2d"))?;
+            let seconds = parse_duration(value).ok_or_else(|| {
+                err(
+                    value_start,
+                    format!("`{value}` is not a duration"),
+                    "a duration such as 90s, 15m, 1h or 2d",
+                )
+            })?;
             Ok(Predicate::Idle { cmp, seconds })
         }
-        _ => Err(err(term_start, format!("unknown field `{field}` (to search for this text, put it in quotes)"), format!("one of: {FIELDS}"))),
+        _ => Err(err(
+            term_start,
+            format!("unknown field `{field}` (to search for this text, put it in quotes)"),
+            format!("one of: {FIELDS}"),
+        )),
     }
 }
 
 fn split_number(s: &str) -> Option<(f64, String)> {
-    let digits = s.chars().take_while(|c| c.is_ascii_digit() || *c == '.').count();
+    let digits = s
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .count();
     if digits == 0 {
         return None;
     }
-    let (num, unit) = s.split_at(s.char_indices().nth(digits).map(|(i, _)| i).unwrap_or(s.len()));
+    let (num, unit) = s.split_at(
+        s.char_indices()
+            .nth(digits)
+            .map(|(i, _)| i)
+            .unwrap_or(s.len()),
+    );
     let n: f64 = num.parse().ok()?;
     n.is_finite().then(|| (n, unit.to_lowercase()))
 }
@@ -447,7 +649,10 @@ fn split_number(s: &str) -> Option<(f64, String)> {
 /// A number followed by one of `units` (lower case), scaled by that unit's factor.
 fn with_unit(s: &str, units: &[(&str, f64)]) -> Option<f64> {
     let (n, unit) = split_number(s)?;
-    units.iter().find(|(u, _)| *u == unit).map(|(_, factor)| n * factor)
+    units
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, factor)| n * factor)
 }
 
 /// `1000`, `2.5`, `10k`, `1m`.
@@ -460,14 +665,39 @@ fn parse_bytes(s: &str) -> Option<f64> {
     const K: f64 = 1024.0;
     with_unit(
         s,
-        &[("", 1.0), ("b", 1.0), ("k", K), ("kb", K), ("kib", K), ("m", K * K), ("mb", K * K), ("mib", K * K),
-          ("g", K * K * K), ("gb", K * K * K), ("gib", K * K * K), ("t", K * K * K * K), ("tb", K * K * K * K), ("tib", K * K * K * K)],
+        &[
+            ("", 1.0),
+            ("b", 1.0),
+            ("k", K),
+            ("kb", K),
+            ("kib", K),
+            ("m", K * K),
+            ("mb", K * K),
+            ("mib", K * K),
+            ("g", K * K * K),
+            ("gb", K * K * K),
+            ("gib", K * K * K),
+            ("t", K * K * K * K),
+            ("tb", K * K * K * K),
+            ("tib", K * K * K * K),
+        ],
     )
 }
 
 /// `90s`, `15m`, `1h`, `2d`, `1w`; a bare number is seconds.
 fn parse_duration(s: &str) -> Option<f64> {
-    with_unit(s, &[("", 1.0), ("s", 1.0), ("m", 60.0), ("min", 60.0), ("h", 3600.0), ("d", 86_400.0), ("w", 604_800.0)])
+    with_unit(
+        s,
+        &[
+            ("", 1.0),
+            ("s", 1.0),
+            ("m", 60.0),
+            ("min", 60.0),
+            ("h", 3600.0),
+            ("d", 86_400.0),
+            ("w", 604_800.0),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -475,12 +705,22 @@ mod tests {
     use super::*;
 
     fn row(name: &str) -> QueueRow {
-        QueueRow { name: name.into(), name_lower: name.to_lowercase(), vhost: "/".into(), queue_type: "classic".into(), state: "running".into(), ..Default::default() }
+        QueueRow {
+            name: name.into(),
+            name_lower: name.to_lowercase(),
+            vhost: "/".into(),
+            queue_type: "classic".into(),
+            state: "running".into(),
+            ..Default::default()
+        }
     }
 
     fn names<'a>(q: &str, rows: &'a [QueueRow]) -> Vec<&'a str> {
         let query = parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
-        rows.iter().filter(|r| query.matches(r, 10_000)).map(|r| r.name.as_str()).collect()
+        rows.iter()
+            .filter(|r| query.matches(r, 10_000))
+            .map(|r| r.name.as_str())
+            .collect()
     }
 
     fn sample() -> Vec<QueueRow> {
@@ -514,7 +754,10 @@ mod tests {
     #[test]
     fn globs_regexes_and_phrases_match_the_name() {
         let rows = sample();
-        assert_eq!(names("billing.*", &rows), vec!["billing.Acme", "billing.globex"]);
+        assert_eq!(
+            names("billing.*", &rows),
+            vec!["billing.Acme", "billing.globex"]
+        );
         assert_eq!(names("*.acme", &rows), vec!["billing.Acme", "email.acme"]);
         assert_eq!(names("/^email\\./", &rows), vec!["email.acme"]);
         assert_eq!(names("/ACME$/i", &rows), vec!["billing.Acme", "email.acme"]);
@@ -525,8 +768,14 @@ mod tests {
     #[test]
     fn numeric_predicates_with_units() {
         let rows = sample();
-        assert_eq!(names("messages>1000 consumers=0", &rows), vec!["billing.Acme"]);
-        assert_eq!(names("messages>=1500", &rows), vec!["billing.Acme", "email.acme"]);
+        assert_eq!(
+            names("messages>1000 consumers=0", &rows),
+            vec!["billing.Acme"]
+        );
+        assert_eq!(
+            names("messages>=1500", &rows),
+            vec!["billing.Acme", "email.acme"]
+        );
         assert_eq!(names("messages<1k", &rows), vec!["billing.globex"]);
         assert_eq!(names("memory>10MB", &rows), vec!["billing.Acme"]);
         assert_eq!(names("publish_rate>1", &rows), vec!["billing.globex"]);
@@ -538,15 +787,24 @@ mod tests {
         let rows = sample();
         assert_eq!(names("type:quorum", &rows), vec!["billing.globex"]);
         assert_eq!(names("vhost:prod", &rows), vec!["email.acme"]);
-        assert_eq!(names("vhost:/", &rows), vec!["billing.Acme", "billing.globex"]);
+        assert_eq!(
+            names("vhost:/", &rows),
+            vec!["billing.Acme", "billing.globex"]
+        );
         assert_eq!(names("policy:ha-*", &rows), vec!["email.acme"]);
         assert_eq!(names("-type:quorum billing", &rows), vec!["billing.Acme"]);
         assert_eq!(names("type!=classic", &rows), vec!["billing.globex"]);
         assert_eq!(names("dlx:yes", &rows), vec!["billing.Acme"]);
         assert_eq!(names("dlx:no", &rows), vec!["billing.globex", "email.acme"]);
         assert_eq!(names("idle:>1h", &rows), vec!["billing.Acme"]);
-        assert_eq!(names("type:quorum | vhost:prod", &rows), vec!["billing.globex", "email.acme"]);
-        assert_eq!(names("globex OR email", &rows), vec!["billing.globex", "email.acme"]);
+        assert_eq!(
+            names("type:quorum | vhost:prod", &rows),
+            vec!["billing.globex", "email.acme"]
+        );
+        assert_eq!(
+            names("globex OR email", &rows),
+            vec!["billing.globex", "email.acme"]
+        );
         assert_eq!(names("-/acme/i", &rows), vec!["billing.globex"]);
         assert_eq!(names("name=email.acme", &rows), vec!["email.acme"]);
         assert_eq!(names("name:mail", &rows), vec!["email.acme"]);

@@ -11,10 +11,9 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use ts_rs::TS;
 
-use super::row::QueueRow;
+use super::row::{ApiQueue, QueueRow};
 use crate::broker::management::ManagementClient;
 use crate::broker::{BrokerError, BrokerErrorKind};
 
@@ -53,13 +52,17 @@ pub struct InventoryOptions {
 
 impl Default for InventoryOptions {
     fn default() -> Self {
-        InventoryOptions { vhost: None, page_size: PAGE_SIZE, pages_in_flight: PAGES_IN_FLIGHT }
+        InventoryOptions {
+            vhost: None,
+            page_size: PAGE_SIZE,
+            pages_in_flight: PAGES_IN_FLIGHT,
+        }
     }
 }
 
 #[derive(Deserialize)]
 struct Page {
-    items: Vec<Value>,
+    items: Vec<ApiQueue>,
     #[serde(default)]
     page_count: u32,
     #[serde(default)]
@@ -71,16 +74,31 @@ fn page_path(opts: &InventoryOptions, page: u32) -> String {
         Some(v) => format!("queues/{}", utf8_percent_encode(v, NON_ALPHANUMERIC)),
         None => "queues".to_string(),
     };
-    format!("{base}?page={page}&page_size={}&columns={COLUMNS}", opts.page_size.clamp(1, PAGE_SIZE))
+    format!(
+        "{base}?page={page}&page_size={}&columns={COLUMNS}",
+        opts.page_size.clamp(1, PAGE_SIZE)
+    )
 }
 
-async fn fetch_page(client: &ManagementClient, opts: &InventoryOptions, page: u32) -> Result<Page, BrokerError> {
+async fn fetch_page(
+    client: &ManagementClient,
+    opts: &InventoryOptions,
+    page: u32,
+) -> Result<Page, BrokerError> {
     let mut attempt = 0;
     loop {
         match client.get_json::<Page>(&page_path(opts, page)).await {
             Ok((p, _)) => return Ok(p),
             // A refusal or bad credentials will not improve with a retry; a timeout or a 5xx may.
-            Err(e) if attempt < RETRIES && matches!(e.kind, BrokerErrorKind::Timeout | BrokerErrorKind::Other | BrokerErrorKind::Unreachable) => {
+            Err(e)
+                if attempt < RETRIES
+                    && matches!(
+                        e.kind,
+                        BrokerErrorKind::Timeout
+                            | BrokerErrorKind::Other
+                            | BrokerErrorKind::Unreachable
+                    ) =>
+            {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
@@ -91,10 +109,18 @@ async fn fetch_page(client: &ManagementClient, opts: &InventoryOptions, page: u3
 
 /// Read every queue (of one vhost, or all visible). The first page must succeed (it says how
 /// many pages there are); later pages are fetched a few at a time, in any order, and sorted.
-pub async fn load_inventory(client: &ManagementClient, opts: &InventoryOptions) -> Result<Inventory, BrokerError> {
+pub async fn load_inventory(
+    client: &ManagementClient,
+    opts: &InventoryOptions,
+) -> Result<Inventory, BrokerError> {
     let first = fetch_page(client, opts, 1).await?;
-    let mut inventory = Inventory { total: first.total_count, ..Default::default() };
-    inventory.rows.extend(first.items.iter().map(QueueRow::from_api));
+    let mut inventory = Inventory {
+        total: first.total_count,
+        ..Default::default()
+    };
+    inventory
+        .rows
+        .extend(first.items.into_iter().map(QueueRow::from));
     let results: Vec<(u32, Result<Page, BrokerError>)> = stream::iter(2..=first.page_count.max(1))
         .map(|page| async move { (page, fetch_page(client, opts, page).await) })
         .buffer_unordered(opts.pages_in_flight.max(1))
@@ -102,7 +128,9 @@ pub async fn load_inventory(client: &ManagementClient, opts: &InventoryOptions) 
         .await;
     for (page, result) in results {
         match result {
-            Ok(p) => inventory.rows.extend(p.items.iter().map(QueueRow::from_api)),
+            Ok(p) => inventory
+                .rows
+                .extend(p.items.into_iter().map(QueueRow::from)),
             Err(e) => {
                 inventory.partial = true;
                 inventory.failed_pages.push(page);
@@ -111,9 +139,13 @@ pub async fn load_inventory(client: &ManagementClient, opts: &InventoryOptions) 
         }
     }
     inventory.failed_pages.sort_unstable();
-    inventory.rows.sort_by(|a, b| (a.vhost.as_str(), a.name.as_str()).cmp(&(b.vhost.as_str(), b.name.as_str())));
+    inventory.rows.sort_by(|a, b| {
+        (a.vhost.as_str(), a.name.as_str()).cmp(&(b.vhost.as_str(), b.name.as_str()))
+    });
     // Pages shift when queues come and go during the listing: keep each queue once.
-    inventory.rows.dedup_by(|a, b| a.vhost == b.vhost && a.name == b.name);
+    inventory
+        .rows
+        .dedup_by(|a, b| a.vhost == b.vhost && a.name == b.name);
     Ok(inventory)
 }
 
@@ -123,9 +155,16 @@ mod tests {
 
     #[test]
     fn page_paths_encode_the_vhost_and_cap_the_page_size() {
-        let opts = InventoryOptions { vhost: Some("/".into()), page_size: 9000, ..Default::default() };
+        let opts = InventoryOptions {
+            vhost: Some("/".into()),
+            page_size: 9000,
+            ..Default::default()
+        };
         let p = page_path(&opts, 3);
-        assert!(p.starts_with("queues/%2F?page=3&page_size=500&columns=name,vhost,"), "{p}");
+        assert!(
+            p.starts_with("queues/%2F?page=3&page_size=500&columns=name,vhost,"),
+            "{p}"
+        );
         assert!(page_path(&InventoryOptions::default(), 1).starts_with("queues?page=1&"));
     }
 }

@@ -5,11 +5,13 @@ pub mod cache;
 pub mod columns;
 pub mod details;
 pub mod filter;
+pub mod index;
 pub mod inventory;
 pub mod move_messages;
 pub mod purge;
 pub mod row;
 
 pub use filter::{parse, FilterError, Query};
+pub use index::RowIndex;
 pub use inventory::{load_inventory, Inventory};
 pub use row::QueueRow;

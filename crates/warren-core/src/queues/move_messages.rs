@@ -44,12 +44,31 @@ fn other(what: &str, e: impl std::fmt::Display) -> BrokerError {
 }
 
 /// Exact depth by a passive declare on a channel of its own (a missing queue closes it).
-async fn queue_depth(conn: &lapin::Connection, vhost: &str, queue: &str) -> Result<u64, BrokerError> {
-    let ch = conn.create_channel().await.map_err(|e| other("open a channel", e))?;
-    let q = ch
-        .queue_declare(queue.into(), QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
+async fn queue_depth(
+    conn: &lapin::Connection,
+    vhost: &str,
+    queue: &str,
+) -> Result<u64, BrokerError> {
+    let ch = conn
+        .create_channel()
         .await
-        .map_err(|_| BrokerError::new(BrokerErrorKind::Refused, format!("there is no queue `{queue}` in vhost `{vhost}`")))?;
+        .map_err(|e| other("open a channel", e))?;
+    let q = ch
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|_| {
+            BrokerError::new(
+                BrokerErrorKind::Refused,
+                format!("there is no queue `{queue}` in vhost `{vhost}`"),
+            )
+        })?;
     let _ = ch.close(200, "ok".into()).await;
     Ok(u64::from(q.message_count()))
 }
@@ -66,11 +85,17 @@ pub async fn move_messages(
 ) -> Result<MoveReport> {
     ensure_writable(env)?;
     if from == to {
-        return Err(crate::Error::InvalidArgument(format!("`{from}` cannot be moved into itself: pick another destination queue")));
+        return Err(crate::Error::InvalidArgument(format!(
+            "`{from}` cannot be moved into itself: pick another destination queue"
+        )));
     }
     let conn = amqp::connect(env, password, Some(vhost), "move messages").await?;
     let total = queue_depth(&conn, vhost, from).await?;
-    let shovel = format!("warren-move-{}-{}", from.chars().take(40).collect::<String>(), std::process::id());
+    let shovel = format!(
+        "warren-move-{}-{}",
+        from.chars().take(40).collect::<String>(),
+        std::process::id()
+    );
     let uri = format!("amqp:///{}", utf8_percent_encode(vhost, NON_ALPHANUMERIC));
     let value = json!({
         "src-protocol": "amqp091", "src-uri": uri, "src-queue": from, "src-delete-after": "queue-length",
@@ -104,10 +129,16 @@ pub async fn move_messages(
         }
         done = now_done;
         let secs = started.elapsed().as_secs_f64();
-        on_progress(Progress { done, total, rate: if secs > 0.0 { done as f64 / secs } else { 0.0 } });
+        on_progress(Progress {
+            done,
+            total,
+            rate: if secs > 0.0 { done as f64 / secs } else { 0.0 },
+        });
         let gone = match admin.get_runtime_parameter("shovel", vhost, &shovel).await {
             Err(rabbitmq_http_client::error::Error::NotFound) => true,
-            Err(rabbitmq_http_client::error::Error::ClientErrorResponse { status_code, .. }) => status_code.as_u16() == 404,
+            Err(rabbitmq_http_client::error::Error::ClientErrorResponse {
+                status_code, ..
+            }) => status_code.as_u16() == 404,
             _ => false,
         };
         if gone {
@@ -116,7 +147,9 @@ pub async fn move_messages(
         }
         if last_change.elapsed() > STALL_LIMIT {
             // A shovel that cannot reach its destination retries forever: stop it and say so.
-            let _ = admin.clear_runtime_parameter("shovel", vhost, &shovel, true).await;
+            let _ = admin
+                .clear_runtime_parameter("shovel", vhost, &shovel, true)
+                .await;
             let _ = conn.close(200, "move stopped".into()).await;
             return Err(BrokerError::new(
                 BrokerErrorKind::Other,
@@ -126,5 +159,12 @@ pub async fn move_messages(
         }
     }
     let _ = conn.close(200, "move done".into()).await;
-    Ok(MoveReport { vhost: vhost.into(), from: from.into(), to: to.into(), moved: done, shovel, seconds: started.elapsed().as_secs_f64() })
+    Ok(MoveReport {
+        vhost: vhost.into(),
+        from: from.into(),
+        to: to.into(),
+        moved: done,
+        shovel,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }

@@ -52,21 +52,45 @@ pub struct PurgeReport {
 /// Purge `targets` (rows from an inventory). Refused on a read-only environment unless
 /// `dry_run`. One AMQP connection per vhost; a queue that fails (gone, no permission) is
 /// reported and the others still proceed.
-pub async fn purge(env: &Environment, password: &SecretString, targets: &[QueueRow], dry_run: bool) -> Result<PurgeReport> {
+pub async fn purge(
+    env: &Environment,
+    password: &SecretString,
+    targets: &[QueueRow],
+    dry_run: bool,
+) -> Result<PurgeReport> {
     if dry_run {
-        let purged = targets.iter().map(|r| PurgedQueue { vhost: r.vhost.clone(), name: r.name.clone(), messages: r.messages }).collect();
-        return Ok(PurgeReport { dry_run, purged, failed: vec![] });
+        let purged = targets
+            .iter()
+            .map(|r| PurgedQueue {
+                vhost: r.vhost.clone(),
+                name: r.name.clone(),
+                messages: r.messages,
+            })
+            .collect();
+        return Ok(PurgeReport {
+            dry_run,
+            purged,
+            failed: vec![],
+        });
     }
     ensure_writable(env)?;
     let mut by_vhost: BTreeMap<&str, Vec<&QueueRow>> = BTreeMap::new();
     for t in targets {
         by_vhost.entry(t.vhost.as_str()).or_default().push(t);
     }
-    let mut report = PurgeReport { dry_run, purged: vec![], failed: vec![] };
+    let mut report = PurgeReport {
+        dry_run,
+        purged: vec![],
+        failed: vec![],
+    };
     for (vhost, rows) in by_vhost {
         let fail_all = |report: &mut PurgeReport, error: String| {
             for r in &rows {
-                report.failed.push(FailedQueue { vhost: r.vhost.clone(), name: r.name.clone(), error: error.clone() });
+                report.failed.push(FailedQueue {
+                    vhost: r.vhost.clone(),
+                    name: r.name.clone(),
+                    error: error.clone(),
+                });
             }
         };
         let conn = match amqp::connect(env, password, Some(vhost), "purge").await {
@@ -83,12 +107,27 @@ pub async fn purge(env: &Environment, password: &SecretString, targets: &[QueueR
                 channel = conn.create_channel().await.ok();
             }
             let Some(ch) = &channel else {
-                report.failed.push(FailedQueue { vhost: r.vhost.clone(), name: r.name.clone(), error: "cannot open an AMQP channel".into() });
+                report.failed.push(FailedQueue {
+                    vhost: r.vhost.clone(),
+                    name: r.name.clone(),
+                    error: "cannot open an AMQP channel".into(),
+                });
                 continue;
             };
-            match ch.queue_purge(r.name.as_str().into(), QueuePurgeOptions::default()).await {
-                Ok(count) => report.purged.push(PurgedQueue { vhost: r.vhost.clone(), name: r.name.clone(), messages: u64::from(count) }),
-                Err(e) => report.failed.push(FailedQueue { vhost: r.vhost.clone(), name: r.name.clone(), error: e.to_string() }),
+            match ch
+                .queue_purge(r.name.as_str().into(), QueuePurgeOptions::default())
+                .await
+            {
+                Ok(count) => report.purged.push(PurgedQueue {
+                    vhost: r.vhost.clone(),
+                    name: r.name.clone(),
+                    messages: u64::from(count),
+                }),
+                Err(e) => report.failed.push(FailedQueue {
+                    vhost: r.vhost.clone(),
+                    name: r.name.clone(),
+                    error: e.to_string(),
+                }),
             }
         }
         let _ = conn.close(200, "purge done".into()).await;

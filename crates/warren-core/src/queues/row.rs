@@ -70,70 +70,152 @@ pub struct QueueRow {
     pub(crate) name_lower: String,
 }
 
-fn u64_at(v: &Value, key: &str) -> u64 {
-    v.get(key).and_then(Value::as_u64).unwrap_or(0)
+/// One item of `GET /api/queues` as the broker sent it. Parsed straight from the page (no
+/// intermediate `Value` tree per item: that was most of the cost of a page). Scalars stay
+/// loosely typed so a newer or older broker that sends a field as another type, `null`, or not
+/// at all costs that field, never the page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiQueue {
+    name: Option<Value>,
+    vhost: Option<Value>,
+    #[serde(rename = "type")]
+    queue_type: Option<Value>,
+    state: Option<Value>,
+    durable: Option<Value>,
+    exclusive: Option<Value>,
+    auto_delete: Option<Value>,
+    messages: Option<Value>,
+    messages_ready: Option<Value>,
+    messages_unacknowledged: Option<Value>,
+    consumers: Option<Value>,
+    consumer_utilisation: Option<Value>,
+    memory: Option<Value>,
+    message_stats: Option<MessageStats>,
+    policy: Option<Value>,
+    effective_policy_definition: Option<PolicyDefinition>,
+    arguments: Option<Value>,
+    node: Option<Value>,
+    idle_since: Option<Value>,
 }
 
-fn rate(v: &Value, stat: &str) -> f64 {
-    v.get("message_stats")
-        .and_then(|m| m.get(format!("{stat}_details")))
-        .and_then(|d| d.get("rate"))
+/// The rates Warren shows; any other statistic is skipped unparsed. (Typed rather than a
+/// `Value` map: a page has hundreds of these.)
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MessageStats {
+    publish_details: Option<RateDetails>,
+    deliver_get_details: Option<RateDetails>,
+    ack_details: Option<RateDetails>,
+    redeliver_details: Option<RateDetails>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RateDetails {
+    rate: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PolicyDefinition {
+    #[serde(rename = "dead-letter-exchange")]
+    dead_letter_exchange: Option<Value>,
+    #[serde(rename = "dead-letter-routing-key")]
+    dead_letter_routing_key: Option<Value>,
+}
+
+fn count(v: &Option<Value>) -> u64 {
+    v.as_ref().and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn flag(v: &Option<Value>) -> bool {
+    v.as_ref().and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn text(v: Option<Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+fn rate(details: &Option<RateDetails>) -> f64 {
+    details
+        .as_ref()
+        .and_then(|d| d.rate.as_ref())
         .and_then(Value::as_f64)
         .unwrap_or(0.0)
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+impl From<ApiQueue> for QueueRow {
+    /// Dead-letter settings come from the queue's arguments, else from its effective policy.
+    fn from(q: ApiQueue) -> QueueRow {
+        let arguments = match q.arguments {
+            Some(Value::Object(map)) => map,
+            _ => Default::default(),
+        };
+        let policy = q.effective_policy_definition.unwrap_or_default();
+        let setting = |arg: &str, from_policy: &Option<Value>| {
+            arguments
+                .get(arg)
+                .and_then(Value::as_str)
+                .or_else(|| from_policy.as_ref().and_then(Value::as_str))
+                .map(str::to_string)
+        };
+        let stats = q.message_stats.unwrap_or_default();
+        let name = text(q.name).unwrap_or_default();
+        QueueRow {
+            vhost: text(q.vhost).unwrap_or_else(|| "/".into()),
+            name_lower: name.to_lowercase(),
+            name,
+            queue_type: text(q.queue_type).unwrap_or_else(|| "classic".into()),
+            state: text(q.state).unwrap_or_else(|| "running".into()),
+            durable: flag(&q.durable),
+            exclusive: flag(&q.exclusive),
+            auto_delete: flag(&q.auto_delete),
+            messages: count(&q.messages),
+            messages_ready: count(&q.messages_ready),
+            messages_unacknowledged: count(&q.messages_unacknowledged),
+            consumers: count(&q.consumers),
+            consumer_utilisation: q.consumer_utilisation.as_ref().and_then(Value::as_f64),
+            memory: count(&q.memory),
+            publish_rate: rate(&stats.publish_details),
+            deliver_rate: rate(&stats.deliver_get_details),
+            ack_rate: rate(&stats.ack_details),
+            redeliver_rate: rate(&stats.redeliver_details),
+            policy: text(q.policy),
+            dead_letter_exchange: setting("x-dead-letter-exchange", &policy.dead_letter_exchange),
+            dead_letter_routing_key: setting(
+                "x-dead-letter-routing-key",
+                &policy.dead_letter_routing_key,
+            ),
+            node: text(q.node).unwrap_or_default(),
+            idle_since: text(q.idle_since).and_then(|s| parse_idle_since(&s)),
+            arguments,
+            worker: None,
+            realm: None,
+            messages_delta: None,
+        }
+    }
 }
 
 impl QueueRow {
     /// A row that names a queue and knows nothing else about it yet.
     pub fn named(vhost: &str, name: &str) -> QueueRow {
-        QueueRow { vhost: vhost.into(), name: name.into(), name_lower: name.to_lowercase(), ..Default::default() }
+        QueueRow {
+            vhost: vhost.into(),
+            name: name.into(),
+            name_lower: name.to_lowercase(),
+            ..Default::default()
+        }
     }
 
-    /// One item of the management API's queue listing. Dead-letter settings come from the
-    /// queue's arguments, else from its effective policy.
+    /// One item of the management API's queue listing, already parsed (tests, tools).
     pub fn from_api(v: &Value) -> QueueRow {
-        let arguments = v.get("arguments").and_then(Value::as_object).cloned().unwrap_or_default();
-        let policy_def = v.get("effective_policy_definition").and_then(Value::as_object);
-        let setting = |arg: &str, policy_key: &str| {
-            arguments
-                .get(arg)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| policy_def.and_then(|p| p.get(policy_key)).and_then(Value::as_str).map(str::to_string))
-        };
-        let name = text(v, "name").unwrap_or_default();
-        QueueRow {
-            vhost: text(v, "vhost").unwrap_or_else(|| "/".into()),
-            name_lower: name.to_lowercase(),
-            name,
-            queue_type: text(v, "type").unwrap_or_else(|| "classic".into()),
-            state: text(v, "state").unwrap_or_else(|| "running".into()),
-            durable: v.get("durable").and_then(Value::as_bool).unwrap_or(false),
-            exclusive: v.get("exclusive").and_then(Value::as_bool).unwrap_or(false),
-            auto_delete: v.get("auto_delete").and_then(Value::as_bool).unwrap_or(false),
-            messages: u64_at(v, "messages"),
-            messages_ready: u64_at(v, "messages_ready"),
-            messages_unacknowledged: u64_at(v, "messages_unacknowledged"),
-            consumers: u64_at(v, "consumers"),
-            consumer_utilisation: v.get("consumer_utilisation").and_then(Value::as_f64),
-            memory: u64_at(v, "memory"),
-            publish_rate: rate(v, "publish"),
-            deliver_rate: rate(v, "deliver_get"),
-            ack_rate: rate(v, "ack"),
-            redeliver_rate: rate(v, "redeliver"),
-            policy: text(v, "policy"),
-            dead_letter_exchange: setting("x-dead-letter-exchange", "dead-letter-exchange"),
-            dead_letter_routing_key: setting("x-dead-letter-routing-key", "dead-letter-routing-key"),
-            arguments,
-            node: text(v, "node").unwrap_or_default(),
-            idle_since: text(v, "idle_since").and_then(|s| parse_idle_since(&s)),
-            worker: None,
-            realm: None,
-            messages_delta: None,
-        }
+        ApiQueue::deserialize(v)
+            .map(QueueRow::from)
+            .unwrap_or_default()
     }
 
     pub fn name_lower(&self) -> &str {
@@ -181,7 +263,14 @@ mod tests {
             "node": "rabbit@a", "idle_since": "2026-11-25 21:30:01"
         }));
         assert_eq!(row.queue_type, "quorum");
-        assert_eq!((row.messages, row.messages_ready, row.messages_unacknowledged), (12, 10, 2));
+        assert_eq!(
+            (
+                row.messages,
+                row.messages_ready,
+                row.messages_unacknowledged
+            ),
+            (12, 10, 2)
+        );
         assert_eq!(row.publish_rate, 1.5);
         assert_eq!(row.deliver_rate, 2.0);
         assert_eq!(row.dead_letter_exchange.as_deref(), Some("dlx"));
@@ -200,8 +289,24 @@ mod tests {
 
     #[test]
     fn the_dead_letter_exchange_may_come_from_the_policy() {
-        let row = QueueRow::from_api(&json!({"name": "q", "effective_policy_definition": {"dead-letter-exchange": "pdlx"}}));
+        let row = QueueRow::from_api(
+            &json!({"name": "q", "effective_policy_definition": {"dead-letter-exchange": "pdlx"}}),
+        );
         assert_eq!(row.dead_letter_exchange.as_deref(), Some("pdlx"));
+    }
+
+    #[test]
+    fn fields_of_another_type_cost_only_themselves() {
+        // Empty proplists come out of older brokers as `[]`; a newer one may send null or strings.
+        let row = QueueRow::from_api(&json!({
+            "name": "q", "message_stats": [], "messages": "12", "durable": null, "arguments": [],
+            "effective_policy_definition": [], "consumers": 2, "new_field": {"nested": true}
+        }));
+        assert_eq!(
+            (row.name.as_str(), row.messages, row.consumers, row.durable),
+            ("q", 0, 2, false)
+        );
+        assert!(row.arguments.is_empty());
     }
 
     #[test]

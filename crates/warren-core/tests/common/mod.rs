@@ -25,40 +25,77 @@ pub fn admin() -> Client<&'static str, &'static str, &'static str> {
 /// A name unique to this test process and call, so parallel tests never share a resource.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 pub async fn create_vhost(name: &str) {
     admin()
-        .create_vhost(&VirtualHostParams { name, description: None, tags: None, default_queue_type: None, tracing: false })
+        .create_vhost(&VirtualHostParams {
+            name,
+            description: None,
+            tags: None,
+            default_queue_type: None,
+            tracing: false,
+        })
         .await
         .expect("create test vhost");
     admin()
-        .declare_permissions(&Permissions { user: "guest", vhost: name, configure: ".*", read: ".*", write: ".*" })
+        .declare_permissions(&Permissions {
+            user: "guest",
+            vhost: name,
+            configure: ".*",
+            read: ".*",
+            write: ".*",
+        })
         .await
         .expect("grant guest on test vhost");
 }
 
 pub async fn delete_vhost(name: &str) {
-    admin().delete_vhost(name, true).await.expect("delete test vhost");
+    admin()
+        .delete_vhost(name, true)
+        .await
+        .expect("delete test vhost");
 }
 
 /// A user with the given tags (comma-separated, may be empty) and the given password.
 pub async fn create_user(name: &str, password: &str, tags: &str) {
     let salt = rabbitmq_http_client::password_hashing::salt();
-    let hash = rabbitmq_http_client::password_hashing::base64_encoded_salted_password_hash_sha256(&salt, password);
-    admin().create_user(&UserParams { name, password_hash: &hash, tags }).await.expect("create test user");
+    let hash = rabbitmq_http_client::password_hashing::base64_encoded_salted_password_hash_sha256(
+        &salt, password,
+    );
+    admin()
+        .create_user(&UserParams {
+            name,
+            password_hash: &hash,
+            tags,
+        })
+        .await
+        .expect("create test user");
 }
 
 pub async fn grant(user: &str, vhost: &str) {
     admin()
-        .declare_permissions(&Permissions { user, vhost, configure: ".*", read: ".*", write: ".*" })
+        .declare_permissions(&Permissions {
+            user,
+            vhost,
+            configure: ".*",
+            read: ".*",
+            write: ".*",
+        })
         .await
         .expect("grant permissions");
 }
 
 pub async fn delete_user(name: &str) {
-    admin().delete_user(name, true).await.expect("delete test user");
+    admin()
+        .delete_user(name, true)
+        .await
+        .expect("delete test user");
 }
 
 /// Deletes its vhost when dropped, also when the test panics half-way (a failed test must not
@@ -71,17 +108,35 @@ impl Drop for VhostGuard {
             "http://127.0.0.1:15672/api/vhosts/{}",
             percent_encoding::utf8_percent_encode(&self.0, percent_encoding::NON_ALPHANUMERIC)
         );
-        let _ = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-u", "guest:guest", "-X", "DELETE", &url]).status();
+        let _ = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-u",
+                "guest:guest",
+                "-X",
+                "DELETE",
+                &url,
+            ])
+            .status();
     }
 }
 
 /// Exact depth of a queue via a passive declare (the management API's counts lag).
 pub async fn depth(ch: &lapin::Channel, q: &str) -> u32 {
     use lapin::options::QueueDeclareOptions;
-    ch.queue_declare(q.into(), QueueDeclareOptions { passive: true, ..Default::default() }, lapin::types::FieldTable::default())
-        .await
-        .unwrap_or_else(|e| panic!("queue {q}: {e}"))
-        .message_count()
+    ch.queue_declare(
+        q.into(),
+        QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        },
+        lapin::types::FieldTable::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("queue {q}: {e}"))
+    .message_count()
 }
 
 /// A fresh vhost for one test (guest may use it), an AMQP connection to it, and its removal
@@ -97,7 +152,13 @@ impl TestVhost {
         let name = unique(prefix);
         create_vhost(&name).await;
         let cleanup = VhostGuard(name.clone());
-        let conn = warren_core::broker::amqp::connect(&local(), &guest(), Some(&name), prefix).await.expect("connect to the test vhost");
-        TestVhost { name, conn, _cleanup: cleanup }
+        let conn = warren_core::broker::amqp::connect(&local(), &guest(), Some(&name), prefix)
+            .await
+            .expect("connect to the test vhost");
+        TestVhost {
+            name,
+            conn,
+            _cleanup: cleanup,
+        }
     }
 }
