@@ -21,6 +21,7 @@ pub fn run() {
         })
         .manage(EnvironmentStore::open_default())
         .manage(InventoryCache::default())
+        .manage(commands::queues::RunningMoves::default())
         .invoke_handler(tauri::generate_handler![
             commands::environments::app_start,
             commands::environments::environments_list,
@@ -35,6 +36,8 @@ pub fn run() {
             commands::queues::queues_filter,
             commands::queues::queues_purge,
             commands::queues::queue_details,
+            commands::queues::queues_move,
+            commands::queues::queues_move_cancel,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

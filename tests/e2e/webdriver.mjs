@@ -81,9 +81,13 @@ export class WebDriver {
     await this.#req("POST", this.#s(`/element/${id}/value`), { text });
   }
 
+  /** Replace an input's text with real key presses (select all, delete, type): WebDriver's
+   * element clear does not fire the input event, so a React-controlled input can put the old
+   * value back before the new text is typed. */
   async fill(css, text) {
-    await this.clear(css);
-    await this.type(css, text);
+    const id = await this.waitFor(css);
+    await this.#req("POST", this.#s(`/element/${id}/value`), { text: "\uE009a\uE000\uE003" });
+    if (text) await this.#req("POST", this.#s(`/element/${id}/value`), { text });
   }
 
   async text(idOrCss) {

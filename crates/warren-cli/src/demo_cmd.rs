@@ -13,6 +13,9 @@ pub enum DemoCommand {
         env: String,
         #[arg(long, default_value = demo::DEFAULT_VHOST)]
         vhost: String,
+        /// Also add N empty queues (`<worker>.tenant-NNNN`) to try Warren at scale.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        extra_queues: u32,
         #[arg(long)]
         json: bool,
         #[arg(long)]
@@ -34,13 +37,17 @@ pub async fn run(store: &EnvironmentStore, cmd: DemoCommand) -> i32 {
         DemoCommand::Seed {
             env,
             vhost,
+            extra_queues,
             json: as_json,
             password_stdin,
         } => {
             let result = async {
                 let (environment, password) =
                     store.with_password(&env, output::password_for_run(password_stdin)?)?;
-                demo::seed(&environment, password, &vhost).await
+                let mut report = demo::seed(&environment, password.clone(), &vhost).await?;
+                report.queues +=
+                    demo::add_bulk_queues(&environment, &password, &vhost, extra_queues).await?;
+                Ok::<_, warren_core::Error>(report)
             }
             .await;
             match result {

@@ -149,8 +149,8 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
             }
             Ok(list) => {
                 println!(
-                    "{:<20} {:<8} {:<28} {:<10} {}",
-                    "ID", "TIER", "MANAGEMENT", "USER", "FLAGS"
+                    "{:<20} {:<8} {:<28} {:<10} FLAGS",
+                    "ID", "TIER", "MANAGEMENT", "USER"
                 );
                 for v in list {
                     let e = &v.environment;

@@ -1,6 +1,9 @@
 //! `warren queues`: list and filter the queues of an environment (table, `--json` or `--csv`);
 //! `warren queues purge`: empty queues chosen by name or filter, after a dry run or `--yes`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use clap::{Args, Subcommand};
 use warren_core::broker::management::ManagementClient;
 use warren_core::queues::columns::{self, Column};
@@ -235,6 +238,15 @@ async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
             eprint!("\rmoved {} of {} ({:.0} msg/s)   ", p.done, p.total, p.rate);
         }
     };
+    // Ctrl-C stops the broker's shovel instead of leaving it running without anyone watching.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    });
+    let cancelled = || interrupted.load(Ordering::SeqCst);
     let result = move_messages(
         &env,
         &password,
@@ -242,6 +254,7 @@ async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
         &args.queue,
         &args.to,
         progress,
+        cancelled,
     )
     .await;
     if !as_json {
@@ -251,6 +264,13 @@ async fn run_move(store: &EnvironmentStore, args: MoveArgs) -> i32 {
         Ok(report) if as_json => {
             json(&report);
             0
+        }
+        Ok(report) if report.cancelled => {
+            println!(
+                "interrupted: moved {} message(s) from `{}` to `{}`, the rest stays in `{}` (the shovel is removed)",
+                report.moved, report.from, report.to, report.from
+            );
+            130
         }
         Ok(report) => {
             println!(

@@ -23,13 +23,13 @@ const WORKERS: [&str; 10] = [
 fn item(i: usize) -> Value {
     json!({
         "name": format!("{}.worker.realm-{}", WORKERS[i % WORKERS.len()], i / WORKERS.len()),
-        "vhost": if i % 3 == 0 { "/" } else { "prod" },
-        "type": if i % 17 == 0 { "quorum" } else { "classic" },
+        "vhost": if i.is_multiple_of(3) { "/" } else { "prod" },
+        "type": if i.is_multiple_of(17) { "quorum" } else { "classic" },
         "state": "running", "durable": true, "exclusive": false, "auto_delete": false,
         "messages": (i * 7919) % 5000, "messages_ready": (i * 7919) % 4000, "messages_unacknowledged": i % 13,
         "consumers": i % 4, "consumer_utilisation": 0.5, "memory": 10_000 + i * 13,
         "message_stats": {"publish_details": {"rate": (i % 50) as f64 / 10.0}, "deliver_get_details": {"rate": 1.0}},
-        "policy": if i % 5 == 0 { json!("ha-all") } else { Value::Null },
+        "policy": if i.is_multiple_of(5) { json!("ha-all") } else { Value::Null },
         "arguments": {"x-dead-letter-exchange": "dlx", "x-queue-type": "classic"},
         "node": "rabbit@node-1", "idle_since": "2026-11-25 21:30:01"
     })

@@ -278,6 +278,52 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
     })
 }
 
+/// Add `count` empty queues to the seeded vhost, named like partitioned workers with many
+/// realms (`billing.tenant-0042`), to try Warren at the scale of a big fleet. Modifies state.
+pub async fn add_bulk_queues(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    count: u32,
+) -> Result<u32> {
+    ensure_writable(env)?;
+    let conn = amqp::connect(env, password, Some(vhost), "demo bulk queues").await?;
+    let ch = conn
+        .create_channel()
+        .await
+        .map_err(|e| other(e, "open a channel"))?;
+    let name = |i: u32| {
+        format!(
+            "{}.tenant-{:04}",
+            WORKERS[i as usize % WORKERS.len()],
+            i / WORKERS.len() as u32
+        )
+    };
+    // `nowait` declares stream without a round trip each; the passive declare of the last one
+    // at the end waits until the broker has processed them all.
+    let opts = QueueDeclareOptions {
+        durable: true,
+        nowait: true,
+        ..Default::default()
+    };
+    for i in 0..count {
+        ch.queue_declare(name(i).as_str().into(), opts, FieldTable::default())
+            .await
+            .map_err(|e| other(e, "declare a bulk queue"))?;
+    }
+    if count > 0 {
+        let last = QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
+        ch.queue_declare(name(count - 1).as_str().into(), last, FieldTable::default())
+            .await
+            .map_err(|e| other(e, "check the bulk queues"))?;
+    }
+    let _ = conn.close(200, "bulk queues declared".into()).await;
+    Ok(count)
+}
+
 async fn declare_topology(ch: &Channel) -> Result<()> {
     let durable = ExchangeDeclareOptions {
         durable: true,

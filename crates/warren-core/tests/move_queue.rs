@@ -46,16 +46,25 @@ async fn moving_a_queue_delivers_every_message_and_reports_progress() {
 
     let mut read_only = env.clone();
     read_only.read_only = true;
-    let refused = move_messages(&read_only, &guest(), &vhost, "src", "dst", |_| {})
+    let refused = move_messages(&read_only, &guest(), &vhost, "src", "dst", |_| {}, || false)
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::ReadOnly(_)), "{refused}");
     assert_eq!(depth(&ch, "dst").await, 0);
 
     let mut seen = vec![];
-    let report = move_messages(&env, &guest(), &vhost, "src", "dst", |p| seen.push(p))
-        .await
-        .unwrap();
+    let report = move_messages(
+        &env,
+        &guest(),
+        &vhost,
+        "src",
+        "dst",
+        |p| seen.push(p),
+        || false,
+    )
+    .await
+    .unwrap();
+    assert!(!report.cancelled);
     assert_eq!(report.moved, 2000);
     assert_eq!(
         (depth(&ch, "src").await, depth(&ch, "dst").await),
@@ -68,12 +77,72 @@ async fn moving_a_queue_delivers_every_message_and_reports_progress() {
         "progress never goes back"
     );
 
-    let missing = move_messages(&env, &guest(), &vhost, "no-such-queue", "dst", |_| {})
-        .await
-        .unwrap_err();
+    let missing = move_messages(
+        &env,
+        &guest(),
+        &vhost,
+        "no-such-queue",
+        "dst",
+        |_| {},
+        || false,
+    )
+    .await
+    .unwrap_err();
     assert!(
         missing.to_string().contains("no queue `no-such-queue`"),
         "{missing}"
     );
+    let _ = conn.close(200, "done".into()).await;
+}
+
+/// A cancelled move removes its shovel and loses nothing: every message is in the source or
+/// the destination (a message in flight at the stop may be in both: at least once, never lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_move_stops_its_shovel_and_loses_nothing() {
+    let test_vhost = TestVhost::new("warren-test-move-cancel").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
+    let ch = conn.create_channel().await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    for q in ["src", "dst"] {
+        let opts = QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        ch.queue_declare(q.into(), opts, FieldTable::default())
+            .await
+            .unwrap();
+    }
+    const TOTAL: u32 = 20_000;
+    for i in 0..TOTAL {
+        ch.basic_publish(
+            "".into(),
+            "src".into(),
+            BasicPublishOptions::default(),
+            &i.to_be_bytes(),
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap();
+    }
+    ch.wait_for_confirms().await.unwrap();
+
+    let report = move_messages(&local(), &guest(), &vhost, "src", "dst", |_| {}, || true)
+        .await
+        .unwrap();
+    assert!(report.cancelled);
+    let (src, dst) = (depth(&ch, "src").await, depth(&ch, "dst").await);
+    assert!(src + dst >= TOTAL, "lost messages: {src} + {dst} < {TOTAL}");
+    assert_eq!(
+        u64::from(TOTAL - src.min(TOTAL)),
+        report.moved,
+        "moved is what left the source"
+    );
+    let shovels = admin()
+        .list_runtime_parameters_of_component_in("shovel", &vhost)
+        .await
+        .unwrap();
+    assert!(shovels.is_empty(), "the shovel must be gone: {shovels:?}");
     let _ = conn.close(200, "done".into()).await;
 }

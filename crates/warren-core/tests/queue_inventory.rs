@@ -15,7 +15,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::BasicProperties;
 use warren_core::broker::management::ManagementClient;
 use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions};
-use warren_core::queues::parse;
+use warren_core::queues::{parse, RowIndex};
 
 const WORKERS: usize = 40;
 const REALMS: usize = 50;
@@ -57,13 +57,23 @@ fn expect(specs: &[Spec], pred: impl Fn(&Spec) -> bool) -> BTreeSet<String> {
         .collect()
 }
 
+/// The names a query selects, through the window's index and row by row (they must agree).
 fn run(inv: &Inventory, q: &str) -> BTreeSet<String> {
     let query = parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
-    inv.rows
+    let by_row: BTreeSet<String> = inv
+        .rows
         .iter()
         .filter(|r| query.matches(r, 0))
         .map(|r| r.name.clone())
-        .collect()
+        .collect();
+    let index = RowIndex::new(&inv.rows);
+    let by_index: BTreeSet<String> = query
+        .select(&index, 0)
+        .into_iter()
+        .map(|i| inv.rows[i as usize].name.clone())
+        .collect();
+    assert_eq!(by_row, by_index, "index and row-by-row disagree on {q}");
+    by_row
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,25 +1,37 @@
 //! Queue commands: refresh the environment's inventory (kept in the shell's state), and
 //! filter it by the core's filter language, returning only the matching row indices.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tauri::ipc::Channel;
 use tauri::State;
-use warren_core::queues::cache::{FilterOutcome, InventoryCache};
+use warren_core::progress::Progress;
+use warren_core::queues::cache::{FilterOutcome, InventoryCache, RefreshEvent};
 use warren_core::queues::details::{self, QueueDetails};
+use warren_core::queues::inventory::LoadEvent;
+use warren_core::queues::move_messages::{move_messages, MoveReport};
 use warren_core::queues::purge::{purge, PurgeReport, QueueRef};
 use warren_core::queues::{Inventory, QueueRow};
 use warren_core::{EnvironmentStore, ErrorReport};
 
-/// Requires the `management` tag. Does not modify state.
+/// Requires the `management` tag. Does not modify state. `on_event` gets the first page at
+/// once (the window shows it while the rest loads) and then the count of pages read.
 #[tauri::command]
 pub async fn queues_refresh(
     store: State<'_, EnvironmentStore>,
     cache: State<'_, InventoryCache>,
     env_id: String,
+    on_event: Channel<RefreshEvent>,
 ) -> Result<Inventory, ErrorReport> {
     let (env, password) = store
         .with_password(&env_id, None)
         .map_err(|e| ErrorReport::from(&e))?;
+    // A window that went away mid-refresh cannot hear progress; the refresh still completes.
+    let observe = |e: LoadEvent<'_>| drop(on_event.send(RefreshEvent::from(e)));
     let inventory = cache
-        .refresh(&env, password)
+        .refresh(&env, password, observe)
         .await
         .map_err(|e| ErrorReport::from(&e))?;
     Ok((*inventory).clone())
@@ -70,4 +82,62 @@ pub async fn queue_details(
     details::queue_details(&env, password, &vhost, &name)
         .await
         .map_err(|e| ErrorReport::from(&e))
+}
+
+/// Moves running in the window, by the id the window gave each, so it can cancel one.
+#[derive(Default)]
+pub struct RunningMoves(Mutex<HashMap<String, Arc<AtomicBool>>>);
+
+/// Move every message of `from` to `to` (broker shovel, ack after confirm), reporting progress
+/// on `on_progress` until done or cancelled with `queues_move_cancel(move_id)`. Refused by the
+/// core on a read-only environment. Requires the shovel plugin and the `policymaker` tag.
+/// Modifies state.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn queues_move(
+    store: State<'_, EnvironmentStore>,
+    moves: State<'_, RunningMoves>,
+    env_id: String,
+    vhost: String,
+    from: String,
+    to: String,
+    move_id: String,
+    on_progress: Channel<Progress>,
+) -> Result<MoveReport, ErrorReport> {
+    let (env, password) = store
+        .with_password(&env_id, None)
+        .map_err(|e| ErrorReport::from(&e))?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    moves
+        .0
+        .lock()
+        .unwrap()
+        .insert(move_id.clone(), cancel.clone());
+    let result = move_messages(
+        &env,
+        &password,
+        &vhost,
+        &from,
+        &to,
+        |p| drop(on_progress.send(p)),
+        || cancel.load(Ordering::SeqCst),
+    )
+    .await;
+    moves.0.lock().unwrap().remove(&move_id);
+    result.map_err(|e| ErrorReport::from(&e))
+}
+
+/// Ask a running move to stop (it removes its shovel; moved messages stay moved).
+#[tauri::command]
+pub async fn queues_move_cancel(
+    moves: State<'_, RunningMoves>,
+    move_id: String,
+) -> Result<bool, ErrorReport> {
+    Ok(moves
+        .0
+        .lock()
+        .unwrap()
+        .get(&move_id)
+        .map(|c| c.store(true, Ordering::SeqCst))
+        .is_some())
 }

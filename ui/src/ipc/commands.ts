@@ -1,6 +1,6 @@
 // Typed wrappers over the Tauri commands. The types come from Rust (ts-rs, ./bindings);
 // nothing here is a hand-kept twin of a Rust struct.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppStart } from "./bindings/AppStart";
 import type { ConnectionReport } from "./bindings/ConnectionReport";
 import type { Environment } from "./bindings/Environment";
@@ -12,8 +12,11 @@ import type { FilterOutcome } from "./bindings/FilterOutcome";
 import type { PurgeReport } from "./bindings/PurgeReport";
 import type { QueueRef } from "./bindings/QueueRef";
 import type { QueueDetails } from "./bindings/QueueDetails";
+import type { RefreshEvent } from "./bindings/RefreshEvent";
+import type { MoveReport } from "./bindings/MoveReport";
+import type { Progress } from "./bindings/Progress";
 
-export type { PurgeReport, QueueDetails, QueueRef };
+export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
 /** Every command rejects with an ErrorReport; anything else (a bug) is wrapped into one. */
@@ -50,7 +53,11 @@ export const commands = {
     call<ConnectionReport>("environment_test", { id, environment, password }),
   importRabbitmqadmin: (path: string | null) => call<ImportReport>("environments_import_rabbitmqadmin", { path }),
   /** Reload the environment's queues from the broker (kept in the app for filtering). */
-  refreshQueues: (envId: string) => call<Inventory>("queues_refresh", { envId }),
+  refreshQueues: (envId: string, onEvent: (e: RefreshEvent) => void = () => {}) => {
+    const channel = new Channel<RefreshEvent>();
+    channel.onmessage = onEvent;
+    return call<Inventory>("queues_refresh", { envId, onEvent: channel });
+  },
   /** Indices of the loaded queues that match `query` (the core's filter language). */
   filterQueues: (envId: string, query: string) => call<FilterOutcome>("queues_filter", { envId, query }),
   /** Bindings and consumers of one queue (the detail drawer). */
@@ -58,4 +65,12 @@ export const commands = {
   /** Purge queues (the core refuses on a read-only environment); `dryRun` only lists them. */
   purgeQueues: (envId: string, targets: QueueRef[], dryRun: boolean) =>
     call<PurgeReport>("queues_purge", { envId, targets, dryRun }),
+  /** Move every message of `from` to `to` with a broker shovel; `moveId` names it for cancelling. */
+  moveQueue: (envId: string, vhost: string, from: string, to: string, moveId: string, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return call<MoveReport>("queues_move", { envId, vhost, from, to, moveId, onProgress: channel });
+  },
+  /** Stop a running move (its shovel is removed; what moved stays moved). */
+  cancelMove: (moveId: string) => call<boolean>("queues_move_cancel", { moveId }),
 };

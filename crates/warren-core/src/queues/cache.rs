@@ -11,7 +11,8 @@ use ts_rs::TS;
 
 use super::filter::{parse, FilterError};
 use super::index::RowIndex;
-use super::inventory::{load_inventory, Inventory, InventoryOptions};
+use super::inventory::{load_inventory_observed, Inventory, InventoryOptions, LoadEvent};
+use super::row::QueueRow;
 use crate::broker::management::ManagementClient;
 use crate::environment::Environment;
 use crate::error::Result;
@@ -25,6 +26,37 @@ pub struct FilterOutcome {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<FilterError>,
+}
+
+/// Progress of a refresh, for the window: the first page's rows to show at once, then a count
+/// of the pages read.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RefreshEvent {
+    FirstPage {
+        rows: Vec<QueueRow>,
+        #[ts(type = "number")]
+        total: u64,
+        pages: u32,
+    },
+    Page {
+        done: u32,
+        pages: u32,
+    },
+}
+
+impl From<LoadEvent<'_>> for RefreshEvent {
+    fn from(e: LoadEvent<'_>) -> Self {
+        match e {
+            LoadEvent::FirstPage { rows, total, pages } => RefreshEvent::FirstPage {
+                rows: rows.to_vec(),
+                total,
+                pages,
+            },
+            LoadEvent::Page { done, pages } => RefreshEvent::Page { done, pages },
+        }
+    }
 }
 
 /// An inventory and its filter index, replaced together on each refresh.
@@ -48,18 +80,19 @@ fn now() -> i64 {
 impl InventoryCache {
     /// Load the environment's queues (its default vhost, else all) and keep them, with each
     /// queue's change in `messages` since the previous refresh. Requires the `management` tag.
-    /// Does not modify state.
+    /// Does not modify state. `observe` hears of the first page and each page after it.
     pub async fn refresh(
         &self,
         env: &Environment,
         password: SecretString,
+        observe: impl FnMut(LoadEvent<'_>),
     ) -> Result<Arc<Inventory>> {
         let client = ManagementClient::new(env, password)?;
         let opts = InventoryOptions {
             vhost: env.vhost.clone(),
             ..Default::default()
         };
-        let mut inventory = load_inventory(&client, &opts).await?;
+        let mut inventory = load_inventory_observed(&client, &opts, observe).await?;
         let previous = self.get(&env.id);
         if let Some(prev) = previous {
             let before: HashMap<(&str, &str), u64> = prev

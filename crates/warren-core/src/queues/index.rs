@@ -197,7 +197,7 @@ struct Bits {
 impl Bits {
     fn new(len: usize, all: bool) -> Bits {
         let mut words = vec![if all { u64::MAX } else { 0 }; len.div_ceil(64)];
-        if all && len % 64 != 0 {
+        if all && !len.is_multiple_of(64) {
             *words.last_mut().unwrap() = (1u64 << (len % 64)) - 1;
         }
         Bits { words, len }

@@ -107,13 +107,38 @@ async fn fetch_page(
     }
 }
 
+/// What a load reports while it runs: the first page as soon as it is read (the window shows
+/// it at once: on a big broker each page costs the broker a listing of every queue, so the
+/// whole inventory takes seconds), then each further page.
+pub enum LoadEvent<'a> {
+    FirstPage {
+        rows: &'a [QueueRow],
+        total: u64,
+        pages: u32,
+    },
+    Page {
+        done: u32,
+        pages: u32,
+    },
+}
+
 /// Read every queue (of one vhost, or all visible). The first page must succeed (it says how
 /// many pages there are); later pages are fetched a few at a time, in any order, and sorted.
 pub async fn load_inventory(
     client: &ManagementClient,
     opts: &InventoryOptions,
 ) -> Result<Inventory, BrokerError> {
+    load_inventory_observed(client, opts, |_| {}).await
+}
+
+/// `load_inventory`, telling `observe` about the first page and each page after it.
+pub async fn load_inventory_observed(
+    client: &ManagementClient,
+    opts: &InventoryOptions,
+    mut observe: impl FnMut(LoadEvent<'_>),
+) -> Result<Inventory, BrokerError> {
     let first = fetch_page(client, opts, 1).await?;
+    let pages = first.page_count.max(1);
     let mut inventory = Inventory {
         total: first.total_count,
         ..Default::default()
@@ -121,12 +146,18 @@ pub async fn load_inventory(
     inventory
         .rows
         .extend(first.items.into_iter().map(QueueRow::from));
-    let results: Vec<(u32, Result<Page, BrokerError>)> = stream::iter(2..=first.page_count.max(1))
+    observe(LoadEvent::FirstPage {
+        rows: &inventory.rows,
+        total: inventory.total,
+        pages,
+    });
+    let mut results = stream::iter(2..=pages)
         .map(|page| async move { (page, fetch_page(client, opts, page).await) })
-        .buffer_unordered(opts.pages_in_flight.max(1))
-        .collect()
-        .await;
-    for (page, result) in results {
+        .buffer_unordered(opts.pages_in_flight.max(1));
+    let mut done = 1;
+    while let Some((page, result)) = results.next().await {
+        done += 1;
+        observe(LoadEvent::Page { done, pages });
         match result {
             Ok(p) => inventory
                 .rows

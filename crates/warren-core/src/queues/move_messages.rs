@@ -34,6 +34,8 @@ pub struct MoveReport {
     /// The shovel's name (`warren-move-…`), to find it in the broker while it runs.
     pub shovel: String,
     pub seconds: f64,
+    /// Stopped on request before the end: `moved` messages are in `to`, the rest still in `from`.
+    pub cancelled: bool,
 }
 
 /// How long a move may go without any message leaving the source before it is stopped.
@@ -75,6 +77,8 @@ async fn queue_depth(
 
 /// Start the shovel and report progress through `on_progress` until it has moved every message
 /// the source held at the start. `from` must exist; `to` is declared by the shovel if missing.
+/// When `cancelled()` turns true the shovel is deleted: what it moved stays moved (each message
+/// left `from` only once `to` confirmed it), the rest stays in `from`.
 pub async fn move_messages(
     env: &Environment,
     password: &SecretString,
@@ -82,6 +86,7 @@ pub async fn move_messages(
     from: &str,
     to: &str,
     mut on_progress: impl FnMut(Progress),
+    cancelled: impl Fn() -> bool,
 ) -> Result<MoveReport> {
     ensure_writable(env)?;
     if from == to {
@@ -120,8 +125,27 @@ pub async fn move_messages(
     // Done when the shovel removed itself (src-delete-after); progress is what left the source.
     let mut done = 0;
     let mut last_change = Instant::now();
+    let mut stopped = false;
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
+        if cancelled() {
+            let _ = admin
+                .clear_runtime_parameter("shovel", vhost, &shovel, true)
+                .await;
+            // Messages in flight at the stop go back to the source: count once the depth holds.
+            let mut left = queue_depth(&conn, vhost, from).await.unwrap_or(total);
+            for _ in 0..15 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let again = queue_depth(&conn, vhost, from).await.unwrap_or(total);
+                if again == left {
+                    break;
+                }
+                left = again;
+            }
+            done = total.saturating_sub(left);
+            stopped = true;
+            break;
+        }
         let left = queue_depth(&conn, vhost, from).await.unwrap_or(total);
         let now_done = total.saturating_sub(left).max(done);
         if now_done != done {
@@ -166,5 +190,6 @@ pub async fn move_messages(
         moved: done,
         shovel,
         seconds: started.elapsed().as_secs_f64(),
+        cancelled: stopped,
     })
 }

@@ -5,7 +5,15 @@ import { commands, type ErrorReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatRate } from "./format";
 
-export function QueueDrawer({ envId, row, onClose, onPurge }: { envId: string; row: QueueRow; onClose: () => void; onPurge: () => void }) {
+interface Props {
+  envId: string;
+  row: QueueRow;
+  onClose: () => void;
+  onPurge: () => void;
+  onMove: () => void;
+}
+
+export function QueueDrawer({ envId, row, onClose, onPurge, onMove }: Props) {
   const details = useQuery({
     queryKey: ["queue-details", envId, row.vhost, row.name],
     queryFn: () => commands.queueDetails(envId, row.vhost, row.name),
@@ -28,6 +36,9 @@ export function QueueDrawer({ envId, row, onClose, onPurge }: { envId: string; r
     <aside className="drawer" data-testid="queue-drawer">
       <div className="drawer-head">
         <h2 title={row.name}>{row.name}</h2>
+        <button data-testid="drawer-move" onClick={onMove}>
+          Move…
+        </button>
         <button className="danger" data-testid="drawer-purge" onClick={onPurge}>
           Purge…
         </button>

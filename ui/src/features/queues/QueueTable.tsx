@@ -1,12 +1,14 @@
 // The queue table: TanStack Table for sorting, column visibility and resizing; TanStack
 // Virtual so only the visible rows exist in the DOM (smooth with tens of thousands).
-import { useRef, useState } from "react";
+import { memo, useRef, useState } from "react";
 import {
   flexRender,
   getCoreRowModel,
+  getFilteredRowModel,
   getSortedRowModel,
   useReactTable,
   type ColumnDef,
+  type RowSelectionState,
   type SortingState,
   type VisibilityState,
 } from "@tanstack/react-table";
@@ -73,21 +75,68 @@ export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
   { id: "node", accessorKey: "node", header: "Node", size: 140 },
 ];
 
+/** A queue's identity across refreshes and filters (selection is kept by it). */
+export const queueKey = (r: QueueRow) => `${r.vhost}\u0000${r.name}`;
+
+const SELECT_COLUMN: ColumnDef<QueueRow> = {
+  id: "select",
+  size: 34,
+  enableSorting: false,
+  enableResizing: false,
+  header: ({ table }) => (
+    <input
+      type="checkbox"
+      aria-label="Select every shown queue"
+      data-testid="select-all"
+      checked={table.getIsAllRowsSelected()}
+      ref={(el) => {
+        if (el) el.indeterminate = table.getIsSomeRowsSelected();
+      }}
+      onClick={(ev) => ev.stopPropagation()}
+      onChange={table.getToggleAllRowsSelectedHandler()}
+    />
+  ),
+  cell: ({ row }) => (
+    <input
+      type="checkbox"
+      aria-label={`Select ${row.original.name}`}
+      data-testid="select-row"
+      checked={row.getIsSelected()}
+      onClick={(ev) => ev.stopPropagation()}
+      onChange={row.getToggleSelectedHandler()}
+    />
+  ),
+};
+
 const ROW_HEIGHT = 30;
 
 interface Props {
+  /** Every loaded queue; `shown` says which of them (by index) the filter shows, null: all. */
   rows: QueueRow[];
+  shown: Set<number> | null;
   columnVisibility: VisibilityState;
   onColumnVisibilityChange: (v: VisibilityState) => void;
   onOpen?: (row: QueueRow) => void;
+  rowSelection: RowSelectionState;
+  onRowSelectionChange: (s: RowSelectionState) => void;
 }
 
-export function QueueTable({ rows, columnVisibility, onColumnVisibilityChange, onOpen }: Props) {
+const TABLE_COLUMNS = [SELECT_COLUMN, ...QUEUE_COLUMNS];
+
+// Memoized: typing in the filter box must not re-render tens of thousands of rows' model.
+export const QueueTable = memo(function QueueTable({ rows, shown, columnVisibility, onColumnVisibilityChange, onOpen, rowSelection, onRowSelectionChange }: Props) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const table = useReactTable({
     data: rows,
-    columns: QUEUE_COLUMNS,
-    state: { sorting, columnVisibility },
+    columns: TABLE_COLUMNS,
+    getRowId: queueKey,
+    state: { sorting, columnVisibility, rowSelection, globalFilter: shown },
+    // The core's filter already chose the rows: one set lookup per row, on one column.
+    globalFilterFn: (row, _column, keep: Set<number> | null) => !keep || keep.has(row.index),
+    getColumnCanGlobalFilter: (column) => column.id === "name",
+    getFilteredRowModel: getFilteredRowModel(),
+    enableRowSelection: true,
+    onRowSelectionChange: (u) => onRowSelectionChange(typeof u === "function" ? u(rowSelection) : u),
     onSortingChange: setSorting,
     onColumnVisibilityChange: (u) => onColumnVisibilityChange(typeof u === "function" ? u(columnVisibility) : u),
     getCoreRowModel: getCoreRowModel(),
@@ -123,12 +172,9 @@ export function QueueTable({ rows, columnVisibility, onColumnVisibilityChange, o
             >
               {flexRender(h.column.columnDef.header, h.getContext())}
               {{ asc: " ▲", desc: " ▼" }[h.column.getIsSorted() as string] ?? ""}
-              <span
-                className="qt-resize"
-                onMouseDown={h.getResizeHandler()}
-                onClick={(ev) => ev.stopPropagation()}
-                role="separator"
-              />
+              {h.column.getCanResize() && (
+                <span className="qt-resize" onMouseDown={h.getResizeHandler()} onClick={(ev) => ev.stopPropagation()} role="separator" />
+              )}
             </div>
           ))}
         </div>
@@ -139,7 +185,7 @@ export function QueueTable({ rows, columnVisibility, onColumnVisibilityChange, o
               <div
                 key={row.id}
                 role="row"
-                className={`qt-row ${vi.index % 2 ? "odd" : ""}`}
+                className={`qt-row ${vi.index % 2 ? "odd" : ""} ${row.getIsSelected() ? "selected" : ""}`}
                 style={{ transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}
                 onClick={() => onOpen?.(row.original)}
                 data-testid="queue-row"
@@ -162,4 +208,4 @@ export function QueueTable({ rows, columnVisibility, onColumnVisibilityChange, o
       </div>
     </div>
   );
-}
+});

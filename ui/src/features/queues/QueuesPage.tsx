@@ -2,10 +2,11 @@
 // automatic), the virtualized table, and a detail drawer. Filtering runs in the core.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { VisibilityState } from "@tanstack/react-table";
-import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import type { RowSelectionState, VisibilityState } from "@tanstack/react-table";
+import { commands, type EnvironmentView, type ErrorReport, type RefreshEvent } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
-import { QueueTable, QUEUE_COLUMNS } from "./QueueTable";
+import { QueueTable, QUEUE_COLUMNS, queueKey } from "./QueueTable";
+import { MoveDialog } from "./MoveDialog";
 import { QueueDrawer } from "./QueueDrawer";
 import { FilterHelp } from "./FilterHelp";
 import { loadSavedFilters, removeFilter, saveFilter } from "./savedFilters";
@@ -18,6 +19,24 @@ const REFRESH_CHOICES = [
   { label: "60 s", ms: 60000 },
 ];
 
+// Performance marks for the e2e run (printed there): keystroke → the input's re-render, and
+// keystroke → the filtered rows on screen. `warren:` entries are cleared each keystroke.
+function markFilterInput() {
+  performance.clearMarks("warren:filter-input");
+  performance.mark("warren:filter-input");
+}
+
+function measureSinceInput(name: string) {
+  if (performance.getEntriesByName("warren:filter-input").length === 0) return;
+  performance.clearMeasures(name);
+  performance.measure(name, "warren:filter-input");
+}
+
+function useFilterTiming(filter: string, shown: unknown) {
+  useEffect(() => measureSinceInput("warren:filter-keystroke"), [filter]);
+  useEffect(() => measureSinceInput("warren:filter-rows"), [shown]);
+}
+
 export function QueuesPage({ env }: { env: EnvironmentView }) {
   const envId = env.id;
   const [filter, setFilter] = useState("");
@@ -28,11 +47,29 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
   const [visibility, setVisibility] = useState<VisibilityState>({ state: false, policy: false, node: false });
   const [pickerOpen, setPickerOpen] = useState(false);
   const [purging, setPurging] = useState<QueueRow[] | null>(null);
+  const [moving, setMoving] = useState<QueueRow[] | null>(null);
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  // While a load runs: its first page (shown before the rest arrives) and pages read so far.
+  const [firstPage, setFirstPage] = useState<Extract<RefreshEvent, { kind: "first_page" }> | null>(null);
+  const [pages, setPages] = useState<{ done: number; pages: number } | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const inventory = useQuery({
     queryKey: ["inventory", envId],
-    queryFn: () => commands.refreshQueues(envId),
+    queryFn: async () => {
+      const onEvent = (e: RefreshEvent) => {
+        if (e.kind === "first_page") {
+          setFirstPage(e);
+          setPages({ done: 1, pages: e.pages });
+        } else setPages({ done: e.done, pages: e.pages });
+      };
+      try {
+        return await commands.refreshQueues(envId, onEvent);
+      } finally {
+        setFirstPage(null);
+        setPages(null);
+      }
+    },
     refetchInterval: refreshMs || false,
     // A failed refresh keeps the last good table on screen.
     placeholderData: (prev) => prev,
@@ -56,12 +93,24 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const all = inventory.data?.rows ?? [];
-  const rows = useMemo(() => {
+  // Before the first complete load, the first page stands in (unfiltered, marked as partial).
+  const firstView = !inventory.data && firstPage ? firstPage.rows : null;
+  const all = inventory.data?.rows ?? firstView ?? [];
+  const noFilter = filter.trim() === "";
+  // Which rows of `all` the filter shows (null: all). The table keeps its rows and only hides
+  // the others, so a keystroke costs a lookup per row, not a rebuilt table; and it changes when
+  // a filter result arrives, not on each keystroke.
+  const shown = useMemo((): Set<number> | null => {
+    if (noFilter) return null;
     const idx = outcome.data?.indices;
-    if (!idx || outcome.data?.error) return filter.trim() === "" ? all : [];
-    return idx.map((i) => all[i]).filter(Boolean);
-  }, [all, outcome.data, filter]);
+    if (firstView || !idx || outcome.data?.error) return new Set();
+    return new Set(idx);
+  }, [outcome.data, noFilter, firstView]);
+  const shownCount = shown ? shown.size : all.length;
+  const shownRows = () => (shown ? all.filter((_, i) => shown.has(i)) : all);
+  useFilterTiming(filter, shown);
+  const selected = useMemo(() => all.filter((r) => selection[queueKey(r)]), [all, selection]);
+  const total = firstView && firstPage ? firstPage.total : all.length;
   const filterError = outcome.data?.error;
   const loadError = inventory.error as unknown as ErrorReport | null;
 
@@ -74,7 +123,10 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
             data-testid="queue-filter"
             placeholder="Filter queues: billing acme  messages>1000  consumers=0  type:quorum  /regex/   (press / to focus)"
             value={filter}
-            onChange={(ev) => setFilter(ev.target.value)}
+            onChange={(ev) => {
+              markFilterInput();
+              setFilter(ev.target.value);
+            }}
             spellCheck={false}
             autoComplete="off"
           />
@@ -86,7 +138,15 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
           </button>
         </div>
         <span className="count" data-testid="queue-count">
-          {inventory.isLoading ? "loading…" : `${rows.length.toLocaleString("en-US")} of ${all.length.toLocaleString("en-US")} queues`}
+          {inventory.isLoading && !firstView
+            ? "loading…"
+            : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues`}
+          {pages && pages.pages > 1 && (
+            <span className="muted" data-testid="queue-pages">
+              {" "}
+              · page {pages.done} of {pages.pages}
+            </span>
+          )}
         </span>
         <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
           {inventory.isFetching ? "Refreshing…" : "Refresh"}
@@ -101,12 +161,29 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
             ))}
           </select>
         </label>
+      </div>
+      <div className="table-bar">
+        {selected.length > 0 && (
+          <span className="selection-actions" data-testid="selection-actions">
+            {selected.length.toLocaleString("en-US")} selected
+            <button data-testid="move-selected" onClick={() => setMoving(selected)}>
+              Move…
+            </button>
+            <button className="danger" data-testid="purge-selected" onClick={() => setPurging(selected)}>
+              Purge…
+            </button>
+            <button className="ghost" onClick={() => setSelection({})} title="Clear the selection">
+              ×
+            </button>
+          </span>
+        )}
+        <span className="spacer" />
         <button
           className="danger"
           data-testid="purge-shown"
-          disabled={!filter.trim() || rows.length === 0 || !!filterError}
+          disabled={noFilter || shownCount === 0 || !!filterError}
           title={filter.trim() ? "Purge every queue the filter shows" : "Filter first: Warren will not purge a whole environment at once"}
-          onClick={() => setPurging(rows)}
+          onClick={() => setPurging(shownRows())}
         >
           Purge shown…
         </button>
@@ -160,16 +237,40 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
         <div className="warning-box inline">Partial list: {inventory.data.errors.join("; ")}. Refresh to retry.</div>
       )}
       {loadError && <div className="error-box">Cannot list queues: {loadError.message}</div>}
-      <QueueTable rows={rows} columnVisibility={visibility} onColumnVisibilityChange={setVisibility} onOpen={setOpen} />
+      <QueueTable
+        rows={all}
+        shown={shown}
+        columnVisibility={visibility}
+        onColumnVisibilityChange={setVisibility}
+        onOpen={setOpen}
+        rowSelection={selection}
+        onRowSelectionChange={setSelection}
+      />
       {open && (
-        <QueueDrawer envId={envId} row={open} onClose={() => setOpen(null)} onPurge={() => setPurging([open])} />
+        <QueueDrawer
+          envId={envId}
+          row={open}
+          onClose={() => setOpen(null)}
+          onPurge={() => setPurging([open])}
+          onMove={() => setMoving([open])}
+        />
+      )}
+      {moving && (
+        <MoveDialog env={env} targets={moving} known={all} onClose={() => setMoving(null)} onDone={() => {
+            setSelection({});
+            void inventory.refetch();
+          }}
+        />
       )}
       {purging && (
         <PurgeDialog
           env={env}
           targets={purging}
           onClose={() => setPurging(null)}
-          onDone={() => void inventory.refetch()}
+          onDone={() => {
+            setSelection({});
+            void inventory.refetch();
+          }}
         />
       )}
     </section>

@@ -4,4 +4,8 @@ export type MoveReport = { vhost: string, from: string, to: string, moved: numbe
 /**
  * The shovel's name (`warren-move-…`), to find it in the broker while it runs.
  */
-shovel: string, seconds: number, };
+shovel: string, seconds: number, 
+/**
+ * Stopped on request before the end: `moved` messages are in `to`, the rest still in `from`.
+ */
+cancelled: boolean, };
