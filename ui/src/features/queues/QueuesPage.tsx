@@ -141,15 +141,21 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
           {inventory.isLoading && !firstView
             ? "loading…"
             : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues`}
-          {pages && pages.pages > 1 && (
-            <span className="muted" data-testid="queue-pages">
-              {" "}
-              · page {pages.done} of {pages.pages}
-            </span>
-          )}
         </span>
         <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
-          {inventory.isFetching ? "Refreshing…" : "Refresh"}
+          {inventory.isFetching ? (
+            <>
+              Refreshing…
+              {pages && pages.pages > 1 && (
+                <span className="muted" data-testid="queue-pages">
+                  {" "}
+                  {pages.done}/{pages.pages}
+                </span>
+              )}
+            </>
+          ) : (
+            "Refresh"
+          )}
         </button>
         <label className="auto-refresh">
           auto
