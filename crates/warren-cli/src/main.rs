@@ -6,6 +6,7 @@ mod demo_cmd;
 mod env_cmd;
 mod output;
 mod queues_cmd;
+mod realms_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +29,8 @@ enum Command {
     Env(env_cmd::EnvCommand),
     /// List and filter the queues of an environment.
     Queues(queues_cmd::QueuesArgs),
+    /// Sum the queues per realm, worker or (worker, realm) cell: who weighs the most.
+    Realms(realms_cmd::RealmsArgs),
     /// Build or remove a realistic demo topology in a vhost of its own.
     #[command(subcommand)]
     Demo(demo_cmd::DemoCommand),
@@ -55,6 +58,7 @@ fn main() {
             Command::Env(cmd) => env_cmd::run(&store, cmd).await,
             Command::Demo(cmd) => demo_cmd::run(&store, cmd).await,
             Command::Queues(args) => queues_cmd::run(&store, args).await,
+            Command::Realms(args) => realms_cmd::run(&store, args).await,
         }
     });
     std::process::exit(code);

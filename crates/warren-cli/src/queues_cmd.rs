@@ -114,7 +114,7 @@ pub async fn run(store: &EnvironmentStore, args: QueuesArgs) -> i32 {
 }
 
 /// The environment, its password, and its inventory (one vhost or the default).
-async fn inventory_of(
+pub(crate) async fn inventory_of(
     store: &EnvironmentStore,
     env_id: &str,
     vhost: Option<String>,
@@ -127,7 +127,9 @@ async fn inventory_of(
         vhost: vhost.or(env.vhost.clone()),
         ..Default::default()
     };
-    let inventory = load_inventory(&client, &opts).await?;
+    let mut inventory = load_inventory(&client, &opts).await?;
+    warren_core::realms::map_inventory(env.realm_template.as_deref(), &mut inventory)
+        .map_err(|e| warren_core::Error::InvalidArgument(e.0))?;
     if inventory.partial {
         eprintln!(
             "warning: partial inventory, pages {:?} failed: {}",
@@ -319,8 +321,8 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
             Ok(v) => v,
             Err(e) => return output::error(&e, as_json),
         };
-    if query.uses_realms() && env.realm_template.is_none() {
-        eprintln!("note: realm:/worker: match only queues mapped by a realm template; environment `{}` has none yet", env.id);
+    if query.uses_realms() && inventory.realm_template.is_none() {
+        eprintln!("note: realm:/worker: match only queues mapped by a realm template; environment `{}` has none, and none could be suggested from its queue names", env.id);
     }
     let partial = inventory.partial;
     let mut rows: Vec<QueueRow> = inventory

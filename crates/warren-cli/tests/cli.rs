@@ -371,6 +371,75 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
         "{v}"
     );
 
+    // Realms: the suggested template maps the demo, so realm: works and `warren realms` sums.
+    let acme = cli.json(&[
+        "queues",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--filter",
+        "realm:acme",
+        "--json",
+    ]);
+    assert_eq!(acme.as_array().unwrap().len(), 40, "40 workers serve acme");
+    let realms = cli.json(&["realms", "--env", "local", "--vhost", &vhost, "--json"]);
+    let realms = realms.as_array().unwrap();
+    assert_eq!(realms.len(), 12);
+    for key in [
+        "realm",
+        "queues",
+        "messages",
+        "messages_unacknowledged",
+        "consumers",
+        "memory",
+    ] {
+        assert!(realms[0].get(key).is_some(), "missing {key}: {}", realms[0]);
+    }
+    assert_eq!(
+        (realms[0]["realm"].as_str(), realms[0]["queues"].as_u64()),
+        (Some("acme"), Some(40)),
+        "heaviest first"
+    );
+    let workers = cli.json(&[
+        "realms", "--env", "local", "--vhost", &vhost, "--by", "worker", "--metric", "queues",
+        "--top", "3", "--json",
+    ]);
+    let workers = workers.as_array().unwrap();
+    assert_eq!(workers.len(), 3);
+    assert!(workers
+        .iter()
+        .all(|w| w["worker"].is_string() && w["queues"] == 12 && w.get("realm").is_none()));
+    let suggestion = cli.json(&[
+        "realms", "suggest", "--env", "local", "--vhost", &vhost, "--json",
+    ]);
+    assert_eq!(suggestion["template"], "{worker}.{realm}");
+    assert_eq!(suggestion["matched"], 480);
+    let bad_metric = cli.run(&["realms", "--env", "local", "--metric", "weight"], None);
+    assert_eq!(bad_metric.status.code(), Some(1));
+    assert!(
+        text(&bad_metric).contains("unknown metric `weight`"),
+        "{}",
+        text(&bad_metric)
+    );
+    let bad_template = cli.run(
+        &[
+            "env",
+            "edit",
+            "local",
+            "--realm-template",
+            "{worker}.queue",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(bad_template.status.code(), Some(1));
+    assert!(
+        text(&bad_template).contains("lacks `{realm}`"),
+        "{}",
+        text(&bad_template)
+    );
+
     assert!(cli
         .run(
             &["demo", "clean", "--env", "local", "--vhost", &vhost],

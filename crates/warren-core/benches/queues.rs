@@ -1,6 +1,7 @@
-//! Hot paths of the queue screen: filtering 50,000 rows (every keystroke) and parsing one page
-//! of 500 queues from the management API (every refresh). Targets: ≤ 2 ms per filter, ≤ 1 ms
-//! per page. Run with `cargo bench -p warren-core --bench queues`.
+//! Hot paths of the queue and realm screens: filtering 50,000 rows (every keystroke), parsing
+//! one page of 500 queues from the management API (every refresh), summing realms and
+//! suggesting a template. Targets: ≤ 2 ms per filter, ≤ 1 ms per page, ≤ 5 ms per summary,
+//! ≤ 50 ms per suggestion. Run with `cargo bench -p warren-core --bench queues`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Value};
@@ -89,5 +90,39 @@ fn page(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, filter, page);
+/// The realm views: 50,000 queues summed into realms, workers and cells (target ≤ 5 ms), and a
+/// template suggested from 50,000 names (target ≤ 50 ms).
+fn realms(c: &mut Criterion) {
+    let mut rows = rows(50_000);
+    let names: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.vhost.clone(), r.name.clone()))
+        .collect();
+    let names: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(v, n)| (v.as_str(), n.as_str()))
+        .collect();
+    c.bench_function("suggest a realm template from 50k names", |b| {
+        b.iter(|| warren_core::realms::suggest(black_box(&names)))
+    });
+    let template =
+        warren_core::realms::RealmTemplate::parse("{worker}.worker.realm-{realm}").unwrap();
+    template.apply(&mut rows);
+    assert!(rows.iter().all(|r| r.realm.is_some()));
+    // The window sums through the filter index it already built for this refresh.
+    let index = RowIndex::new(&rows);
+    c.bench_function("sum 50k queues into realms, workers and cells", |b| {
+        b.iter(|| {
+            warren_core::realms::aggregate::summarize_index(black_box(&index))
+                .cells
+                .len()
+        })
+    });
+    c.bench_function(
+        "apply a realm template to 50k queues (once per refresh)",
+        |b| b.iter(|| template.apply(black_box(&mut rows))),
+    );
+}
+
+criterion_group!(benches, filter, page, realms);
 criterion_main!(benches);

@@ -168,6 +168,13 @@ impl Environment {
                 }
             }
         }
+        if let Some(t) = self.realm_template.as_deref().map(str::trim) {
+            if !t.is_empty() && !t.eq_ignore_ascii_case(crate::realms::template::AUTO) {
+                if let Err(e) = crate::realms::RealmTemplate::parse(t) {
+                    push("realm_template", e.0);
+                }
+            }
+        }
         if errors.is_empty() {
             Ok(())
         } else {

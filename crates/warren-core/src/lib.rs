@@ -11,6 +11,7 @@ pub mod guard;
 pub mod progress;
 pub mod queues;
 pub mod rabbitmqadmin_import;
+pub mod realms;
 pub mod secrets;
 pub mod store;
 

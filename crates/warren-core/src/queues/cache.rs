@@ -93,6 +93,8 @@ impl InventoryCache {
             ..Default::default()
         };
         let mut inventory = load_inventory_observed(&client, &opts, observe).await?;
+        crate::realms::map_inventory(env.realm_template.as_deref(), &mut inventory)
+            .map_err(|e| crate::Error::InvalidArgument(e.0))?;
         let previous = self.get(&env.id);
         if let Some(prev) = previous {
             let before: HashMap<(&str, &str), u64> = prev

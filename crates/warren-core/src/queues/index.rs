@@ -180,6 +180,23 @@ impl RowIndex {
         &self.numbers[at]
     }
 
+    /// A numeric column, row by row.
+    pub(crate) fn column(&self, column: Column) -> &[f64] {
+        self.numbers(column)
+    }
+
+    /// The distinct realms (`None`: unpartitioned) and each row's index into them.
+    pub(crate) fn realm_keys(&self) -> (&[Option<String>], &[u32]) {
+        let d = self.dictionary(StrField::Realm);
+        (&d.values, &d.ids)
+    }
+
+    /// The distinct workers and each row's index into them.
+    pub(crate) fn worker_keys(&self) -> (&[Option<String>], &[u32]) {
+        let d = self.dictionary(StrField::Worker);
+        (&d.values, &d.ids)
+    }
+
     fn dictionary(&self, field: StrField) -> &Dictionary {
         &self.dictionaries[DICTIONARY_FIELDS
             .iter()

@@ -40,6 +40,11 @@ pub struct Inventory {
     pub failed_pages: Vec<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// The realm template that filled the rows' `worker` and `realm` (the environment's own or
+    /// the suggestion); `None`: nothing is partitioned.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm_template: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -236,8 +236,11 @@ export function QueuesPage({ env }: { env: EnvironmentView }) {
           {filterError.message} — expected {filterError.expected}
         </div>
       )}
-      {outcome.data?.uses_realms && (
-        <div className="warning-box inline">realm: and worker: match queues mapped by a realm template, which this environment does not have yet (realm views): nothing matches them.</div>
+      {outcome.data?.uses_realms && inventory.data && !inventory.data.realm_template && (
+        <div className="warning-box inline">
+          realm: and worker: match queues mapped by a realm template; this environment has none and its queue names suggest none, so nothing
+          matches them. Set one in the environment's settings (e.g. <code>{"{worker}.{realm}"}</code>).
+        </div>
       )}
       {inventory.data?.partial && (
         <div className="warning-box inline">Partial list: {inventory.data.errors.join("; ")}. Refresh to retry.</div>

@@ -9,4 +9,9 @@ total: number,
 /**
  * Some pages could not be read (after retries): `rows` lacks their queues.
  */
-partial: boolean, failed_pages: Array<number>, errors: Array<string>, };
+partial: boolean, failed_pages: Array<number>, errors: Array<string>, 
+/**
+ * The realm template that filled the rows' `worker` and `realm` (the environment's own or
+ * the suggestion); `None`: nothing is partitioned.
+ */
+realm_template?: string, };

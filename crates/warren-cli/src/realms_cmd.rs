@@ -1,0 +1,263 @@
+//! `warren realms`: the environment's queues summed per realm, worker or (worker, realm) cell,
+//! heaviest first by a metric; `warren realms suggest` shows the template Warren would use.
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use warren_core::realms::{self, rank, summarize, Metric, Totals};
+use warren_core::EnvironmentStore;
+
+use crate::output::{self, json};
+use crate::queues_cmd::inventory_of;
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct RealmsArgs {
+    #[command(subcommand)]
+    action: Option<RealmsAction>,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+#[derive(Subcommand)]
+enum RealmsAction {
+    /// Suggest a realm template from the queue names, with examples of what it maps.
+    Suggest(SuggestArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum By {
+    Realm,
+    Worker,
+    Cell,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[arg(long, required = true)]
+    env: Option<String>,
+    /// Only this vhost (default: the environment's, else all).
+    #[arg(long)]
+    vhost: Option<String>,
+    #[arg(long, value_enum, default_value = "realm")]
+    by: By,
+    /// messages, ready, unacked, consumers, memory, publish_rate, deliver_rate or queues.
+    #[arg(long, default_value = "messages")]
+    metric: String,
+    /// Only the N heaviest.
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct SuggestArgs {
+    #[arg(long)]
+    env: String,
+    #[arg(long)]
+    vhost: Option<String>,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+/// One line of `--json`: the key(s) and the totals, with its share of the environment's total.
+#[derive(Serialize)]
+struct Line {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    worker: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    realm: Option<String>,
+    #[serde(flatten)]
+    totals: Totals,
+    /// Fraction (0..1) of the environment's total of the chosen metric.
+    share: f64,
+}
+
+pub async fn run(store: &EnvironmentStore, args: RealmsArgs) -> i32 {
+    match args.action {
+        Some(RealmsAction::Suggest(s)) => run_suggest(store, s).await,
+        None => run_list(store, args.list).await,
+    }
+}
+
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole
+    } else {
+        0.0
+    }
+}
+
+async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
+    let as_json = args.json;
+    let metric: Metric = match args.metric.parse() {
+        Ok(m) => m,
+        Err(e) => {
+            return output::error(
+                &warren_core::Error::InvalidArgument(format!("--metric: {e}")),
+                as_json,
+            )
+        }
+    };
+    let env_id = args.env.unwrap_or_default();
+    let (env, _, inventory) =
+        match inventory_of(store, &env_id, args.vhost, args.password_stdin).await {
+            Ok(v) => v,
+            Err(e) => return output::error(&e, as_json),
+        };
+    let Some(template) = inventory.realm_template.clone() else {
+        let e = warren_core::Error::InvalidArgument(format!(
+            "environment `{}` has no realm template and its queue names suggest none: set one with `warren env edit {} --realm-template '{{worker}}.{{realm}}'`",
+            env.id, env.id
+        ));
+        return output::error(&e, as_json);
+    };
+    let summary = summarize(&inventory.rows);
+    let whole = summary.total.metric(metric);
+    let lines: Vec<Line> = match args.by {
+        By::Realm | By::Worker => {
+            let groups = if matches!(args.by, By::Realm) {
+                &summary.realms
+            } else {
+                &summary.workers
+            };
+            rank(groups, metric, args.top)
+                .into_iter()
+                .map(|g| {
+                    let (worker, realm) = if matches!(args.by, By::Realm) {
+                        (None, Some(g.key))
+                    } else {
+                        (Some(g.key), None)
+                    };
+                    Line {
+                        worker,
+                        realm,
+                        share: share(g.totals.metric(metric), whole),
+                        totals: g.totals,
+                    }
+                })
+                .collect()
+        }
+        By::Cell => {
+            // Heaviest first; ties in (worker, realm) order, which the indices follow.
+            let mut cells = summary.cells.clone();
+            cells.sort_by(|a, b| {
+                b.totals
+                    .metric(metric)
+                    .total_cmp(&a.totals.metric(metric))
+                    .then_with(|| (a.worker, a.realm).cmp(&(b.worker, b.realm)))
+            });
+            cells.truncate(args.top.unwrap_or(usize::MAX));
+            cells
+                .into_iter()
+                .map(|c| Line {
+                    share: share(c.totals.metric(metric), whole),
+                    worker: Some(summary.workers[c.worker as usize].key.clone()),
+                    realm: Some(summary.realms[c.realm as usize].key.clone()),
+                    totals: c.totals,
+                })
+                .collect()
+        }
+    };
+    if as_json {
+        json(&lines);
+        return 0;
+    }
+    eprintln!(
+        "template `{template}`: {} realms, {} workers, {} unpartitioned queue(s); by {}",
+        summary.realms.len(),
+        summary.workers.len(),
+        summary.unpartitioned.queues,
+        args.metric
+    );
+    println!(
+        "{:<32} {:>7} {:>12} {:>10} {:>9} {:>10}  share",
+        "KEY", "QUEUES", "MESSAGES", "UNACKED", "CONSUMERS", "MEMORY"
+    );
+    for l in &lines {
+        let key = match (&l.worker, &l.realm) {
+            (Some(w), Some(r)) => format!("{w} / {r}"),
+            (Some(k), None) | (None, Some(k)) => k.clone(),
+            (None, None) => String::new(),
+        };
+        let bar = "█".repeat((l.share * 20.0).round() as usize);
+        println!(
+            "{key:<32} {:>7} {:>12} {:>10} {:>9} {:>10}  {bar} {:.0}%",
+            l.totals.queues,
+            l.totals.messages,
+            l.totals.messages_unacknowledged,
+            l.totals.consumers,
+            l.totals.memory,
+            l.share * 100.0
+        );
+    }
+    0
+}
+
+#[derive(Serialize)]
+struct SuggestOutput {
+    /// The template (`null`: nothing looks partitioned).
+    template: Option<String>,
+    matched: u32,
+    realms: u32,
+    workers: u32,
+    unmatched: u32,
+    examples_matched: Vec<String>,
+    examples_unmatched: Vec<String>,
+}
+
+async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> i32 {
+    let as_json = args.json;
+    let (_, _, inventory) =
+        match inventory_of(store, &args.env, args.vhost, args.password_stdin).await {
+            Ok(v) => v,
+            Err(e) => return output::error(&e, as_json),
+        };
+    let names: Vec<(&str, &str)> = inventory
+        .rows
+        .iter()
+        .map(|r| (r.vhost.as_str(), r.name.as_str()))
+        .collect();
+    let suggestion = realms::suggest(&names);
+    let template = suggestion
+        .as_ref()
+        .and_then(|s| realms::RealmTemplate::parse(&s.template).ok());
+    let (mut hits, mut misses) = (vec![], vec![]);
+    for r in &inventory.rows {
+        match template.as_ref().and_then(|t| t.map(&r.vhost, &r.name)) {
+            Some((w, realm)) => hits.push(format!("{} -> worker `{w}`, realm `{realm}`", r.name)),
+            None => misses.push(r.name.clone()),
+        }
+    }
+    let out = SuggestOutput {
+        template: suggestion.as_ref().map(|s| s.template.clone()),
+        matched: suggestion.as_ref().map_or(0, |s| s.matched),
+        realms: suggestion.as_ref().map_or(0, |s| s.realms),
+        workers: suggestion.as_ref().map_or(0, |s| s.workers),
+        unmatched: misses.len() as u32,
+        examples_matched: hits.into_iter().take(5).collect(),
+        examples_unmatched: misses.into_iter().take(5).collect(),
+    };
+    if as_json {
+        json(&out);
+    } else if let Some(t) = &out.template {
+        println!("suggested template: {t}");
+        println!(
+            "maps {} queue(s) to {} realm(s) and {} worker(s); {} unpartitioned",
+            out.matched, out.realms, out.workers, out.unmatched
+        );
+        for e in &out.examples_matched {
+            println!("  {e}");
+        }
+        for e in &out.examples_unmatched {
+            println!("  {e} (unpartitioned)");
+        }
+    } else {
+        println!("no template suggested: no queue names repeat a segment across several prefixes");
+    }
+    0
+}

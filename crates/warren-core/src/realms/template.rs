@@ -1,0 +1,263 @@
+//! An environment's realm template: how a queue maps to (worker, realm).
+//!
+//! ```text
+//! {worker}.{realm}                 billing.worker.acme -> worker `billing.worker`, realm `acme`
+//! {worker}.worker.realm-{realm}    literal text around the placeholders
+//! /^(?P<worker>[a-z]+)-(?P<realm>\d+)$/   a regular expression with both named groups
+//! vhost                            the vhost is the realm, the queue name the worker
+//! auto                             the suggestion from the inventory (see suggest.rs)
+//! ```
+//!
+//! In a pattern, `{realm}` never spans the literal characters next to it (so with `.` around it
+//! it is one dot-separated segment) while `{worker}` takes the rest: workers are often dotted
+//! (`billing.worker`), realms rarely are. Queues that do not match are "unpartitioned".
+
+use regex::{Regex, RegexBuilder};
+
+/// What `auto` stands for in the config and on the command line.
+pub const AUTO: &str = "auto";
+pub const VHOST: &str = "vhost";
+
+#[derive(Debug, Clone)]
+pub enum RealmTemplate {
+    /// A pattern or a regular expression, compiled; `source` is what the user wrote.
+    Name {
+        source: String,
+        regex: Regex,
+    },
+    Vhost,
+}
+
+/// A template that cannot be used, with what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError(pub String);
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+fn error(msg: impl Into<String>) -> TemplateError {
+    TemplateError(msg.into())
+}
+
+const EXAMPLES: &str = "e.g. `{worker}.{realm}`, `{worker}.worker.realm-{realm}`, `/^(?P<worker>.+)_(?P<realm>[^_]+)$/` or `vhost`";
+
+impl RealmTemplate {
+    /// Parse a template (not `auto`, which the caller resolves to a suggestion first).
+    pub fn parse(spec: &str) -> Result<RealmTemplate, TemplateError> {
+        let spec = spec.trim();
+        if spec.eq_ignore_ascii_case(VHOST) {
+            return Ok(RealmTemplate::Vhost);
+        }
+        if spec.eq_ignore_ascii_case(AUTO) {
+            return Err(error(
+                "`auto` stands for a suggestion: resolve it with realms::suggest first",
+            ));
+        }
+        if spec.len() >= 2 && spec.starts_with('/') && spec.ends_with('/') {
+            return Self::from_regex(spec);
+        }
+        Self::from_pattern(spec)
+    }
+
+    fn from_regex(spec: &str) -> Result<RealmTemplate, TemplateError> {
+        let regex = RegexBuilder::new(&spec[1..spec.len() - 1])
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| {
+                error(format!(
+                    "invalid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ))
+            })?;
+        for group in ["worker", "realm"] {
+            if !regex.capture_names().flatten().any(|n| n == group) {
+                return Err(error(format!(
+                    "the regular expression needs a named group `(?P<{group}>…)`, {EXAMPLES}"
+                )));
+            }
+        }
+        Ok(RealmTemplate::Name {
+            source: spec.to_string(),
+            regex,
+        })
+    }
+
+    fn from_pattern(spec: &str) -> Result<RealmTemplate, TemplateError> {
+        // Split into literal text and placeholders, checking each placeholder once.
+        let mut parts: Vec<Result<&str, &str>> = Vec::new(); // Ok: literal, Err: placeholder name
+        let mut rest = spec;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..]
+                .find('}')
+                .ok_or_else(|| error(format!("`{{` without a closing `}}` in `{spec}`")))?
+                + open;
+            if open > 0 {
+                parts.push(Ok(&rest[..open]));
+            }
+            let name = &rest[open + 1..close];
+            if name != "worker" && name != "realm" {
+                return Err(error(format!(
+                    "unknown placeholder `{{{name}}}`: use {{worker}} and {{realm}}"
+                )));
+            }
+            if parts.contains(&Err(name)) {
+                return Err(error(format!("`{{{name}}}` appears twice in `{spec}`")));
+            }
+            parts.push(Err(name));
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Ok(rest));
+        }
+        for name in ["worker", "realm"] {
+            if !parts.contains(&Err(name)) {
+                return Err(error(format!("`{spec}` lacks `{{{name}}}`: a template names both the worker and the realm, {EXAMPLES}")));
+            }
+        }
+        let mut re = String::from("^");
+        for (i, part) in parts.iter().enumerate() {
+            match part {
+                Ok(literal) => re.push_str(&regex::escape(literal)),
+                Err("worker") => re.push_str("(?P<worker>.+)"),
+                Err(_) => {
+                    // The realm stops at the literal characters on either side of it.
+                    let mut stops = String::new();
+                    if let Some(Ok(before)) = i.checked_sub(1).map(|j| parts[j]) {
+                        stops.extend(before.chars().last());
+                    }
+                    if let Some(Ok(after)) = parts.get(i + 1) {
+                        stops.extend(after.chars().next());
+                    }
+                    if stops.is_empty() {
+                        re.push_str("(?P<realm>.+?)");
+                    } else {
+                        re.push_str(&format!("(?P<realm>[^{}]+)", regex::escape(&stops)));
+                    }
+                }
+            }
+            if part.is_err() && matches!(parts.get(i + 1), Some(Err(_))) {
+                return Err(error(format!(
+                    "`{spec}`: put literal text (such as `.`) between {{worker}} and {{realm}}"
+                )));
+            }
+        }
+        re.push('$');
+        let regex =
+            Regex::new(&re).map_err(|e| error(format!("`{spec}` does not compile: {e}")))?;
+        Ok(RealmTemplate::Name {
+            source: spec.to_string(),
+            regex,
+        })
+    }
+
+    /// What the user wrote (or `vhost`).
+    pub fn source(&self) -> &str {
+        match self {
+            RealmTemplate::Name { source, .. } => source,
+            RealmTemplate::Vhost => VHOST,
+        }
+    }
+
+    /// (worker, realm) of a queue, or `None` if it is unpartitioned.
+    pub fn map<'a>(&self, vhost: &'a str, name: &'a str) -> Option<(&'a str, &'a str)> {
+        match self {
+            RealmTemplate::Vhost => Some((name, vhost)),
+            RealmTemplate::Name { regex, .. } => {
+                let caps = regex.captures(name)?;
+                let worker = caps.name("worker")?;
+                let realm = caps.name("realm")?;
+                (!worker.as_str().is_empty() && !realm.as_str().is_empty())
+                    .then(|| (worker.as_str(), realm.as_str()))
+            }
+        }
+    }
+
+    /// Fill each row's `worker` and `realm` (cleared where the template does not match).
+    pub fn apply(&self, rows: &mut [crate::queues::QueueRow]) {
+        for row in rows {
+            let mapped = self
+                .map(&row.vhost, &row.name)
+                .map(|(w, r)| (w.to_string(), r.to_string()));
+            (row.worker, row.realm) = match mapped {
+                Some((w, r)) => (Some(w), Some(r)),
+                None => (None, None),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(t: &str, name: &str) -> Option<(String, String)> {
+        RealmTemplate::parse(t)
+            .unwrap()
+            .map("/", name)
+            .map(|(w, r)| (w.to_string(), r.to_string()))
+    }
+
+    fn pair(w: &str, r: &str) -> Option<(String, String)> {
+        Some((w.to_string(), r.to_string()))
+    }
+
+    #[test]
+    fn patterns_keep_the_realm_to_one_segment_and_give_the_worker_the_rest() {
+        assert_eq!(
+            map("{worker}.{realm}", "billing.acme"),
+            pair("billing", "acme")
+        );
+        assert_eq!(
+            map("{worker}.{realm}", "billing.worker.acme"),
+            pair("billing.worker", "acme")
+        );
+        assert_eq!(map("{worker}.{realm}", "audit-log"), None);
+        assert_eq!(
+            map("{worker}.worker.realm-{realm}", "billing.worker.realm-42"),
+            pair("billing", "42")
+        );
+        assert_eq!(
+            map("{worker}.worker.realm-{realm}", "billing.worker.other-42"),
+            None
+        );
+        assert_eq!(
+            map("{realm}:{worker}", "acme:billing:v2"),
+            pair("billing:v2", "acme")
+        );
+        assert_eq!(
+            map("{worker}.{realm}", "billing.a+b(c)"),
+            pair("billing", "a+b(c)")
+        );
+    }
+
+    #[test]
+    fn regexes_and_vhost_mode() {
+        assert_eq!(
+            map(r"/^(?P<worker>[a-z]+)-(?P<realm>\d+)$/", "sms-7"),
+            pair("sms", "7")
+        );
+        let v = RealmTemplate::parse("vhost").unwrap();
+        assert_eq!(v.map("acme", "billing"), Some(("billing", "acme")));
+    }
+
+    #[test]
+    fn bad_templates_say_what_to_write() {
+        let e = |t: &str| RealmTemplate::parse(t).unwrap_err().0;
+        assert!(
+            e("{worker}.queue").contains("lacks `{realm}`"),
+            "{}",
+            e("{worker}.queue")
+        );
+        assert!(e("{worker}.{tenant}").contains("unknown placeholder `{tenant}`"));
+        assert!(e("{worker}{realm}").contains("literal text"));
+        assert!(e("{worker}.{realm").contains("without a closing"));
+        assert!(e("{worker}.{realm}.{realm}").contains("twice"));
+        assert!(e(r"/^(?P<worker>.+)$/").contains("(?P<realm>"));
+        assert!(e("/(/").contains("invalid regular expression"));
+    }
+}
