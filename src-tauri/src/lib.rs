@@ -38,6 +38,8 @@ pub fn run() {
             commands::queues::queue_details,
             commands::queues::queues_move,
             commands::queues::queues_move_cancel,
+            commands::realms::realms_summary,
+            commands::realms::realms_preview,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

@@ -198,18 +198,6 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
     0
 }
 
-#[derive(Serialize)]
-struct SuggestOutput {
-    /// The template (`null`: nothing looks partitioned).
-    template: Option<String>,
-    matched: u32,
-    realms: u32,
-    workers: u32,
-    unmatched: u32,
-    examples_matched: Vec<String>,
-    examples_unmatched: Vec<String>,
-}
-
 async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> i32 {
     let as_json = args.json;
     let (_, _, inventory) =
@@ -217,44 +205,20 @@ async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> i32 {
             Ok(v) => v,
             Err(e) => return output::error(&e, as_json),
         };
-    let names: Vec<(&str, &str)> = inventory
-        .rows
-        .iter()
-        .map(|r| (r.vhost.as_str(), r.name.as_str()))
-        .collect();
-    let suggestion = realms::suggest(&names);
-    let template = suggestion
-        .as_ref()
-        .and_then(|s| realms::RealmTemplate::parse(&s.template).ok());
-    let (mut hits, mut misses) = (vec![], vec![]);
-    for r in &inventory.rows {
-        match template.as_ref().and_then(|t| t.map(&r.vhost, &r.name)) {
-            Some((w, realm)) => hits.push(format!("{} -> worker `{w}`, realm `{realm}`", r.name)),
-            None => misses.push(r.name.clone()),
-        }
-    }
-    let out = SuggestOutput {
-        template: suggestion.as_ref().map(|s| s.template.clone()),
-        matched: suggestion.as_ref().map_or(0, |s| s.matched),
-        realms: suggestion.as_ref().map_or(0, |s| s.realms),
-        workers: suggestion.as_ref().map_or(0, |s| s.workers),
-        unmatched: misses.len() as u32,
-        examples_matched: hits.into_iter().take(5).collect(),
-        examples_unmatched: misses.into_iter().take(5).collect(),
-    };
+    let p = realms::preview(realms::template::AUTO, &inventory.rows, 5);
     if as_json {
-        json(&out);
-    } else if let Some(t) = &out.template {
+        json(&p);
+    } else if let Some(t) = &p.template {
         println!("suggested template: {t}");
         println!(
             "maps {} queue(s) to {} realm(s) and {} worker(s); {} unpartitioned",
-            out.matched, out.realms, out.workers, out.unmatched
+            p.matched, p.realms, p.workers, p.unmatched
         );
-        for e in &out.examples_matched {
-            println!("  {e}");
+        for e in &p.examples_matched {
+            println!("  {} -> worker `{}`, realm `{}`", e.name, e.worker, e.realm);
         }
-        for e in &out.examples_unmatched {
-            println!("  {e} (unpartitioned)");
+        for name in &p.examples_unmatched {
+            println!("  {name} (unpartitioned)");
         }
     } else {
         println!("no template suggested: no queue names repeat a segment across several prefixes");

@@ -1,2 +1,3 @@
 pub mod environments;
 pub mod queues;
+pub mod realms;

@@ -9,8 +9,9 @@ import { Switcher } from "../features/environments/Switcher";
 import { ImportDialog } from "../features/environments/ImportDialog";
 import { tierLabel } from "../features/environments/tier";
 import { QueuesPage } from "../features/queues/QueuesPage";
+import { RealmsPage } from "../features/realms/RealmsPage";
 
-type Tab = "queues" | "environment";
+type Tab = "queues" | "realms" | "environment";
 
 export function App() {
   const queryClient = useQueryClient();
@@ -36,6 +37,8 @@ export function App() {
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
   const [tab, setTab] = useState<Tab>("queues");
+  // The queue filter of each environment, kept across tabs.
+  const [queueFilters, setQueueFilters] = useState<Record<string, string>>({});
 
   const list = environments.data ?? [];
   const current: EnvironmentView | undefined =
@@ -118,7 +121,7 @@ export function App() {
         )}
         {current && (
           <nav className="tabs" role="tablist">
-            {(["queues", "environment"] as Tab[]).map((t) => (
+            {(["queues", "realms", "environment"] as Tab[]).map((t) => (
               <button
                 key={t}
                 role="tab"
@@ -127,12 +130,29 @@ export function App() {
                 data-testid={`tab-${t}`}
                 onClick={() => setTab(t)}
               >
-                {t === "queues" ? "Queues" : "Environment"}
+                {{ queues: "Queues", realms: "Realms", environment: "Environment" }[t]}
               </button>
             ))}
           </nav>
         )}
-        {current && tab === "queues" && <QueuesPage key={current.id} env={current} />}
+        {current && tab === "queues" && (
+          <QueuesPage
+            key={current.id}
+            env={current}
+            filter={queueFilters[current.id] ?? ""}
+            onFilterChange={(f) => setQueueFilters((all) => ({ ...all, [current.id]: f }))}
+          />
+        )}
+        {current && tab === "realms" && (
+          <RealmsPage
+            key={current.id}
+            env={current}
+            onDrill={(f) => {
+              setQueueFilters((all) => ({ ...all, [current.id]: f }));
+              setTab("queues");
+            }}
+          />
+        )}
         {current && tab === "environment" && (
           <EnvironmentPage
             key={current.id}

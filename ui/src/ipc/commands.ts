@@ -15,7 +15,10 @@ import type { QueueDetails } from "./bindings/QueueDetails";
 import type { RefreshEvent } from "./bindings/RefreshEvent";
 import type { MoveReport } from "./bindings/MoveReport";
 import type { Progress } from "./bindings/Progress";
+import type { RealmView } from "./bindings/RealmView";
+import type { Preview } from "./bindings/Preview";
 
+export type { Preview, RealmView };
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
@@ -73,4 +76,8 @@ export const commands = {
   },
   /** Stop a running move (its shovel is removed; what moved stays moved). */
   cancelMove: (moveId: string) => call<boolean>("queues_move_cancel", { moveId }),
+  /** Totals per realm, worker and cell of the loaded queues, and the template that mapped them. */
+  realmsSummary: (envId: string) => call<RealmView>("realms_summary", { envId }),
+  /** What a realm template (or `auto`) would map on the loaded queues. */
+  realmsPreview: (envId: string, template: string) => call<Preview>("realms_preview", { envId, template }),
 };

@@ -158,3 +158,25 @@ impl InventoryCache {
         }
     }
 }
+
+impl InventoryCache {
+    /// The cached inventory's realm totals (through its filter index) and the template used.
+    pub fn realm_summary(&self, env_id: &str) -> Option<crate::realms::RealmView> {
+        let (inventory, index) = self
+            .by_env
+            .lock()
+            .unwrap()
+            .get(env_id)
+            .map(|l| (l.inventory.clone(), l.index.clone()))?;
+        Some(crate::realms::RealmView {
+            template: inventory.realm_template.clone(),
+            summary: crate::realms::aggregate::summarize_index(&index),
+        })
+    }
+
+    /// Preview a realm template on the cached inventory.
+    pub fn realm_preview(&self, env_id: &str, template: &str) -> Option<crate::realms::Preview> {
+        let inventory = self.get(env_id)?;
+        Some(crate::realms::preview(template, &inventory.rows, 8))
+    }
+}

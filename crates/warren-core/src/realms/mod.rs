@@ -48,3 +48,123 @@ pub fn map_inventory(
     inventory.realm_template = template.map(|t| t.source().to_string());
     Ok(())
 }
+
+/// The realm screens' data: the template that mapped the queues and their totals.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RealmView {
+    /// `None`: the environment has no template and nothing looks partitioned.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    pub summary: RealmSummary,
+}
+
+/// What a template would do to the current inventory: the live preview while editing one.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Preview {
+    /// The template previewed (`auto` resolved to the suggestion; `None`: nothing suggested).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Why the template cannot be used (then nothing else is filled).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub matched: u32,
+    pub unmatched: u32,
+    pub realms: u32,
+    pub workers: u32,
+    pub examples_matched: Vec<Example>,
+    pub examples_unmatched: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Example {
+    pub vhost: String,
+    pub name: String,
+    pub worker: String,
+    pub realm: String,
+}
+
+/// Preview `spec` (a template, `auto` or empty for the suggestion) on `rows`, with up to
+/// `examples` examples of each kind.
+pub fn preview(spec: &str, rows: &[QueueRow], examples: usize) -> Preview {
+    let template = match resolve(Some(spec), rows) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Preview::default(),
+        Err(e) => {
+            return Preview {
+                error: Some(e.0),
+                ..Default::default()
+            }
+        }
+    };
+    let mut p = Preview {
+        template: Some(template.source().to_string()),
+        ..Default::default()
+    };
+    let (mut realms, mut workers) = (
+        rustc_hash::FxHashSet::default(),
+        rustc_hash::FxHashSet::default(),
+    );
+    for r in rows {
+        match template.map(&r.vhost, &r.name) {
+            Some((w, realm)) => {
+                p.matched += 1;
+                realms.insert(realm);
+                workers.insert(w);
+                if p.examples_matched.len() < examples {
+                    p.examples_matched.push(Example {
+                        vhost: r.vhost.clone(),
+                        name: r.name.clone(),
+                        worker: w.into(),
+                        realm: realm.into(),
+                    });
+                }
+            }
+            None => {
+                p.unmatched += 1;
+                if p.examples_unmatched.len() < examples {
+                    p.examples_unmatched.push(r.name.clone());
+                }
+            }
+        }
+    }
+    (p.realms, p.workers) = (realms.len() as u32, workers.len() as u32);
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_counts_and_shows_examples_or_the_error() {
+        let rows: Vec<QueueRow> = [
+            "billing.acme",
+            "email.acme",
+            "billing.globex",
+            "email.globex",
+            "audit-log",
+        ]
+        .iter()
+        .map(|n| QueueRow::named("/", n))
+        .collect();
+        let p = preview("{worker}.{realm}", &rows, 2);
+        assert_eq!((p.matched, p.unmatched, p.realms, p.workers), (4, 1, 2, 2));
+        assert_eq!(p.examples_matched.len(), 2);
+        assert_eq!(p.examples_matched[0].realm, "acme");
+        assert_eq!(p.examples_unmatched, vec!["audit-log"]);
+        assert_eq!(
+            preview("auto", &rows, 2).template.as_deref(),
+            Some("{worker}.{realm}")
+        );
+        assert!(preview("{worker}", &rows, 2)
+            .error
+            .unwrap()
+            .contains("lacks `{realm}`"));
+    }
+}

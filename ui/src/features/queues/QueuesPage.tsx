@@ -37,9 +37,16 @@ function useFilterTiming(filter: string, shown: unknown) {
   useEffect(() => measureSinceInput("warren:filter-rows"), [shown]);
 }
 
-export function QueuesPage({ env }: { env: EnvironmentView }) {
+interface Props {
+  env: EnvironmentView;
+  /** The filter lives with the app, so it survives a visit to another tab (and a drill-down
+   * from the realm screens can set it). */
+  filter: string;
+  onFilterChange: (filter: string) => void;
+}
+
+export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const envId = env.id;
-  const [filter, setFilter] = useState("");
   const [refreshMs, setRefreshMs] = useState(0);
   const [saved, setSaved] = useState(() => loadSavedFilters(envId));
   const [open, setOpen] = useState<QueueRow | null>(null);

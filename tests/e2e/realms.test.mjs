@@ -1,0 +1,77 @@
+// End-to-end: the realm screens on the demo topology (a vhost of its own, removed afterwards):
+// the suggested template, the heaviest realm first, workers, the heatmap, a drill-down into the
+// queue table, and the template editor's live preview.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Harness } from "./harness.mjs";
+
+const h = new Harness();
+const vhost = `warren-e2e-realms-${randomBytes(4).toString("hex")}`;
+let wd;
+
+before(async () => {
+  await h.start();
+  wd = await h.session();
+  await wd.waitFor("[data-testid=env-item-local]");
+  h.cli(["demo", "seed", "--env", "local", "--vhost", vhost]);
+});
+
+after(async () => {
+  await wd?.stop();
+  try {
+    h.cli(["demo", "clean", "--env", "local", "--vhost", vhost]);
+  } finally {
+    await h.stop();
+  }
+});
+
+test("the realm view shows the suggested template and the heaviest realm first", async () => {
+  await wd.click("[data-testid=tab-realms]");
+  // The window may still hold the listing from before the seed: wait for the new one.
+  const template = await wd.waitFor("[data-testid=realms-template]", { timeout: 30000, textOk: (t) => /12 realms/.test(t) });
+  assert.match(await wd.text(template), /template \{worker\}\.\{realm\} \(suggested\) · 12 realms · 40 workers/);
+  // The management API's counters settle a stats interval after the seed.
+  const firstMessages = async () => Number(((await wd.textContent("[data-testid=realm-row] .num:nth-of-type(4)")) ?? "0").replace(/,/g, ""));
+  for (let i = 0; i < 20; i++) {
+    if ((await firstMessages()) > 0) break;
+    await wd.click("[data-testid=realms-page] .queues-toolbar > button:last-child");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok((await firstMessages()) > 0, "the counters settled");
+  assert.equal(await wd.textContent("[data-testid=realm-row] .rt-key"), "acme", "the demo's heaviest realm");
+  assert.equal((await wd.findAll("[data-testid=realm-row]")).length, 12);
+  await h.shot(wd, "20-realms");
+  await wd.click("[data-testid=realms-view-workers]");
+  await wd.waitFor("[data-testid=realm-table]");
+  assert.equal((await wd.findAll("[data-testid=realm-row]")).length, 40);
+  await h.shot(wd, "21-workers");
+});
+
+test("a grid cell opens the queue table filtered to that worker and realm", async () => {
+  await wd.click("[data-testid=realms-view-grid]");
+  await wd.waitFor("[data-testid=grid-cell]");
+  await h.shot(wd, "22-grid");
+  await wd.click("[data-testid=grid-cell]");
+  const filter = await wd.waitFor("[data-testid=queue-filter]");
+  const value = await wd.exec("return document.querySelector('[data-testid=queue-filter]').value");
+  assert.match(value, /^worker:\S+ realm:\S+$/);
+  await wd.waitFor("[data-testid=queue-count]", { timeout: 30000, textOk: (t) => t.startsWith("1 of") });
+  const [, worker, realm] = value.match(/^worker:(\S+) realm:(\S+)$/);
+  assert.equal(await wd.textContent("[data-testid=queue-row] [data-col=name]"), `${worker}.${realm}`);
+  assert.ok(filter);
+  await h.shot(wd, "23-drilled");
+});
+
+test("the template editor previews a template on the loaded queues", async () => {
+  await wd.click("[data-testid=tab-realms]");
+  await wd.click("[data-testid=realms-edit-template]");
+  await wd.fill("[data-testid=template-input]", "{worker}.realm-{realm}");
+  await wd.waitFor("[data-testid=template-preview]", { textOk: (t) => /maps 0 queues/.test(t) });
+  await wd.fill("[data-testid=template-input]", "{worker}.{realm}");
+  const preview = await wd.waitFor("[data-testid=template-preview]", { textOk: (t) => /maps [\d,]+ queues to 12 realms and 40 workers/.test(t) });
+  assert.match(await wd.text(preview), /→ worker/);
+  await h.shot(wd, "24-template-preview");
+  await wd.fill("[data-testid=template-input]", "{worker}.queue");
+  await wd.waitFor("[data-testid=template-editor] .error-text", { textOk: (t) => t.includes("lacks `{realm}`") });
+});

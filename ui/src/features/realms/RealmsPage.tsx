@@ -1,0 +1,144 @@
+// The realm screens: which realm (client) or which worker type weighs the most, as a ranked
+// table with each one's share of the environment, and a worker × realm heatmap. A click on a
+// row, a cell, or a grid header opens the queue table filtered to it. The template that maps
+// queues to (worker, realm) is shown and can be edited here with a live preview.
+import { useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import type { Metric } from "../../ipc/bindings/Metric";
+import type { Totals } from "../../ipc/bindings/Totals";
+import type { Group } from "../../ipc/bindings/Group";
+import { formatBytes, formatCount, formatRate } from "../queues/format";
+import { TemplateEditor } from "./TemplateEditor";
+import { RealmGrid } from "./RealmGrid";
+import { metricValue, quoteTerm, rankGroups, METRICS } from "./realmModel";
+
+type View = "realms" | "workers" | "grid";
+
+export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (filter: string) => void }) {
+  const [view, setView] = useState<View>("realms");
+  const [metric, setMetric] = useState<Metric>("messages");
+  const [editing, setEditing] = useState(false);
+  const inventory = useQuery({ queryKey: ["inventory", env.id], queryFn: () => commands.refreshQueues(env.id) });
+  const realms = useQuery({
+    queryKey: ["realms", env.id, inventory.dataUpdatedAt],
+    queryFn: () => commands.realmsSummary(env.id),
+    enabled: inventory.isSuccess,
+    placeholderData: (prev) => prev,
+  });
+  const error = (inventory.error ?? realms.error) as unknown as ErrorReport | null;
+  const data = realms.data;
+  const summary = data?.summary;
+  const groups = useMemo(() => (summary ? rankGroups(view === "workers" ? summary.workers : summary.realms, metric) : []), [summary, view, metric]);
+  const whole = summary ? metricValue(summary.total, metric) : 0;
+  const max = groups.length ? metricValue(groups[0].totals, metric) : 0;
+  const field = view === "workers" ? "worker" : "realm";
+
+  return (
+    <section className="realms-page" data-testid="realms-page">
+      <div className="queues-toolbar">
+        <div className="segmented" role="tablist">
+          {(["realms", "workers", "grid"] as View[]).map((v) => (
+            <button key={v} className={view === v ? "active" : ""} onClick={() => setView(v)} data-testid={`realms-view-${v}`}>
+              {{ realms: "Realms", workers: "Workers", grid: "Grid" }[v]}
+            </button>
+          ))}
+        </div>
+        <label className="auto-refresh">
+          by
+          <select value={metric} onChange={(ev) => setMetric(ev.target.value as Metric)} data-testid="realms-metric">
+            {METRICS.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="count" data-testid="realms-template">
+          {data?.template ? (
+            <>
+              template <code>{data.template}</code>
+              {!env.realm_template || env.realm_template === "auto" ? " (suggested)" : ""} · {summary?.realms.length} realms ·{" "}
+              {summary?.workers.length} workers · {summary?.unpartitioned.queues} unpartitioned
+            </>
+          ) : data ? (
+            "no realm template"
+          ) : (
+            "loading…"
+          )}
+        </span>
+        <span className="spacer" />
+        <button onClick={() => setEditing((e) => !e)} data-testid="realms-edit-template">
+          Template…
+        </button>
+        <button onClick={() => inventory.refetch()} disabled={inventory.isFetching}>
+          {inventory.isFetching ? "Refreshing…" : "Refresh"}
+        </button>
+      </div>
+      {editing && <TemplateEditor env={env} current={data?.template ?? null} onClose={() => setEditing(false)} />}
+      {error && <div className="error-box">{error.message}</div>}
+      {data && !data.template && !editing && (
+        <div className="warning-box inline">
+          No queue names here repeat a segment across several workers, so Warren cannot suggest a template. Set one with Template… (e.g.{" "}
+          <code>{"{worker}.{realm}"}</code>).
+        </div>
+      )}
+      {summary && view !== "grid" && (
+        <div className="realm-table" role="table" data-testid="realm-table">
+          <div className="rt-row rt-head" role="row">
+            <span>{view === "workers" ? "Worker" : "Realm"}</span>
+            <span>share of {METRICS.find((m) => m.id === metric)?.label}</span>
+            <span className="num">Queues</span>
+            <span className="num">Messages</span>
+            <span className="num">Unacked</span>
+            <span className="num">Consumers</span>
+            <span className="num">Memory</span>
+            <span className="num">Publish/s</span>
+            <span className="num">Deliver/s</span>
+            <span className="num" title="Queues holding messages without a consumer">Stalled</span>
+          </div>
+          {groups.map((g) => (
+            <RealmRow key={g.key} group={g} metric={metric} max={max} whole={whole} onClick={() => onDrill(`${field}:${quoteTerm(g.key)}`)} />
+          ))}
+          {summary.unpartitioned.queues > 0 && (
+            <div className="rt-row muted" role="row" onClick={() => onDrill("-realm:*")} title="Queues the template does not map">
+              <span>(unpartitioned)</span>
+              <span />
+              <TotalsCells t={summary.unpartitioned} />
+            </div>
+          )}
+        </div>
+      )}
+      {summary && view === "grid" && <RealmGrid summary={summary} metric={metric} onDrill={onDrill} />}
+    </section>
+  );
+}
+
+function RealmRow({ group, metric, max, whole, onClick }: { group: Group; metric: Metric; max: number; whole: number; onClick: () => void }) {
+  const v = metricValue(group.totals, metric);
+  return (
+    <div className="rt-row" role="row" onClick={onClick} data-testid="realm-row" title={`Show the queues of ${group.key}`}>
+      <span className="rt-key">{group.key}</span>
+      <span className="share">
+        <span className="share-bar" style={{ width: `${max > 0 ? (v / max) * 100 : 0}%` }} />
+        <span className="share-label">{whole > 0 ? `${((v / whole) * 100).toFixed(1)} %` : "—"}</span>
+      </span>
+      <TotalsCells t={group.totals} />
+    </div>
+  );
+}
+
+function TotalsCells({ t }: { t: Totals }) {
+  return (
+    <>
+      <span className="num">{formatCount(t.queues)}</span>
+      <span className="num">{formatCount(t.messages)}</span>
+      <span className="num">{formatCount(t.messages_unacknowledged)}</span>
+      <span className="num">{formatCount(t.consumers)}</span>
+      <span className="num">{formatBytes(t.memory)}</span>
+      <span className="num">{formatRate(t.publish_rate)}</span>
+      <span className="num">{formatRate(t.deliver_rate)}</span>
+      <span className={`num ${t.stalled_queues > 0 ? "error-text" : ""}`}>{formatCount(t.stalled_queues)}</span>
+    </>
+  );
+}
