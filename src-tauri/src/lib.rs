@@ -40,6 +40,9 @@ pub fn run() {
             commands::queues::queues_move_cancel,
             commands::realms::realms_summary,
             commands::realms::realms_preview,
+            commands::realms::realms_policy,
+            commands::realms::realms_policies,
+            commands::realms::realms_policy_remove,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

@@ -75,3 +75,24 @@ test("the template editor previews a template on the loaded queues", async () =>
   await wd.fill("[data-testid=template-input]", "{worker}.queue");
   await wd.waitFor("[data-testid=template-editor] .error-text", { textOk: (t) => t.includes("lacks `{realm}`") });
 });
+
+test("a realm policy is planned, then applied, from the realm view", async () => {
+  await wd.click("[data-testid=realms-view-realms]");
+  await wd.waitFor("[data-testid=realm-row]");
+  // The second row: not acme, which the demo's dead-letter checks lean on.
+  const rows = await wd.findAll("[data-testid=realm-row]");
+  assert.ok(rows.length >= 2);
+  const realm = await wd.exec("return document.querySelectorAll('[data-testid=realm-row] .rt-key')[1].textContent");
+  await wd.exec("document.querySelectorAll('[data-testid=realm-policy]')[1].click()");
+  await wd.waitFor("[data-testid=policy-dialog]");
+  await wd.type("[data-testid=policy-max-length]", "100000");
+  const plan = await wd.waitFor("[data-testid=policy-plan]", { textOk: (t) => t.includes(`warren-realm-${realm}`) });
+  assert.match(await wd.text(plan), /matches exactly the realm's 40 queues/);
+  await h.shot(wd, "25-policy-plan");
+  await wd.click("[data-testid=policy-apply]");
+  await wd.waitFor("[data-testid=policy-applied]", { textOk: (t) => t.includes("40 queues") });
+  await wd.waitFor("[data-testid=policy-list]", { textOk: (t) => t.includes(`warren-realm-${realm}`) && t.includes(vhost) });
+  const listed = JSON.parse(h.cli(["realms", "policy", "--env", "local", "--list", "--json"]));
+  assert.ok(listed.some((p) => p.vhost === vhost && p.name === `warren-realm-${realm}` && p.definition["max-length"] === 100000));
+  await h.shot(wd, "26-policy-applied");
+});

@@ -179,7 +179,20 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
             .collect(),
         (None, None) => unreachable!("clap requires --queue or --filter"),
     };
-    if !args.dry_run && !args.yes {
+    confirm_and_purge(&env, &password, &targets, args.dry_run, args.yes, as_json).await
+}
+
+/// Purge `targets` once confirmed (`--yes`) or list them (`--dry-run`); the report's shape is
+/// the same for every purge command. The core refuses on a read-only environment.
+pub(crate) async fn confirm_and_purge(
+    env: &warren_core::Environment,
+    password: &secrecy::SecretString,
+    targets: &[QueueRow],
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+) -> i32 {
+    if !dry_run && !yes {
         let messages: u64 = targets.iter().map(|r| r.messages).sum();
         return usage(
             format!(
@@ -191,7 +204,7 @@ async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
             as_json,
         );
     }
-    match purge(&env, &password, &targets, args.dry_run).await {
+    match purge(env, password, targets, dry_run).await {
         Ok(report) => {
             if as_json {
                 json(&report);

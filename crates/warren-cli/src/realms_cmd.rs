@@ -7,7 +7,7 @@ use warren_core::realms::{self, rank, summarize, Metric, Totals};
 use warren_core::EnvironmentStore;
 
 use crate::output::{self, json};
-use crate::queues_cmd::inventory_of;
+use crate::queues_cmd::{confirm_and_purge, inventory_of};
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -22,6 +22,74 @@ pub struct RealmsArgs {
 enum RealmsAction {
     /// Suggest a realm template from the queue names, with examples of what it maps.
     Suggest(SuggestArgs),
+    /// Purge every queue of a realm, or of one worker in a realm (--dry-run lists them).
+    Purge(PurgeArgs),
+    /// Apply a policy (max-length, message-ttl, overflow, …) to a realm's or a worker's queues;
+    /// --list shows Warren's policies, --remove NAME deletes one.
+    Policy(PolicyArgs),
+}
+
+#[derive(Args)]
+struct PolicyArgs {
+    #[arg(long)]
+    env: String,
+    /// Only this vhost (default: the environment's, else all); with --remove, the policy's vhost.
+    #[arg(long)]
+    vhost: Option<String>,
+    #[arg(long, required_unless_present_any = ["list", "remove"])]
+    realm: Option<String>,
+    #[arg(long)]
+    worker: Option<String>,
+    /// A policy setting, KEY=VALUE (repeat), e.g. --set max-length=10000 --set overflow=reject-publish.
+    #[arg(long = "set", value_name = "KEY=VALUE", required_unless_present_any = ["list", "remove"])]
+    settings: Vec<String>,
+    /// Policy priority: RabbitMQ applies only the highest-priority policy matching a queue.
+    #[arg(long, default_value_t = 10)]
+    priority: i32,
+    /// List Warren's policies (named warren-realm-…).
+    #[arg(long, conflicts_with_all = ["realm", "remove"])]
+    list: bool,
+    /// Remove one of Warren's policies (with --vhost).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "vhost",
+        conflicts_with = "realm"
+    )]
+    remove: Option<String>,
+    /// Show the policy, its pattern and the queues it matches, and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct PurgeArgs {
+    #[arg(long)]
+    env: String,
+    /// Only this vhost (default: the environment's, else all).
+    #[arg(long)]
+    vhost: Option<String>,
+    #[arg(long)]
+    realm: String,
+    /// Only this worker's queue(s) of the realm.
+    #[arg(long)]
+    worker: Option<String>,
+    /// List what would be purged and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Confirm the purge (scripts; there is no prompt).
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,6 +148,8 @@ struct Line {
 pub async fn run(store: &EnvironmentStore, args: RealmsArgs) -> i32 {
     match args.action {
         Some(RealmsAction::Suggest(s)) => run_suggest(store, s).await,
+        Some(RealmsAction::Purge(p)) => run_purge(store, p).await,
+        Some(RealmsAction::Policy(p)) => run_policy(store, p).await,
         None => run_list(store, args.list).await,
     }
 }
@@ -224,4 +294,140 @@ async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> i32 {
         println!("no template suggested: no queue names repeat a segment across several prefixes");
     }
     0
+}
+
+async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
+    let as_json = args.json;
+    let (env, password, inventory) =
+        match inventory_of(store, &args.env, args.vhost, args.password_stdin).await {
+            Ok(v) => v,
+            Err(e) => return output::error(&e, as_json),
+        };
+    let targets: Vec<_> = realms::queues_of(&inventory.rows, &args.realm, args.worker.as_deref())
+        .into_iter()
+        .cloned()
+        .collect();
+    if targets.is_empty() {
+        let what = match &args.worker {
+            Some(w) => format!("worker `{w}` in realm `{}`", args.realm),
+            None => format!("realm `{}`", args.realm),
+        };
+        let e = warren_core::Error::InvalidArgument(format!(
+            "no queue of {what} in environment `{}` (template `{}`): `warren realms --env {}` lists the realms",
+            env.id,
+            inventory.realm_template.as_deref().unwrap_or("none"),
+            env.id
+        ));
+        return output::error(&e, as_json);
+    }
+    confirm_and_purge(&env, &password, &targets, args.dry_run, args.yes, as_json).await
+}
+
+async fn run_policy(store: &EnvironmentStore, args: PolicyArgs) -> i32 {
+    use warren_core::realms::policy;
+    let as_json = args.json;
+    if args.list || args.remove.is_some() {
+        let result =
+            async {
+                let (env, password) = store
+                    .with_password(&args.env, output::password_for_run(args.password_stdin)?)?;
+                match (&args.remove, &args.vhost) {
+                    (Some(name), Some(vhost)) => {
+                        if !args.yes {
+                            return Err(warren_core::Error::InvalidArgument(format!(
+                                "removing policy `{name}` in `{vhost}` of `{}` needs --yes",
+                                env.id
+                            )));
+                        }
+                        policy::remove(&env, &password, vhost, name).await?;
+                        Ok(serde_json::json!({ "removed": name, "vhost": vhost }))
+                    }
+                    _ => Ok(serde_json::to_value(policy::list(&env, &password).await?)
+                        .unwrap_or_default()),
+                }
+            }
+            .await;
+        return match result {
+            Ok(v) if as_json => {
+                json(&v);
+                0
+            }
+            Ok(v) => {
+                match v.as_array() {
+                    Some(list) if list.is_empty() => println!("no Warren policies"),
+                    Some(list) => {
+                        for p in list {
+                            println!(
+                                "{}  {}  pattern {}  priority {}  {}",
+                                p["vhost"], p["name"], p["pattern"], p["priority"], p["definition"]
+                            );
+                        }
+                    }
+                    None => println!("removed policy {} in {}", v["removed"], v["vhost"]),
+                }
+                0
+            }
+            Err(e) => output::error(&e, as_json),
+        };
+    }
+    let realm = args.realm.clone().unwrap_or_default();
+    let result = async {
+        let definition = policy::definition(&args.settings)?;
+        let (env, password, inventory) = inventory_of(store, &args.env, args.vhost.clone(), args.password_stdin).await?;
+        let template = realms::resolve(env.realm_template.as_deref(), &inventory.rows)
+            .map_err(|e| warren_core::Error::InvalidArgument(e.0))?
+            .ok_or_else(|| warren_core::Error::InvalidArgument(format!("environment `{}` has no realm template: set one with `warren env edit {} --realm-template …`", env.id, env.id)))?;
+        let existing = policy::existing_policies(&env, &password).await?;
+        let plan = policy::plan(&template, &inventory.rows, &realm, args.worker.as_deref(), definition, args.priority, &existing)?;
+        if !args.dry_run {
+            if !args.yes {
+                return Err(warren_core::Error::InvalidArgument(format!(
+                    "policy `{}` would apply to {} queue(s) in `{}` ({:?}): confirm with --yes; --dry-run shows them",
+                    plan.name,
+                    plan.queues.len(),
+                    env.id,
+                    env.tier
+                )));
+            }
+            policy::apply(&env, &password, &plan).await?;
+        }
+        Ok(plan)
+    }
+    .await;
+    match result {
+        Ok(plan) if as_json => {
+            json(&serde_json::json!({ "dry_run": args.dry_run, "policy": plan }));
+            0
+        }
+        Ok(plan) => {
+            let verb = if args.dry_run {
+                "would apply"
+            } else {
+                "applied"
+            };
+            println!(
+                "{verb} policy {} (priority {}) in {} with pattern {}",
+                plan.name,
+                plan.priority,
+                plan.vhosts.join(", "),
+                plan.pattern
+            );
+            println!(
+                "definition: {}",
+                serde_json::Value::Object(plan.definition.clone())
+            );
+            println!("matches {} queue(s):", plan.queues.len());
+            for q in &plan.queues {
+                println!("  {q}");
+            }
+            for o in &plan.overrides {
+                println!("  overrides {o}");
+            }
+            for o in &plan.loses_to {
+                println!("  WARNING: no effect on {o}: that policy's priority is not lower; raise --priority");
+            }
+            0
+        }
+        Err(e) => output::error(&e, as_json),
+    }
 }

@@ -422,6 +422,51 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
         "{}",
         text(&bad_metric)
     );
+    let dry = cli.json(&[
+        "realms",
+        "purge",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--realm",
+        "globex",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["purged"].as_array().unwrap().len(), 40);
+    let unconfirmed = cli.run(
+        &[
+            "realms", "purge", "--env", "local", "--vhost", &vhost, "--realm", "globex",
+            "--worker", "billing",
+        ],
+        None,
+    );
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    assert!(
+        text(&unconfirmed).contains("purging 1 queue(s)")
+            && text(&unconfirmed).contains("needs --yes"),
+        "{}",
+        text(&unconfirmed)
+    );
+    let plan = cli.json(&[
+        "realms",
+        "policy",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--realm",
+        "globex",
+        "--set",
+        "max-length=100000",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["policy"]["pattern"], r"^(?:.+)\.(?:globex)$");
+    assert_eq!(plan["policy"]["queues"].as_array().unwrap().len(), 40);
     let bad_template = cli.run(
         &[
             "env",

@@ -12,7 +12,8 @@ use common::*;
 use warren_core::broker::management::ManagementClient;
 use warren_core::demo::{self, REALMS, WORKERS};
 use warren_core::queues::inventory::{load_inventory, InventoryOptions};
-use warren_core::realms::{map_inventory, rank, summarize, Metric};
+use warren_core::queues::purge::purge;
+use warren_core::realms::{map_inventory, queues_of, rank, summarize, Metric};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn realm_and_worker_sums_match_the_brokers_per_queue_numbers() {
@@ -93,4 +94,124 @@ async fn realm_and_worker_sums_match_the_brokers_per_queue_numbers() {
         "acme",
         "the demo's heaviest realm"
     );
+}
+
+/// Purging one realm empties exactly its queues: every other queue keeps its exact depth
+/// (passive declares, not the lagging management counters).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purging_a_realm_leaves_every_other_realm_untouched() {
+    let vhost = unique("warren-test-realm-purge");
+    let _cleanup = VhostGuard(vhost.clone());
+    demo::seed(&local(), guest(), &vhost).await.expect("seed");
+    let conn = warren_core::broker::amqp::connect(&local(), &guest(), Some(&vhost), "test")
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let client = ManagementClient::new(&local(), guest()).unwrap();
+    let opts = InventoryOptions {
+        vhost: Some(vhost.clone()),
+        ..Default::default()
+    };
+    let mut inventory = load_inventory(&client, &opts).await.unwrap();
+    map_inventory(Some("{worker}.{realm}"), &mut inventory).unwrap();
+
+    let mut before = BTreeMap::new();
+    for r in &inventory.rows {
+        before.insert(r.name.clone(), depth(&ch, &r.name).await);
+    }
+    let targets: Vec<_> = queues_of(&inventory.rows, "globex", None)
+        .into_iter()
+        .cloned()
+        .collect();
+    assert_eq!(targets.len(), WORKERS.len());
+    let held: u32 = targets.iter().map(|t| before[&t.name]).sum();
+    assert!(held > 0, "the demo's globex queues hold messages");
+    let report = purge(&local(), &guest(), &targets, false).await.unwrap();
+    assert_eq!(
+        report.purged.iter().map(|p| p.messages).sum::<u64>(),
+        u64::from(held)
+    );
+
+    for r in &inventory.rows {
+        let now = depth(&ch, &r.name).await;
+        if r.realm.as_deref() == Some("globex") {
+            assert_eq!(now, 0, "{} was purged", r.name);
+        } else {
+            assert_eq!(now, before[&r.name], "{} must be untouched", r.name);
+        }
+    }
+    let _ = conn.close(200, "done".into()).await;
+}
+
+/// A realm policy's generated pattern matches exactly the realm's queues: the broker's own
+/// `policy` field names it on every globex queue and on no other queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_realm_policy_applies_to_exactly_the_realms_queues() {
+    use warren_core::realms::{policy, RealmTemplate};
+    let vhost = unique("warren-test-realm-policy");
+    let _cleanup = VhostGuard(vhost.clone());
+    demo::seed(&local(), guest(), &vhost).await.expect("seed");
+    let client = ManagementClient::new(&local(), guest()).unwrap();
+    let opts = InventoryOptions {
+        vhost: Some(vhost.clone()),
+        ..Default::default()
+    };
+    let mut inventory = load_inventory(&client, &opts).await.unwrap();
+    map_inventory(None, &mut inventory).unwrap();
+    let template = RealmTemplate::parse(inventory.realm_template.as_deref().unwrap()).unwrap();
+    let definition = policy::definition(&["max-length=100000".into()]).unwrap();
+    let plan = policy::plan(
+        &template,
+        &inventory.rows,
+        "globex",
+        None,
+        definition,
+        10,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(plan.queues.len(), WORKERS.len());
+
+    let mut read_only = local();
+    read_only.read_only = true;
+    assert!(matches!(
+        policy::apply(&read_only, &guest(), &plan).await,
+        Err(warren_core::Error::ReadOnly(_))
+    ));
+    policy::apply(&local(), &guest(), &plan).await.unwrap();
+
+    let mut tagged = vec![];
+    for _ in 0..40 {
+        let listing = admin().list_queues_in(&vhost).await.unwrap();
+        tagged = listing
+            .iter()
+            .filter(|q| q.policy.as_deref() == Some(plan.name.as_str()))
+            .map(|q| q.name.clone())
+            .collect::<Vec<_>>();
+        if tagged.len() >= WORKERS.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tagged.sort();
+    let mut expected: Vec<String> = WORKERS.iter().map(|w| format!("{w}.globex")).collect();
+    expected.sort();
+    assert_eq!(
+        tagged, expected,
+        "the broker applied the policy to exactly the realm's queues"
+    );
+
+    let ours = policy::list(&local(), &guest()).await.unwrap();
+    assert!(ours.iter().any(|p| p.vhost == vhost && p.name == plan.name));
+    assert!(policy::remove(&local(), &guest(), &vhost, "not-warrens")
+        .await
+        .is_err());
+    policy::remove(&local(), &guest(), &vhost, &plan.name)
+        .await
+        .unwrap();
+    assert!(!policy::list(&local(), &guest())
+        .await
+        .unwrap()
+        .iter()
+        .any(|p| p.vhost == vhost));
 }

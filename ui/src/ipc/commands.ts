@@ -17,8 +17,10 @@ import type { MoveReport } from "./bindings/MoveReport";
 import type { Progress } from "./bindings/Progress";
 import type { RealmView } from "./bindings/RealmView";
 import type { Preview } from "./bindings/Preview";
+import type { PolicyPlan } from "./bindings/PolicyPlan";
+import type { WarrenPolicy } from "./bindings/WarrenPolicy";
 
-export type { Preview, RealmView };
+export type { PolicyPlan, Preview, RealmView, WarrenPolicy };
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
@@ -80,4 +82,10 @@ export const commands = {
   realmsSummary: (envId: string) => call<RealmView>("realms_summary", { envId }),
   /** What a realm template (or `auto`) would map on the loaded queues. */
   realmsPreview: (envId: string, template: string) => call<Preview>("realms_preview", { envId, template }),
+  /** Plan (apply = false) or declare a policy for a realm's (or a worker's) queues. */
+  realmPolicy: (envId: string, realm: string, worker: string | null, settings: string[], priority: number, apply: boolean) =>
+    call<PolicyPlan>("realms_policy", { envId, realm, worker, settings, priority, apply }),
+  /** The policies Warren created (`warren-realm-…`). */
+  realmPolicies: (envId: string) => call<WarrenPolicy[]>("realms_policies", { envId }),
+  removeRealmPolicy: (envId: string, vhost: string, name: string) => call<void>("realms_policy_remove", { envId, vhost, name }),
 };

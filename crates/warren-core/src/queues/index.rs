@@ -100,7 +100,8 @@ impl Dictionary {
     }
 }
 
-const NUMERIC: [Column; 7] = [
+/// The numeric columns the index keeps, in this order (the realm sums read them the same way).
+pub(crate) const NUMERIC: [Column; 7] = [
     Column::Messages,
     Column::Ready,
     Column::Unacked,

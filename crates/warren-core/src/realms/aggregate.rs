@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::queues::columns::Column;
+use crate::queues::index::NUMERIC;
 use crate::queues::{QueueRow, RowIndex};
 
 /// Sums over a set of queues (the JSON keys follow the queue listing's).
@@ -151,7 +151,7 @@ const DENSE_CELLS: usize = 1 << 18;
 pub fn summarize_index(index: &RowIndex) -> RealmSummary {
     let (realm_names, realm_ids) = index.realm_keys();
     let (worker_names, worker_ids) = index.worker_keys();
-    let columns = COLUMNS.map(|c| index.column(c));
+    let columns = NUMERIC.map(|c| index.column(c));
     let (nr, nw) = (realm_names.len(), worker_names.len());
     let mut realms = vec![Totals::default(); nr];
     let mut workers = vec![Totals::default(); nw];
@@ -218,16 +218,6 @@ pub fn summarize_index(index: &RowIndex) -> RealmSummary {
     );
     summary
 }
-
-const COLUMNS: [Column; 7] = [
-    Column::Messages,
-    Column::Ready,
-    Column::Unacked,
-    Column::Consumers,
-    Column::Memory,
-    Column::PublishRate,
-    Column::DeliverRate,
-];
 
 /// The named groups sorted by name, and for each dictionary id its position there.
 fn sorted_groups(names: &[Option<String>], totals: &[Totals]) -> (Vec<Group>, Vec<u32>) {

@@ -3,6 +3,7 @@
 //! inventory summed per realm, worker and cell (`aggregate.rs`).
 
 pub mod aggregate;
+pub mod policy;
 pub mod suggest;
 pub mod template;
 
@@ -47,6 +48,15 @@ pub fn map_inventory(
     }
     inventory.realm_template = template.map(|t| t.source().to_string());
     Ok(())
+}
+
+/// The queues of `realm` (and of `worker` in it, if given) among rows the template has mapped:
+/// what a realm purge or a realm policy acts on.
+pub fn queues_of<'a>(rows: &'a [QueueRow], realm: &str, worker: Option<&str>) -> Vec<&'a QueueRow> {
+    rows.iter()
+        .filter(|r| r.realm.as_deref() == Some(realm))
+        .filter(|r| worker.is_none_or(|w| r.worker.as_deref() == Some(w)))
+        .collect()
 }
 
 /// The realm screens' data: the template that mapped the queues and their totals.

@@ -12,6 +12,9 @@ import { formatBytes, formatCount, formatRate } from "../queues/format";
 import { TemplateEditor } from "./TemplateEditor";
 import { RealmGrid } from "./RealmGrid";
 import { metricValue, quoteTerm, rankGroups, METRICS } from "./realmModel";
+import { PurgeDialog } from "../queues/PurgeDialog";
+import { PolicyDialog } from "./PolicyDialog";
+import type { QueueRow } from "../../ipc/bindings/QueueRow";
 
 type View = "realms" | "workers" | "grid";
 
@@ -19,6 +22,8 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
   const [view, setView] = useState<View>("realms");
   const [metric, setMetric] = useState<Metric>("messages");
   const [editing, setEditing] = useState(false);
+  const [purging, setPurging] = useState<QueueRow[] | null>(null);
+  const [policyFor, setPolicyFor] = useState<string | null>(null);
   const inventory = useQuery({ queryKey: ["inventory", env.id], queryFn: () => commands.refreshQueues(env.id) });
   const realms = useQuery({
     queryKey: ["realms", env.id, inventory.dataUpdatedAt],
@@ -96,25 +101,55 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
             <span className="num">Publish/s</span>
             <span className="num">Deliver/s</span>
             <span className="num" title="Queues holding messages without a consumer">Stalled</span>
+            <span />
           </div>
           {groups.map((g) => (
-            <RealmRow key={g.key} group={g} metric={metric} max={max} whole={whole} onClick={() => onDrill(`${field}:${quoteTerm(g.key)}`)} />
+            <RealmRow
+              key={g.key}
+              group={g}
+              metric={metric}
+              max={max}
+              whole={whole}
+              onClick={() => onDrill(`${field}:${quoteTerm(g.key)}`)}
+              onPurge={() => setPurging((inventory.data?.rows ?? []).filter((r) => (view === "workers" ? r.worker : r.realm) === g.key))}
+              onPolicy={view === "realms" ? () => setPolicyFor(g.key) : undefined}
+            />
           ))}
           {summary.unpartitioned.queues > 0 && (
             <div className="rt-row muted" role="row" onClick={() => onDrill("-realm:*")} title="Queues the template does not map">
               <span>(unpartitioned)</span>
               <span />
               <TotalsCells t={summary.unpartitioned} />
+              <span />
             </div>
           )}
         </div>
       )}
       {summary && view === "grid" && <RealmGrid summary={summary} metric={metric} onDrill={onDrill} />}
+      {policyFor && <PolicyDialog env={env} realm={policyFor} onClose={() => setPolicyFor(null)} />}
+      {purging && (
+        <PurgeDialog
+          env={env}
+          targets={purging}
+          onClose={() => setPurging(null)}
+          onDone={() => void inventory.refetch()}
+        />
+      )}
     </section>
   );
 }
 
-function RealmRow({ group, metric, max, whole, onClick }: { group: Group; metric: Metric; max: number; whole: number; onClick: () => void }) {
+interface RowProps {
+  group: Group;
+  metric: Metric;
+  max: number;
+  whole: number;
+  onClick: () => void;
+  onPurge: () => void;
+  onPolicy?: () => void;
+}
+
+function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy }: RowProps) {
   const v = metricValue(group.totals, metric);
   return (
     <div className="rt-row" role="row" onClick={onClick} data-testid="realm-row" title={`Show the queues of ${group.key}`}>
@@ -124,6 +159,32 @@ function RealmRow({ group, metric, max, whole, onClick }: { group: Group; metric
         <span className="share-label">{whole > 0 ? `${((v / whole) * 100).toFixed(1)} %` : "—"}</span>
       </span>
       <TotalsCells t={group.totals} />
+      <span className="row-actions">
+        {onPolicy && (
+          <button
+            className="ghost row-action"
+            data-testid="realm-policy"
+            title={`A policy (max-length, TTL, overflow) for the queues of ${group.key}`}
+            onClick={(ev) => {
+              ev.stopPropagation();
+              onPolicy();
+            }}
+          >
+            Policy…
+          </button>
+        )}
+        <button
+        className="ghost danger row-action"
+        data-testid="realm-purge"
+        title={`Purge every queue of ${group.key} (the dialog lists them first)`}
+        onClick={(ev) => {
+          ev.stopPropagation();
+          onPurge();
+        }}
+      >
+        Purge…
+      </button>
+      </span>
     </div>
   );
 }

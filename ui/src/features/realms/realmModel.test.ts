@@ -57,3 +57,13 @@ describe("realm model", () => {
     expect(quoteTerm("a|b")).toBe('"a|b"');
   });
 });
+
+import { policySettings } from "./PolicyDialog";
+
+describe("policy settings", () => {
+  it("keeps filled fields as KEY=VALUE and leaves blank ones out", () => {
+    expect(policySettings({ "max-length": " 1000 ", "message-ttl": "" }, "")).toEqual(["max-length=1000"]);
+    expect(policySettings({ "max-length": "" }, "reject-publish")).toEqual(["overflow=reject-publish"]);
+    expect(policySettings({}, "")).toEqual([]);
+  });
+});
