@@ -11,6 +11,7 @@ use warren_core::EnvironmentStore;
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
         .on_window_event(|window, event| {
             if matches!(
                 event,
@@ -32,6 +33,7 @@ pub fn run() {
             commands::environments::environment_select,
             commands::environments::environment_test,
             commands::environments::environments_import_rabbitmqadmin,
+            commands::environments::logs_link,
             commands::queues::queues_refresh,
             commands::queues::queues_filter,
             commands::queues::queues_purge,

@@ -10,8 +10,12 @@ const h = new Harness();
 const vhost = `warren-e2e-realms-${randomBytes(4).toString("hex")}`;
 let wd;
 
+const LOGS = "https://kibana.example/app/discover#/?q=realm:{realm}%20worker:{worker}%20queue:{queue}";
+
 before(async () => {
   await h.start();
+  // The CLI and the app share the config: the logs link is set before the window opens.
+  h.cli(["env", "edit", "local", "--logs-url", LOGS]);
   wd = await h.session();
   await wd.waitFor("[data-testid=env-item-local]");
   h.cli(["demo", "seed", "--env", "local", "--vhost", vhost]);
@@ -95,4 +99,16 @@ test("a realm policy is planned, then applied, from the realm view", async () =>
   const listed = JSON.parse(h.cli(["realms", "policy", "--env", "local", "--list", "--json"]));
   assert.ok(listed.some((p) => p.vhost === vhost && p.name === `warren-realm-${realm}` && p.definition["max-length"] === 100000));
   await h.shot(wd, "26-policy-applied");
+  await wd.click("[data-testid=policy-close]");
+});
+
+test("the logs link is offered per realm and filled by the core", async () => {
+  await wd.click("[data-testid=realms-view-realms]");
+  await wd.waitFor("[data-testid=realm-row] [data-testid=logs-link]");
+  // Not clicked: that would start a browser; the same command renders it without opening.
+  const url = await wd.execAsync(
+    `const done = arguments[arguments.length - 1];
+     window.__TAURI_INTERNALS__.invoke("logs_link", { envId: "local", target: { realm: "acme corp", worker: "billing" }, open: false }).then(done, (e) => done("error: " + JSON.stringify(e)));`,
+  );
+  assert.equal(url, "https://kibana.example/app/discover#/?q=realm:acme%20corp%20worker:billing%20queue:");
 });

@@ -110,6 +110,11 @@ export class WebDriver {
     return this.#req("POST", this.#s("/execute/sync"), { script, args });
   }
 
+  /** Run `script` with a callback as its last argument (WebDriver's execute/async). */
+  async execAsync(script, args = []) {
+    return this.#req("POST", this.#s("/execute/async"), { script, args });
+  }
+
   /** Real key presses through the Actions API, e.g. chord(["\uE009", "k"]) for Ctrl+K. */
   async chord(keys) {
     const down = keys.map((value) => ({ type: "keyDown", value }));

@@ -95,6 +95,9 @@ pub struct Settings {
     /// Queue naming template mapping queues to worker and realm, e.g. `{worker}.{realm}`.
     #[arg(long)]
     realm_template: Option<String>,
+    /// Logs link with {worker}, {realm}, {queue}, {vhost}, e.g. a Kibana Discover URL ('' clears it).
+    #[arg(long)]
+    logs_url: Option<String>,
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
@@ -133,6 +136,9 @@ impl Settings {
         }
         if self.no_tls_verify {
             env.tls.verify = false;
+        }
+        if let Some(v) = self.logs_url {
+            env.logs_url = Some(v).filter(|v| !v.is_empty());
         }
         if let Some(v) = self.realm_template {
             env.realm_template = Some(v).filter(|v| !v.is_empty());
@@ -202,6 +208,7 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                 tls: TlsSettings::default(),
                 read_only: false,
                 realm_template: None,
+                logs_url: None,
             };
             settings.apply(&mut env);
             if env.name.is_empty() {

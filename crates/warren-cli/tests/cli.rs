@@ -467,6 +467,31 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
     assert_eq!(plan["dry_run"], true);
     assert_eq!(plan["policy"]["pattern"], r"^(?:.+)\.(?:globex)$");
     assert_eq!(plan["policy"]["queues"].as_array().unwrap().len(), 40);
+    let bad_logs = cli.run(
+        &["env", "edit", "local", "--logs-url", "ftp://kibana/{realm}"],
+        None,
+    );
+    assert_eq!(bad_logs.status.code(), Some(1));
+    assert!(text(&bad_logs).contains("https://"), "{}", text(&bad_logs));
+    let ok_logs = cli.run(
+        &[
+            "env",
+            "edit",
+            "local",
+            "--logs-url",
+            "https://kibana/q={realm}",
+        ],
+        None,
+    );
+    assert!(ok_logs.status.success(), "{}", text(&ok_logs));
+    let list = cli.json(&["env", "list", "--json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["logs_url"] == "https://kibana/q={realm}"),
+        "{list}"
+    );
     let bad_template = cli.run(
         &[
             "env",

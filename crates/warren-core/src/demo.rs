@@ -19,7 +19,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::broker::admin::{admin_client, admin_error};
+use crate::broker::admin::{admin_client_with_timeout, admin_error};
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 use crate::error::Result;
@@ -153,7 +153,8 @@ fn other(e: lapin::Error, what: &str) -> BrokerError {
 /// Build the demo topology in `vhost` (recreated from scratch). Modifies state.
 pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
     ensure_writable(env)?;
-    let admin = admin_client(env, &password)?;
+    // Recreating may first delete a big demo vhost (e.g. one seeded with --extra-queues).
+    let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
     admin
         .delete_vhost(vhost, true)
         .await
@@ -461,7 +462,7 @@ async fn dlq_depth(ch: &Channel) -> Result<u32> {
 /// Remove the demo vhost and everything in it. Modifies state.
 pub async fn clean(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
     ensure_writable(env)?;
-    let admin = admin_client(env, &password)?;
+    let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
     admin
         .delete_vhost(vhost, true)
         .await

@@ -84,6 +84,10 @@ pub struct Environment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub realm_template: Option<String>,
+    /// Logs link: a URL with {worker}, {realm}, {queue} and {vhost} placeholders (e.g. Kibana).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub logs_url: Option<String>,
 }
 
 impl Environment {
@@ -100,6 +104,7 @@ impl Environment {
             tls: TlsSettings::default(),
             read_only: false,
             realm_template: None,
+            logs_url: None,
         }
     }
 
@@ -166,6 +171,11 @@ impl Environment {
                 if p.trim().is_empty() {
                     push(field, "empty path: leave the field out instead".into());
                 }
+            }
+        }
+        if let Some(u) = self.logs_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            if let Err(m) = crate::logs::validate(u) {
+                push("logs_url", m);
             }
         }
         if let Some(t) = self.realm_template.as_deref().map(str::trim) {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod environment;
 pub mod error;
 pub mod guard;
+pub mod logs;
 pub mod progress;
 pub mod queues;
 pub mod rabbitmqadmin_import;

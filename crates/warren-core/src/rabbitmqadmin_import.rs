@@ -144,6 +144,7 @@ fn section_to_environment(
         },
         read_only: false,
         realm_template: None,
+        logs_url: None,
     };
     let password = text("password")?.map(SecretString::from);
     Ok((environment, password))

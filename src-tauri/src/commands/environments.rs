@@ -121,3 +121,29 @@ pub async fn environments_import_rabbitmqadmin(
         })?;
     rabbitmqadmin_import::apply(&store, &path).map_err(report)
 }
+
+/// The environment's logs link filled for `target` (`None`: the environment has none); with
+/// `open`, also opened in the system browser. Does not modify state.
+#[tauri::command]
+pub async fn logs_link(
+    app: tauri::AppHandle,
+    store: State<'_, EnvironmentStore>,
+    env_id: String,
+    target: warren_core::logs::LogsTarget,
+    open: bool,
+) -> Result<Option<String>, ErrorReport> {
+    use tauri_plugin_opener::OpenerExt;
+    let env = store.get(&env_id).map_err(|e| ErrorReport::from(&e))?;
+    let Some(template) = env.logs_url.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let url = warren_core::logs::render(template, &target);
+    if open {
+        app.opener().open_url(&url, None::<&str>).map_err(|e| {
+            ErrorReport::from(&warren_core::Error::InvalidArgument(format!(
+                "could not open the system browser for {url}: {e}"
+            )))
+        })?;
+    }
+    Ok(Some(url))
+}

@@ -19,6 +19,7 @@ import type { RealmView } from "./bindings/RealmView";
 import type { Preview } from "./bindings/Preview";
 import type { PolicyPlan } from "./bindings/PolicyPlan";
 import type { WarrenPolicy } from "./bindings/WarrenPolicy";
+import type { LogsTarget } from "./bindings/LogsTarget";
 
 export type { PolicyPlan, Preview, RealmView, WarrenPolicy };
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
@@ -57,6 +58,8 @@ export const commands = {
   testEnvironment: (id: string, environment: Environment | null = null, password: string | null = null) =>
     call<ConnectionReport>("environment_test", { id, environment, password }),
   importRabbitmqadmin: (path: string | null) => call<ImportReport>("environments_import_rabbitmqadmin", { path }),
+  /** The environment's logs link filled for a realm, worker or queue; `open`: in the browser. */
+  logsLink: (envId: string, target: LogsTarget, open: boolean) => call<string | null>("logs_link", { envId, target, open }),
   /** Reload the environment's queues from the broker (kept in the app for filtering). */
   refreshQueues: (envId: string, onEvent: (e: RefreshEvent) => void = () => {}) => {
     const channel = new Channel<RefreshEvent>();

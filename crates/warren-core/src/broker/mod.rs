@@ -88,6 +88,8 @@ pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The longest a single management request may take.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+/// Calls that delete many queues at once (a whole vhost).
+pub const BULK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The text of an error and all its sources, to classify errors that only say what they are in
 /// a nested cause (hyper inside reqwest, io inside lapin, rustls inside both).

@@ -55,7 +55,7 @@ fn score<'a>(names: &[&'a str], delim: char, realm_last: bool) -> Option<Suggest
     if realms.len() < 2 || workers.len() < 2 {
         return None;
     }
-    // A literal prefix nearly all realm values share (`realm-42`, `tenant-0007`) belongs to the
+    // A literal prefix all realm values share (`realm-42`, `tenant-0007`) belongs to the
     // template, so the realm is `42`, not `realm-42`.
     let prefix = shared_prefix(&realms);
     let realm_part = format!("{prefix}{{realm}}");
@@ -76,7 +76,8 @@ fn score<'a>(names: &[&'a str], delim: char, realm_last: bool) -> Option<Suggest
     })
 }
 
-/// The longest prefix ending in a non-alphanumeric character that ≥ 90 % of `values` share.
+/// The longest prefix ending in a non-alphanumeric character that every value shares (one
+/// value without it, and folding it in would leave that value's queues unpartitioned).
 fn shared_prefix(values: &[&str]) -> String {
     let mut counts: HashMap<&str, usize> = HashMap::default();
     for v in values {
@@ -92,7 +93,7 @@ fn shared_prefix(values: &[&str]) -> String {
     }
     counts
         .into_iter()
-        .filter(|(_, n)| *n * 10 >= values.len() * 9)
+        .filter(|(_, n)| *n == values.len())
         .max_by_key(|(p, n)| (*n, p.len()))
         .map(|(p, _)| p.to_string())
         .unwrap_or_default()
@@ -170,6 +171,23 @@ mod tests {
         let s = suggest(&rows(&names)).unwrap();
         assert_eq!(s.template, "{worker}.realm-{realm}");
         assert_eq!((s.matched, s.realms, s.workers), (60, 30, 2));
+    }
+
+    #[test]
+    fn a_prefix_most_realms_share_is_not_folded_when_some_lack_it() {
+        // The demo's named realms next to thousands of `tenant-NNNN` ones (demo --extra-queues):
+        // folding `tenant-` would drop the named realms and let the realm-first reading win.
+        let workers = ["billing", "email", "sms"];
+        let mut names: Vec<String> = workers
+            .iter()
+            .flat_map(|w| ["acme", "globex"].map(|r| format!("{w}.{r}")))
+            .collect();
+        names.extend((0..100).flat_map(|i| workers.map(|w| format!("{w}.tenant-{i:04}"))));
+        let s = suggest(&rows(&names)).unwrap();
+        assert_eq!(
+            (s.template.as_str(), s.matched, s.realms),
+            ("{worker}.{realm}", 306, 102)
+        );
     }
 
     #[test]

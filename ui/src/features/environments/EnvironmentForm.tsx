@@ -162,6 +162,12 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
         </div>
         {field("managementUrls", "Management URLs", urls("managementUrls"), "one per line; several nodes of one cluster are tried in order")}
         {field("amqpUrls", "AMQP URLs", urls("amqpUrls"))}
+        {field(
+          "logsUrl",
+          "Logs link",
+          text("logsUrl", "https://kibana.internal/app/discover#/?_a=(query:(query:'realm:{realm} AND worker:{worker}'))"),
+          "optional; {worker}, {realm}, {queue} and {vhost} are filled in, and Logs ↗ opens it in your browser",
+        )}
         <div className="grid2">
           {field("username", "Username", text("username"))}
           <label className="field">

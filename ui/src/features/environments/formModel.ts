@@ -12,6 +12,7 @@ export interface EnvironmentDraft {
   amqpUrls: string;
   username: string;
   vhost: string;
+  logsUrl: string; // logs link template: {worker} {realm} {queue} {vhost}
   readOnly: boolean;
   tlsVerify: boolean;
   caBundle: string;
@@ -27,6 +28,7 @@ export const emptyDraft: EnvironmentDraft = {
   amqpUrls: "amqp://127.0.0.1:5672",
   username: "",
   vhost: "",
+  logsUrl: "",
   readOnly: false,
   tlsVerify: true,
   caBundle: "",
@@ -51,6 +53,7 @@ export function draftFromEnvironment(e: Environment): EnvironmentDraft {
     amqpUrls: e.amqp_urls.join("\n"),
     username: e.username,
     vhost: e.vhost ?? "",
+    logsUrl: e.logs_url ?? "",
     readOnly: e.read_only,
     tlsVerify: e.tls.verify,
     caBundle: e.tls.ca_bundle ?? "",
@@ -70,6 +73,7 @@ export function environmentFromDraft(d: EnvironmentDraft, base?: Environment): E
     amqp_urls: lines(d.amqpUrls),
     username: d.username.trim(),
     vhost: optional(d.vhost),
+    logs_url: optional(d.logsUrl),
     read_only: d.readOnly,
     tls: {
       verify: d.tlsVerify,
@@ -90,6 +94,7 @@ export function fieldErrorsByInput(errors: FieldError[]): Partial<Record<keyof E
     management_urls: "managementUrls",
     amqp_urls: "amqpUrls",
     vhost: "vhost",
+    logs_url: "logsUrl",
     "tls.ca_bundle": "caBundle",
     "tls.client_cert": "clientCert",
     "tls.client_key": "clientKey",

@@ -4,8 +4,11 @@ import { useQuery } from "@tanstack/react-query";
 import { commands, type ErrorReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatRate } from "./format";
+import { LogsLink } from "../logs/LogsLink";
+import type { EnvironmentView } from "../../ipc/commands";
 
 interface Props {
+  env: EnvironmentView;
   envId: string;
   row: QueueRow;
   onClose: () => void;
@@ -13,7 +16,7 @@ interface Props {
   onMove: () => void;
 }
 
-export function QueueDrawer({ envId, row, onClose, onPurge, onMove }: Props) {
+export function QueueDrawer({ env, envId, row, onClose, onPurge, onMove }: Props) {
   const details = useQuery({
     queryKey: ["queue-details", envId, row.vhost, row.name],
     queryFn: () => commands.queueDetails(envId, row.vhost, row.name),
@@ -36,6 +39,7 @@ export function QueueDrawer({ envId, row, onClose, onPurge, onMove }: Props) {
     <aside className="drawer" data-testid="queue-drawer">
       <div className="drawer-head">
         <h2 title={row.name}>{row.name}</h2>
+        <LogsLink env={env} target={{ vhost: row.vhost, queue: row.name, worker: row.worker, realm: row.realm }} />
         <button data-testid="drawer-move" onClick={onMove}>
           Move…
         </button>

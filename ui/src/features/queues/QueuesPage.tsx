@@ -264,6 +264,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
       />
       {open && (
         <QueueDrawer
+          env={env}
           envId={envId}
           row={open}
           onClose={() => setOpen(null)}

@@ -114,7 +114,7 @@ export function PolicyDialog({ env, realm, onClose }: { env: EnvironmentView; re
         </ul>
         <div className="form-actions">
           <span className="spacer" />
-          <button className="ghost" onClick={onClose}>
+          <button className="ghost" data-testid="policy-close" onClick={onClose}>
             Close
           </button>
           <button className="primary" data-testid="policy-apply" disabled={!armed || apply.isPending} onClick={() => apply.mutate()}>

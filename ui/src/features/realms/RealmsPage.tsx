@@ -2,7 +2,7 @@
 // table with each one's share of the environment, and a worker × realm heatmap. A click on a
 // row, a cell, or a grid header opens the queue table filtered to it. The template that maps
 // queues to (worker, realm) is shown and can be edited here with a live preview.
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import type { Metric } from "../../ipc/bindings/Metric";
@@ -14,6 +14,7 @@ import { RealmGrid } from "./RealmGrid";
 import { metricValue, quoteTerm, rankGroups, METRICS } from "./realmModel";
 import { PurgeDialog } from "../queues/PurgeDialog";
 import { PolicyDialog } from "./PolicyDialog";
+import { LogsLink } from "../logs/LogsLink";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 
 type View = "realms" | "workers" | "grid";
@@ -113,6 +114,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
               onClick={() => onDrill(`${field}:${quoteTerm(g.key)}`)}
               onPurge={() => setPurging((inventory.data?.rows ?? []).filter((r) => (view === "workers" ? r.worker : r.realm) === g.key))}
               onPolicy={view === "realms" ? () => setPolicyFor(g.key) : undefined}
+              logs={<LogsLink env={env} target={view === "workers" ? { worker: g.key } : { realm: g.key }} />}
             />
           ))}
           {summary.unpartitioned.queues > 0 && (
@@ -147,9 +149,10 @@ interface RowProps {
   onClick: () => void;
   onPurge: () => void;
   onPolicy?: () => void;
+  logs?: ReactNode;
 }
 
-function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy }: RowProps) {
+function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, logs }: RowProps) {
   const v = metricValue(group.totals, metric);
   return (
     <div className="rt-row" role="row" onClick={onClick} data-testid="realm-row" title={`Show the queues of ${group.key}`}>
@@ -160,6 +163,7 @@ function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy }: Row
       </span>
       <TotalsCells t={group.totals} />
       <span className="row-actions">
+        {logs}
         {onPolicy && (
           <button
             className="ghost row-action"

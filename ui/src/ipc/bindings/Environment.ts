@@ -14,4 +14,8 @@ vhost?: string, tls: TlsSettings, read_only: boolean,
 /**
  * Queue naming template mapping a queue to (worker, realm); used by the realm views.
  */
-realm_template?: string, };
+realm_template?: string, 
+/**
+ * Logs link: a URL with {worker}, {realm}, {queue} and {vhost} placeholders (e.g. Kibana).
+ */
+logs_url?: string, };
