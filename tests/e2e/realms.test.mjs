@@ -69,6 +69,7 @@ test("a grid cell opens the queue table filtered to that worker and realm", asyn
 
 test("the template editor previews a template on the loaded queues", async () => {
   await wd.click("[data-testid=tab-realms]");
+  await wd.waitFor("[data-testid=realms-template]", { textOk: (t) => /12 realms/.test(t) });
   await wd.click("[data-testid=realms-edit-template]");
   await wd.fill("[data-testid=template-input]", "{worker}.realm-{realm}");
   await wd.waitFor("[data-testid=template-preview]", { textOk: (t) => /maps 0 queues/.test(t) });

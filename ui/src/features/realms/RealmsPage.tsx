@@ -60,26 +60,26 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
             ))}
           </select>
         </label>
-        <span className="count" data-testid="realms-template">
-          {data?.template ? (
-            <>
-              template <code>{data.template}</code>
-              {!env.realm_template || env.realm_template === "auto" ? " (suggested)" : ""} · {summary?.realms.length} realms ·{" "}
-              {summary?.workers.length} workers · {summary?.unpartitioned.queues} unpartitioned
-            </>
-          ) : data ? (
-            "no realm template"
-          ) : (
-            "loading…"
-          )}
-        </span>
         <span className="spacer" />
         <button onClick={() => setEditing((e) => !e)} data-testid="realms-edit-template">
           Template…
         </button>
-        <button onClick={() => inventory.refetch()} disabled={inventory.isFetching}>
+        <button className="fixed-width" onClick={() => inventory.refetch()} disabled={inventory.isFetching}>
           {inventory.isFetching ? "Refreshing…" : "Refresh"}
         </button>
+      </div>
+      <div className="count realms-info" data-testid="realms-template">
+        {data?.template ? (
+          <>
+            template <code>{data.template}</code>
+            {!env.realm_template || env.realm_template === "auto" ? " (suggested)" : ""} · {summary?.realms.length} realms ·{" "}
+            {summary?.workers.length} workers · {summary?.unpartitioned.queues} unpartitioned
+          </>
+        ) : data ? (
+          "no realm template"
+        ) : (
+          "loading…"
+        )}
       </div>
       {editing && <TemplateEditor env={env} current={data?.template ?? null} onClose={() => setEditing(false)} />}
       {error && <div className="error-box">{error.message}</div>}
