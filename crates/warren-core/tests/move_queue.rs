@@ -10,28 +10,22 @@ use lapin::BasicProperties;
 use warren_core::queues::move_messages::move_messages;
 use warren_core::Error;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn moving_a_queue_delivers_every_message_and_reports_progress() {
-    let test_vhost = TestVhost::new("warren-test-move").await;
-    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
-    let env = local();
+/// Durable queues `src` (holding `n` confirmed messages) and `dst` (empty), and the channel.
+async fn src_and_dst(conn: &lapin::Connection, n: u32) -> lapin::Channel {
     let ch = conn.create_channel().await.unwrap();
     ch.confirm_select(ConfirmSelectOptions::default())
         .await
         .unwrap();
     for q in ["src", "dst"] {
-        ch.queue_declare(
-            q.into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+        let opts = QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        ch.queue_declare(q.into(), opts, FieldTable::default())
+            .await
+            .unwrap();
     }
-    for i in 0..2000u32 {
+    for i in 0..n {
         ch.basic_publish(
             "".into(),
             "src".into(),
@@ -43,6 +37,15 @@ async fn moving_a_queue_delivers_every_message_and_reports_progress() {
         .unwrap();
     }
     ch.wait_for_confirms().await.unwrap();
+    ch
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_queue_delivers_every_message_and_reports_progress() {
+    let test_vhost = TestVhost::new("warren-test-move").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
+    let env = local();
+    let ch = src_and_dst(conn, 2000).await;
 
     let mut read_only = env.clone();
     read_only.read_only = true;
@@ -101,32 +104,8 @@ async fn moving_a_queue_delivers_every_message_and_reports_progress() {
 async fn a_cancelled_move_stops_its_shovel_and_loses_nothing() {
     let test_vhost = TestVhost::new("warren-test-move-cancel").await;
     let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
-    let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
-    for q in ["src", "dst"] {
-        let opts = QueueDeclareOptions {
-            durable: true,
-            ..Default::default()
-        };
-        ch.queue_declare(q.into(), opts, FieldTable::default())
-            .await
-            .unwrap();
-    }
     const TOTAL: u32 = 20_000;
-    for i in 0..TOTAL {
-        ch.basic_publish(
-            "".into(),
-            "src".into(),
-            BasicPublishOptions::default(),
-            &i.to_be_bytes(),
-            BasicProperties::default(),
-        )
-        .await
-        .unwrap();
-    }
-    ch.wait_for_confirms().await.unwrap();
+    let ch = src_and_dst(conn, TOTAL).await;
 
     let report = move_messages(&local(), &guest(), &vhost, "src", "dst", |_| {}, || true)
         .await

@@ -173,17 +173,13 @@ impl RowIndex {
         self.len == 0
     }
 
-    fn numbers(&self, column: Column) -> &[f64] {
+    /// A numeric column, row by row (the filter and the realm sums read it).
+    pub(crate) fn numbers(&self, column: Column) -> &[f64] {
         let at = NUMERIC
             .iter()
             .position(|c| *c == column)
             .expect("the parser only builds numeric predicates on numeric columns");
         &self.numbers[at]
-    }
-
-    /// A numeric column, row by row.
-    pub(crate) fn column(&self, column: Column) -> &[f64] {
-        self.numbers(column)
     }
 
     /// The distinct realms (`None`: unpartitioned) and each row's index into them.

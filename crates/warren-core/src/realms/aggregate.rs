@@ -151,7 +151,7 @@ const DENSE_CELLS: usize = 1 << 18;
 pub fn summarize_index(index: &RowIndex) -> RealmSummary {
     let (realm_names, realm_ids) = index.realm_keys();
     let (worker_names, worker_ids) = index.worker_keys();
-    let columns = NUMERIC.map(|c| index.column(c));
+    let columns = NUMERIC.map(|c| index.numbers(c));
     let (nr, nw) = (realm_names.len(), worker_names.len());
     let mut realms = vec![Totals::default(); nr];
     let mut workers = vec![Totals::default(); nw];
