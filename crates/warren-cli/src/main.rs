@@ -3,6 +3,7 @@
 //! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage.
 
 mod demo_cmd;
+mod dlq_cmd;
 mod env_cmd;
 mod output;
 mod queues_cmd;
@@ -31,6 +32,9 @@ enum Command {
     Queues(queues_cmd::QueuesArgs),
     /// Sum the queues per realm, worker or (worker, realm) cell: who weighs the most.
     Realms(realms_cmd::RealmsArgs),
+    /// Dead-letter queues: find them, read them in place, replay or discard their messages.
+    #[command(subcommand)]
+    Dlq(dlq_cmd::DlqCommand),
     /// Build or remove a realistic demo topology in a vhost of its own.
     #[command(subcommand)]
     Demo(demo_cmd::DemoCommand),
@@ -57,6 +61,7 @@ fn main() {
         match cli.command {
             Command::Env(cmd) => env_cmd::run(&store, cmd).await,
             Command::Demo(cmd) => demo_cmd::run(&store, cmd).await,
+            Command::Dlq(cmd) => dlq_cmd::run(&store, cmd).await,
             Command::Queues(args) => queues_cmd::run(&store, args).await,
             Command::Realms(args) => realms_cmd::run(&store, args).await,
         }

@@ -27,6 +27,25 @@ enum RealmsAction {
     /// Apply a policy (max-length, message-ttl, overflow, …) to a realm's or a worker's queues;
     /// --list shows Warren's policies, --remove NAME deletes one.
     Policy(PolicyArgs),
+    /// The connections, channels and consumers serving a realm's queues (which worker
+    /// instances serve it), and its queues nobody consumes.
+    Consumers(ConsumersArgs),
+}
+
+#[derive(Args)]
+struct ConsumersArgs {
+    #[arg(long)]
+    env: String,
+    #[arg(long)]
+    vhost: Option<String>,
+    #[arg(long)]
+    realm: String,
+    #[arg(long)]
+    worker: Option<String>,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Args)]
@@ -108,12 +127,18 @@ struct ListArgs {
     vhost: Option<String>,
     #[arg(long, value_enum, default_value = "realm")]
     by: By,
-    /// messages, ready, unacked, consumers, memory, publish_rate, deliver_rate or queues.
+    /// messages, ready, unacked, consumers, memory, publish_rate, deliver_rate, queues or
+    /// dead_letters.
     #[arg(long, default_value = "messages")]
     metric: String,
     /// Only the N heaviest.
     #[arg(long, value_name = "N")]
     top: Option<usize>,
+    /// Read the messages of DLQs shared by several realms (up to 10,000 each) to split their
+    /// dead letters per realm. Reading marks them redelivered; without it those count as
+    /// unattributed.
+    #[arg(long)]
+    scan_dead_letters: bool,
     #[arg(long)]
     json: bool,
     #[arg(long)]
@@ -150,6 +175,7 @@ pub async fn run(store: &EnvironmentStore, args: RealmsArgs) -> i32 {
         Some(RealmsAction::Suggest(s)) => run_suggest(store, s).await,
         Some(RealmsAction::Purge(p)) => run_purge(store, p).await,
         Some(RealmsAction::Policy(p)) => run_policy(store, p).await,
+        Some(RealmsAction::Consumers(c)) => run_consumers(store, c).await,
         None => run_list(store, args.list).await,
     }
 }
@@ -174,7 +200,7 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
         }
     };
     let env_id = args.env.unwrap_or_default();
-    let (env, _, inventory) =
+    let (env, password, inventory) =
         match inventory_of(store, &env_id, args.vhost, args.password_stdin).await {
             Ok(v) => v,
             Err(e) => return output::error(&e, as_json),
@@ -186,7 +212,30 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
         ));
         return output::error(&e, as_json);
     };
-    let summary = summarize(&inventory.rows);
+    let mut summary = summarize(&inventory.rows);
+    // Dead letters per realm: a failure here (e.g. no access to a vhost's bindings) costs that
+    // column, not the listing.
+    match warren_core::deadletters::realm_dead_letters(
+        &env,
+        password,
+        &inventory.rows,
+        args.scan_dead_letters,
+        10_000,
+    )
+    .await
+    {
+        Ok((_, dl)) => {
+            summary.set_dead_letters(&dl);
+            if !dl.shared.is_empty() {
+                eprintln!(
+                    "{} dead letter(s) in DLQs shared by several realms ({}) are not attributed: --scan-dead-letters reads them to split them",
+                    dl.unattributed,
+                    dl.shared.join(", ")
+                );
+            }
+        }
+        Err(e) => eprintln!("warning: dead letters per realm unknown: {e}"),
+    }
     let whole = summary.total.metric(metric);
     let lines: Vec<Line> = match args.by {
         By::Realm | By::Worker => {
@@ -245,8 +294,8 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
         args.metric
     );
     println!(
-        "{:<32} {:>7} {:>12} {:>10} {:>9} {:>10}  share",
-        "KEY", "QUEUES", "MESSAGES", "UNACKED", "CONSUMERS", "MEMORY"
+        "{:<32} {:>7} {:>12} {:>10} {:>9} {:>10} {:>8}  share",
+        "KEY", "QUEUES", "MESSAGES", "UNACKED", "CONSUMERS", "MEMORY", "DEAD"
     );
     for l in &lines {
         let key = match (&l.worker, &l.realm) {
@@ -256,12 +305,13 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
         };
         let bar = "█".repeat((l.share * 20.0).round() as usize);
         println!(
-            "{key:<32} {:>7} {:>12} {:>10} {:>9} {:>10}  {bar} {:.0}%",
+            "{key:<32} {:>7} {:>12} {:>10} {:>9} {:>10} {:>8}  {bar} {:.0}%",
             l.totals.queues,
             l.totals.messages,
             l.totals.messages_unacknowledged,
             l.totals.consumers,
             l.totals.memory,
+            l.totals.dead_letters,
             l.share * 100.0
         );
     }
@@ -425,6 +475,61 @@ async fn run_policy(store: &EnvironmentStore, args: PolicyArgs) -> i32 {
             }
             for o in &plan.loses_to {
                 println!("  WARNING: no effect on {o}: that policy's priority is not lower; raise --priority");
+            }
+            0
+        }
+        Err(e) => output::error(&e, as_json),
+    }
+}
+
+async fn run_consumers(store: &EnvironmentStore, args: ConsumersArgs) -> i32 {
+    let as_json = args.json;
+    let result = async {
+        let (env, password, inventory) =
+            inventory_of(store, &args.env, args.vhost.clone(), args.password_stdin).await?;
+        let queues = realms::queues_of(&inventory.rows, &args.realm, args.worker.as_deref());
+        if queues.is_empty() {
+            return Err(warren_core::Error::InvalidArgument(format!(
+                "no queue of realm `{}` in environment `{}`: `warren realms --env {}` lists the realms",
+                args.realm, env.id, env.id
+            )));
+        }
+        Ok(realms::consumers::realm_consumers(&env, password, &queues).await?)
+    }
+    .await;
+    match result {
+        Ok(r) if as_json => {
+            json(&r);
+            0
+        }
+        Ok(r) => {
+            if r.connections.is_empty() {
+                println!("no consumer on the queues of realm `{}`", args.realm);
+            }
+            for c in &r.connections {
+                println!(
+                    "{}  user {}  {}{}  {} channel(s)",
+                    c.name,
+                    c.user,
+                    c.client_name
+                        .as_deref()
+                        .map(|n| format!("`{n}` "))
+                        .unwrap_or_default(),
+                    c.client.as_deref().unwrap_or("unknown client"),
+                    c.channels
+                );
+                for k in &c.consumers {
+                    println!(
+                        "  {}  tag {}  prefetch {}{}",
+                        k.queue,
+                        k.consumer_tag,
+                        k.prefetch_count,
+                        if k.ack_required { "" } else { "  (auto-ack)" }
+                    );
+                }
+            }
+            if !r.unserved.is_empty() {
+                println!("no consumer: {}", r.unserved.join(", "));
             }
             0
         }

@@ -636,3 +636,165 @@ fn queues_move_needs_yes_then_moves_every_message() {
         .status
         .success());
 }
+
+#[test]
+fn dlq_list_show_replay_keep_their_json_contract() {
+    let cli = Cli::new();
+    let vhost = format!("warren-cli-dlq-{}", std::process::id());
+    let seed = cli.run(
+        &[
+            "demo", "seed", "--env", "local", "--vhost", &vhost, "--json",
+        ],
+        None,
+    );
+    assert!(seed.status.success(), "{}", text(&seed));
+    let cleanup = || {
+        cli.run(
+            &["demo", "clean", "--env", "local", "--vhost", &vhost],
+            None,
+        )
+    };
+
+    let list = cli.json(&["dlq", "list", "--env", "local", "--vhost", &vhost, "--json"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"dlq-all") && names.contains(&"dlq-payments"),
+        "{names:?}"
+    );
+    let payments = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "dlq-payments")
+        .unwrap();
+    assert_eq!(payments["wiring"], "wired");
+    assert_eq!(payments["feeders"].as_array().unwrap().len(), 24);
+
+    let show = cli.json(&[
+        "dlq",
+        "show",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--queue",
+        "dlq-payments",
+        "--limit",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(show["read"], 10);
+    assert_eq!(show["depth"], 48);
+    assert!(show["messages"][0]["deaths"][0]["reason"] == "rejected");
+    assert!(show["cost"].as_str().unwrap().contains("redelivered"));
+
+    // Replay: planned, refused without --yes, then done, with the promised report keys.
+    let plan = cli.json(&[
+        "dlq",
+        "replay",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--queue",
+        "dlq-payments",
+        "--filter",
+        "origin:payments.*",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(plan["plan"]["in_scope"], 24);
+    assert_eq!(plan["plan"]["out_of_scope"], 24);
+    let refused = cli.run(
+        &[
+            "dlq",
+            "replay",
+            "--env",
+            "local",
+            "--vhost",
+            &vhost,
+            "--queue",
+            "dlq-payments",
+        ],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("needs --yes"));
+    let bad = cli.run(
+        &[
+            "dlq",
+            "replay",
+            "--env",
+            "local",
+            "--vhost",
+            &vhost,
+            "--queue",
+            "dlq-payments",
+            "--to",
+            "nowhere",
+            "--yes",
+        ],
+        None,
+    );
+    assert!(
+        text(&bad).contains("use origin, original-exchange"),
+        "{}",
+        text(&bad)
+    );
+    let report = cli.json(&[
+        "dlq",
+        "replay",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--queue",
+        "dlq-payments",
+        "--filter",
+        "origin:payments.*",
+        "--yes",
+        "--json",
+    ]);
+    for key in ["replayed", "kept", "unroutable", "nacked"] {
+        assert!(report.get(key).is_some(), "missing {key}: {report}");
+    }
+    assert_eq!(
+        (report["replayed"].as_u64(), report["kept"].as_u64()),
+        (Some(24), Some(24))
+    );
+
+    // Realms: dead letters per realm once the shared DLQs are read; consumers of a realm.
+    let realms = cli.json(&[
+        "realms",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--scan-dead-letters",
+        "--json",
+    ]);
+    assert!(realms
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("dead_letters").is_some()));
+    let consumers = cli.json(&[
+        "realms",
+        "consumers",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost,
+        "--realm",
+        "acme",
+        "--json",
+    ]);
+    assert_eq!(consumers["connections"].as_array().unwrap().len(), 0);
+    assert_eq!(consumers["unserved"].as_array().unwrap().len(), 40);
+    assert!(cleanup().status.success());
+}

@@ -89,7 +89,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+/// Create (or truncate) a file only its owner can read and write.
+pub(crate) fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]

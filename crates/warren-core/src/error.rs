@@ -48,6 +48,9 @@ pub enum Error {
     #[error("cannot read {path}: {reason}")]
     FileRead { path: String, reason: String },
 
+    #[error("cannot write {path}: {reason}")]
+    FileWrite { path: String, reason: String },
+
     #[error("{0}")]
     Broker(#[from] crate::broker::BrokerError),
 }
@@ -73,7 +76,7 @@ impl Error {
             Error::KeyringUnavailable { .. } => "keyring_unavailable",
             Error::Keyring(_) => "keyring",
             Error::ConfigRead { .. } | Error::ConfigWrite { .. } => "config",
-            Error::FileRead { .. } => "file",
+            Error::FileRead { .. } | Error::FileWrite { .. } => "file",
             Error::Broker(e) => e.kind.as_str(),
         }
     }

@@ -4,6 +4,7 @@
 pub mod broker;
 pub mod config;
 pub mod connection_test;
+pub mod deadletters;
 pub mod demo;
 pub mod environment;
 pub mod error;

@@ -1,6 +1,8 @@
 //! AMQP connections of an environment (lapin on tokio): node URLs tried in order, credentials
 //! from the keyring, a bounded connect time, and failures turned into `BrokerError`s.
 
+use lapin::options::QueueDeclareOptions;
+use lapin::types::FieldTable;
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
 use secrecy::{ExposeSecret, SecretString};
@@ -108,4 +110,31 @@ fn classify(e: &lapin::Error, endpoint: &str, username: &str, vhost: &str) -> Br
     } else {
         classify_transport(&chain, endpoint)
     }
+}
+
+/// Exact depth by a passive declare on a channel of its own (a missing queue closes it; the
+/// management API's counts lag a few seconds). Does not modify state.
+pub async fn queue_depth(conn: &Connection, vhost: &str, queue: &str) -> Result<u64, BrokerError> {
+    let ch = conn
+        .create_channel()
+        .await
+        .map_err(|e| BrokerError::new(BrokerErrorKind::Other, format!("open a channel: {e}")))?;
+    let q = ch
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|_| {
+            BrokerError::new(
+                BrokerErrorKind::Refused,
+                format!("there is no queue `{queue}` in vhost `{vhost}`"),
+            )
+        })?;
+    let _ = ch.close(200, "ok".into()).await;
+    Ok(u64::from(q.message_count()))
 }

@@ -63,6 +63,8 @@ impl From<LoadEvent<'_>> for RefreshEvent {
 struct Loaded {
     inventory: Arc<Inventory>,
     index: Arc<RowIndex>,
+    /// Dead letters per realm for this inventory, once attributed.
+    dead_letters: Option<crate::deadletters::RealmDeadLetters>,
 }
 
 #[derive(Default)]
@@ -115,6 +117,7 @@ impl InventoryCache {
             Loaded {
                 inventory: inventory.clone(),
                 index,
+                dead_letters: None,
             },
         );
         Ok(inventory)
@@ -162,16 +165,36 @@ impl InventoryCache {
 impl InventoryCache {
     /// The cached inventory's realm totals (through its filter index) and the template used.
     pub fn realm_summary(&self, env_id: &str) -> Option<crate::realms::RealmView> {
-        let (inventory, index) = self
+        let (inventory, index, dead_letters) = self
             .by_env
             .lock()
             .unwrap()
             .get(env_id)
-            .map(|l| (l.inventory.clone(), l.index.clone()))?;
+            .map(|l| (l.inventory.clone(), l.index.clone(), l.dead_letters.clone()))?;
+        let mut summary = crate::realms::aggregate::summarize_index(&index);
+        if let Some(dl) = &dead_letters {
+            summary.set_dead_letters(dl);
+        }
         Some(crate::realms::RealmView {
             template: inventory.realm_template.clone(),
-            summary: crate::realms::aggregate::summarize_index(&index),
+            summary,
+            dead_letters,
         })
+    }
+
+    /// Keep the dead letters attributed for the inventory `rows_of` was (ignored if the
+    /// inventory was refreshed meanwhile: they belong to the old one).
+    pub fn set_dead_letters(
+        &self,
+        env_id: &str,
+        rows_of: &Arc<Inventory>,
+        dl: crate::deadletters::RealmDeadLetters,
+    ) {
+        if let Some(l) = self.by_env.lock().unwrap().get_mut(env_id) {
+            if Arc::ptr_eq(&l.inventory, rows_of) {
+                l.dead_letters = Some(dl);
+            }
+        }
     }
 
     /// Preview a realm template on the cached inventory.

@@ -7,8 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use rabbitmq_http_client::requests::RuntimeParameterDefinition;
 use secrecy::SecretString;
@@ -41,40 +39,6 @@ pub struct MoveReport {
 /// How long a move may go without any message leaving the source before it is stopped.
 const STALL_LIMIT: Duration = Duration::from_secs(60);
 
-fn other(what: &str, e: impl std::fmt::Display) -> BrokerError {
-    BrokerError::new(BrokerErrorKind::Other, format!("{what}: {e}"))
-}
-
-/// Exact depth by a passive declare on a channel of its own (a missing queue closes it).
-async fn queue_depth(
-    conn: &lapin::Connection,
-    vhost: &str,
-    queue: &str,
-) -> Result<u64, BrokerError> {
-    let ch = conn
-        .create_channel()
-        .await
-        .map_err(|e| other("open a channel", e))?;
-    let q = ch
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .map_err(|_| {
-            BrokerError::new(
-                BrokerErrorKind::Refused,
-                format!("there is no queue `{queue}` in vhost `{vhost}`"),
-            )
-        })?;
-    let _ = ch.close(200, "ok".into()).await;
-    Ok(u64::from(q.message_count()))
-}
-
 /// Start the shovel and report progress through `on_progress` until it has moved every message
 /// the source held at the start. `from` must exist; `to` is declared by the shovel if missing.
 /// When `cancelled()` turns true the shovel is deleted: what it moved stays moved (each message
@@ -95,7 +59,7 @@ pub async fn move_messages(
         )));
     }
     let conn = amqp::connect(env, password, Some(vhost), "move messages").await?;
-    let total = queue_depth(&conn, vhost, from).await?;
+    let total = amqp::queue_depth(&conn, vhost, from).await?;
     let shovel = format!(
         "warren-move-{}-{}",
         from.chars().take(40).collect::<String>(),
@@ -133,10 +97,10 @@ pub async fn move_messages(
                 .clear_runtime_parameter("shovel", vhost, &shovel, true)
                 .await;
             // Messages in flight at the stop go back to the source: count once the depth holds.
-            let mut left = queue_depth(&conn, vhost, from).await.unwrap_or(total);
+            let mut left = amqp::queue_depth(&conn, vhost, from).await.unwrap_or(total);
             for _ in 0..15 {
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                let again = queue_depth(&conn, vhost, from).await.unwrap_or(total);
+                let again = amqp::queue_depth(&conn, vhost, from).await.unwrap_or(total);
                 if again == left {
                     break;
                 }
@@ -146,7 +110,7 @@ pub async fn move_messages(
             stopped = true;
             break;
         }
-        let left = queue_depth(&conn, vhost, from).await.unwrap_or(total);
+        let left = amqp::queue_depth(&conn, vhost, from).await.unwrap_or(total);
         let now_done = total.saturating_sub(left).max(done);
         if now_done != done {
             last_change = Instant::now();

@@ -28,6 +28,10 @@ pub struct Totals {
     pub deliver_rate: f64,
     /// Queues that hold messages but have no consumer: work nobody is doing.
     pub stalled_queues: u32,
+    /// Messages in dead-letter queues that came from these queues (see
+    /// `deadletters::by_realm`; 0 until attributed, and never for cells).
+    #[ts(type = "number")]
+    pub dead_letters: u64,
 }
 
 impl Totals {
@@ -54,6 +58,7 @@ impl Totals {
         self.publish_rate += o.publish_rate;
         self.deliver_rate += o.deliver_rate;
         self.stalled_queues += o.stalled_queues;
+        self.dead_letters += o.dead_letters;
     }
 
     pub fn metric(&self, m: Metric) -> f64 {
@@ -66,6 +71,7 @@ impl Totals {
             Metric::PublishRate => self.publish_rate,
             Metric::DeliverRate => self.deliver_rate,
             Metric::Queues => f64::from(self.queues),
+            Metric::DeadLetters => self.dead_letters as f64,
         }
     }
 }
@@ -84,6 +90,7 @@ pub enum Metric {
     PublishRate,
     DeliverRate,
     Queues,
+    DeadLetters,
 }
 
 impl std::str::FromStr for Metric {
@@ -98,9 +105,10 @@ impl std::str::FromStr for Metric {
             "publish_rate" => Metric::PublishRate,
             "deliver_rate" => Metric::DeliverRate,
             "queues" => Metric::Queues,
+            "dead_letters" | "dead-letters" => Metric::DeadLetters,
             other => {
                 return Err(format!(
-                    "unknown metric `{other}`: use messages, ready, unacked, consumers, memory, publish_rate, deliver_rate or queues"
+                    "unknown metric `{other}`: use messages, ready, unacked, consumers, memory, publish_rate, deliver_rate, queues or dead_letters"
                 ))
             }
         })
@@ -135,6 +143,25 @@ pub struct RealmSummary {
     pub cells: Vec<Cell>,
     pub unpartitioned: Totals,
     pub total: Totals,
+}
+
+impl RealmSummary {
+    /// Put the dead letters attributed to each realm and worker into their totals.
+    pub fn set_dead_letters(&mut self, dl: &crate::deadletters::RealmDeadLetters) {
+        let fill = |groups: &mut [Group], counts: &[crate::deadletters::by_realm::KeyCount]| {
+            for g in groups.iter_mut() {
+                g.totals.dead_letters = counts
+                    .iter()
+                    .find(|c| c.key == g.key)
+                    .map_or(0, |c| c.messages);
+            }
+        };
+        fill(&mut self.realms, &dl.realms);
+        fill(&mut self.workers, &dl.workers);
+        self.total.dead_letters = dl.total;
+        // Not attributed to any realm: shared DLQs not read, unpartitioned origins.
+        self.unpartitioned.dead_letters = dl.unattributed;
+    }
 }
 
 /// Sum the rows of an inventory (see `summarize_index`).

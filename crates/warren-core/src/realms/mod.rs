@@ -3,6 +3,7 @@
 //! inventory summed per realm, worker and cell (`aggregate.rs`).
 
 pub mod aggregate;
+pub mod consumers;
 pub mod policy;
 pub mod suggest;
 pub mod template;
@@ -68,6 +69,10 @@ pub struct RealmView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     pub summary: RealmSummary,
+    /// How the dead letters were attributed, once they have been (`realms_dead_letters`).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letters: Option<crate::deadletters::RealmDeadLetters>,
 }
 
 /// What a template would do to the current inventory: the live preview while editing one.

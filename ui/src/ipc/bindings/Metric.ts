@@ -3,4 +3,4 @@
 /**
  * What "heaviest" means.
  */
-export type Metric = "messages" | "ready" | "unacked" | "consumers" | "memory" | "publish_rate" | "deliver_rate" | "queues";
+export type Metric = "messages" | "ready" | "unacked" | "consumers" | "memory" | "publish_rate" | "deliver_rate" | "queues" | "dead_letters";

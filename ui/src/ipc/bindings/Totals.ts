@@ -11,4 +11,9 @@ memory: number, publish_rate: number, deliver_rate: number,
 /**
  * Queues that hold messages but have no consumer: work nobody is doing.
  */
-stalled_queues: number, };
+stalled_queues: number, 
+/**
+ * Messages in dead-letter queues that came from these queues (see
+ * `deadletters::by_realm`; 0 until attributed, and never for cells).
+ */
+dead_letters: number, };

@@ -1,0 +1,149 @@
+//! Replay throughput against the broker's own shovel, one run on the same broker:
+//!
+//! 1. fill a DLQ with 100,000 small dead-lettered messages from 4 origin queues (TTL 0, so each
+//!    expires into the DLQ carrying its origin in x-death);
+//! 2. time Warren's replay to origin (every message back to the queue it died in);
+//! 3. refill the DLQ the same way;
+//! 4. time the broker's shovel moving them all to one queue (what the management UI's "Move
+//!    messages" does, and Warren's `queues move`);
+//! 5. print both rates and the ratio. Target: Warren ≥ 1.0× the shovel.
+//!
+//! Run: `cargo bench -p warren-core --bench replay_vs_shovel` (or `scripts/bench-replay`), with
+//! RabbitMQ, its management and shovel plugins on 127.0.0.1 (guest/guest). Uses a vhost of its
+//! own, deleted at the end. `WARREN_BENCH_MESSAGES` changes the count.
+
+use std::time::Instant;
+
+use lapin::options::{
+    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions,
+    QueueDeclareOptions, QueuePurgeOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel, ExchangeKind};
+use rabbitmq_http_client::requests::{Permissions, VirtualHostParams};
+use secrecy::SecretString;
+use warren_core::broker::admin::admin_client;
+use warren_core::deadletters::replay::{replay, ReplayOptions};
+use warren_core::environment::Environment;
+use warren_core::queues::move_messages::move_messages;
+
+const ORIGINS: [&str; 4] = ["billing.acme", "billing.globex", "mail.acme", "mail.globex"];
+const DLQ: &str = "bench.dlq";
+
+fn env() -> Environment {
+    Environment::local_default()
+}
+
+async fn depth(ch: &Channel, q: &str) -> u32 {
+    ch.queue_declare(
+        q.into(),
+        QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        },
+        FieldTable::default(),
+    )
+    .await
+    .expect("passive declare")
+    .message_count()
+}
+
+async fn fill(ch: &Channel, total: u32) {
+    let per = total / ORIGINS.len() as u32;
+    let props = BasicProperties::default()
+        .with_expiration("0".into())
+        .with_delivery_mode(2);
+    let mut n = 0;
+    for q in ORIGINS {
+        for i in 0..per {
+            ch.basic_publish(
+                "".into(),
+                q.into(),
+                BasicPublishOptions::default(),
+                format!("{{\"job\":{i}}}").as_bytes(),
+                props.clone(),
+            )
+            .await
+            .expect("publish");
+            n += 1;
+            if n % 5000 == 0 {
+                ch.wait_for_confirms().await.expect("confirms");
+            }
+        }
+    }
+    ch.wait_for_confirms().await.expect("confirms");
+    while depth(ch, DLQ).await < per * ORIGINS.len() as u32 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn main() {
+    let total: u32 = std::env::var("WARREN_BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let env = env();
+        let password = SecretString::from("guest");
+        let vhost = format!("warren-bench-replay-{}", std::process::id());
+        let admin = admin_client(&env, &password).expect("admin client");
+        admin
+            .create_vhost(&VirtualHostParams { name: &vhost, description: None, tags: None, default_queue_type: None, tracing: false })
+            .await
+            .expect("create vhost");
+        admin
+            .declare_permissions(&Permissions { user: "guest", vhost: &vhost, configure: ".*", read: ".*", write: ".*" })
+            .await
+            .expect("permissions");
+        let conn = warren_core::broker::amqp::connect(&env, &password, Some(&vhost), "bench").await.expect("connect");
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
+        ch.exchange_declare("dlx".into(), ExchangeKind::Fanout, ExchangeDeclareOptions { durable: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap();
+        ch.queue_declare(DLQ.into(), durable, FieldTable::default()).await.unwrap();
+        ch.queue_bind(DLQ.into(), "dlx".into(), "".into(), QueueBindOptions::default(), FieldTable::default()).await.unwrap();
+        for q in ORIGINS {
+            let mut args = FieldTable::default();
+            args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("dlx".into()));
+            ch.queue_declare(q.into(), durable, args).await.unwrap();
+        }
+        ch.queue_declare("bench.moved".into(), durable, FieldTable::default()).await.unwrap();
+
+        fill(&ch, total).await;
+        let n = depth(&ch, DLQ).await;
+        let t = Instant::now();
+        let mut options = ReplayOptions::default();
+        if let Some(w) = std::env::var("WARREN_BENCH_WINDOW").ok().and_then(|v| v.parse().ok()) {
+            options.window = w;
+        }
+        let report = replay(&env, &password, &vhost, DLQ, &options, |_| {}, || false).await.expect("replay");
+        let warren_secs = t.elapsed().as_secs_f64();
+        assert_eq!(report.replayed, u64::from(n), "{report:?}");
+        assert_eq!(depth(&ch, DLQ).await, 0);
+        for q in ORIGINS {
+            ch.queue_purge(q.into(), QueuePurgeOptions::default()).await.unwrap();
+        }
+
+        fill(&ch, total).await;
+        let t = Instant::now();
+        let moved = move_messages(&env, &password, &vhost, DLQ, "bench.moved", |_| {}, || false).await.expect("shovel");
+        let shovel_secs = t.elapsed().as_secs_f64();
+        assert_eq!(moved.moved, u64::from(n));
+
+        let warren_rate = f64::from(n) / warren_secs;
+        let shovel_rate = f64::from(n) / shovel_secs;
+        println!("messages                     {n}");
+        println!("warren replay to origin      {warren_rate:>9.0} msg/s  ({warren_secs:.2} s, each message to its own origin of {})", ORIGINS.len());
+        println!("broker shovel (move to one)  {shovel_rate:>9.0} msg/s  ({shovel_secs:.2} s)");
+        println!("ratio warren / shovel        {:>9.2}x  (target >= 1.0)", warren_rate / shovel_rate);
+        let _ = conn.close(200, "bench done".into()).await;
+        admin.delete_vhost(&vhost, true).await.expect("delete vhost");
+    });
+}

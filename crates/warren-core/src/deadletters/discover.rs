@@ -1,0 +1,498 @@
+//! Which queues are dead-letter queues: every queue whose arguments or effective policy name a
+//! dead-letter exchange is followed through that exchange's bindings (with its dead-letter
+//! routing key, or else the routing keys the queue itself is bound with) to the queues that
+//! receive its dead letters. A queue named like a DLQ (`orders.dlq`, `billing.dead`) that nothing
+//! routes to is still listed, as "by name only", and a queue whose dead letters go nowhere is
+//! reported: the broker silently drops those.
+//!
+//! Reads the inventory plus, per vhost that uses dead-lettering, its exchanges and bindings from
+//! the management API (`management` tag). Does not modify state.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::broker::management::ManagementClient;
+use crate::environment::Environment;
+use crate::error::Result;
+use crate::queues::QueueRow;
+
+/// How a queue was found to be a dead-letter queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Wiring {
+    /// Some queue's dead-letter exchange routes to it.
+    Wired,
+    /// Named like a DLQ, but no queue's dead letters reach it.
+    ByName,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DeadLetterQueue {
+    pub vhost: String,
+    pub name: String,
+    /// classic, quorum or stream.
+    pub queue_type: String,
+    #[ts(type = "number")]
+    pub messages: u64,
+    #[ts(type = "number")]
+    pub consumers: u64,
+    pub wiring: Wiring,
+    /// The queues whose dead letters land here (sorted).
+    pub feeders: Vec<String>,
+    /// The dead-letter exchanges on the way ("" = the default exchange).
+    pub exchanges: Vec<String>,
+    /// A quorum queue's `x-delivery-limit`: browsing raises each message's delivery count.
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_limit: Option<u64>,
+    /// The realm and worker the template maps the DLQ's own name to, if any.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+}
+
+/// A queue whose dead letters reach no queue: the broker drops them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct UnroutedDeadLetters {
+    pub vhost: String,
+    pub queue: String,
+    pub exchange: String,
+    /// Why: the exchange does not exist, or routes nothing for this queue's keys.
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct DeadLetterTopology {
+    pub queues: Vec<DeadLetterQueue>,
+    pub unrouted: Vec<UnroutedDeadLetters>,
+}
+
+impl DeadLetterTopology {
+    pub fn find(&self, vhost: &str, name: &str) -> Option<&DeadLetterQueue> {
+        self.queues
+            .iter()
+            .find(|q| q.vhost == vhost && q.name == name)
+    }
+}
+
+/// One binding of a vhost, as `GET /api/bindings/{vhost}` lists it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Binding {
+    pub source: String,
+    pub destination: String,
+    pub destination_type: String,
+    pub routing_key: String,
+}
+
+/// An exchange name and type (direct, fanout, topic, headers, x-…).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Exchange {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Is this a name teams give dead-letter queues?
+pub fn named_like_dlq(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let last = lower
+        .rsplit(|c| matches!(c, '.' | '-' | '_' | ':' | '/'))
+        .next()
+        .unwrap_or(&lower);
+    matches!(
+        last,
+        "dlq" | "dead" | "deadletter" | "deadletters" | "dl" | "parkinglot" | "parking" | "failed"
+    ) || lower.ends_with("dead-letter")
+        || lower.ends_with("dead-letters")
+        || lower.ends_with("dead_letter")
+        || lower.ends_with("dead_letters")
+        || lower.ends_with("parking-lot")
+        || lower.starts_with("dlq.")
+        || lower.starts_with("dlq-")
+}
+
+/// Does a topic binding pattern (`*` one word, `#` zero or more) match a routing key?
+pub fn topic_matches(pattern: &str, key: &str) -> bool {
+    fn go(p: &[&str], k: &[&str]) -> bool {
+        match p.split_first() {
+            None => k.is_empty(),
+            Some((&"#", rest)) => (0..=k.len()).any(|i| go(rest, &k[i..])),
+            Some((&w, rest)) => match k.split_first() {
+                Some((&kw, krest)) => (w == "*" || w == kw) && go(rest, krest),
+                None => false,
+            },
+        }
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let k: Vec<&str> = key.split('.').collect();
+    go(&p, &k)
+}
+
+/// The queues an exchange routes a key to, following exchange-to-exchange bindings. `None` as
+/// the key means "any key" (headers exchanges, whose match we cannot know).
+fn route(
+    exchange: &str,
+    keys: &[String],
+    kinds: &HashMap<&str, &str>,
+    by_source: &HashMap<&str, Vec<&Binding>>,
+    seen: &mut BTreeSet<String>,
+    out: &mut BTreeSet<String>,
+) {
+    if !seen.insert(exchange.to_string()) {
+        return;
+    }
+    let kind = kinds.get(exchange).copied().unwrap_or("direct");
+    for b in by_source.get(exchange).into_iter().flatten() {
+        let hit = match kind {
+            "fanout" | "headers" => true,
+            "topic" => keys.iter().any(|k| topic_matches(&b.routing_key, k)),
+            // direct and plugin types (consistent-hash, …): an exact key is the best guess.
+            _ => keys.iter().any(|k| *k == b.routing_key),
+        };
+        if !hit {
+            continue;
+        }
+        if b.destination_type == "queue" {
+            out.insert(b.destination.clone());
+        } else {
+            route(&b.destination, keys, kinds, by_source, seen, out);
+        }
+    }
+}
+
+/// The queues `exchange` routes any of `keys` to (fanout and headers: every bound queue),
+/// following exchange-to-exchange bindings.
+pub fn route_to_queues(
+    exchange: &str,
+    keys: &[String],
+    exchanges: &[Exchange],
+    bindings: &[Binding],
+) -> Vec<String> {
+    let kinds: HashMap<&str, &str> = exchanges
+        .iter()
+        .map(|x| (x.name.as_str(), x.kind.as_str()))
+        .collect();
+    let mut by_source: HashMap<&str, Vec<&Binding>> = HashMap::new();
+    for b in bindings {
+        by_source.entry(b.source.as_str()).or_default().push(b);
+    }
+    let mut out = BTreeSet::new();
+    route(
+        exchange,
+        keys,
+        &kinds,
+        &by_source,
+        &mut BTreeSet::new(),
+        &mut out,
+    );
+    out.into_iter().collect()
+}
+
+/// Work out the dead-letter topology of the queues in `rows` from their vhosts' exchanges and
+/// bindings (passed in per vhost, so this part is pure and testable).
+pub fn topology(
+    rows: &[QueueRow],
+    exchanges: &BTreeMap<String, Vec<Exchange>>,
+    bindings: &BTreeMap<String, Vec<Binding>>,
+) -> DeadLetterTopology {
+    let empty_x = Vec::new();
+    let empty_b = Vec::new();
+    // (vhost, dlq) → (feeders, exchanges)
+    let mut found: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> =
+        BTreeMap::new();
+    let mut unrouted = Vec::new();
+    let mut per_vhost: BTreeMap<&str, Vec<&QueueRow>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.dead_letter_exchange.is_some()) {
+        per_vhost.entry(r.vhost.as_str()).or_default().push(r);
+    }
+    for (vhost, feeders) in per_vhost {
+        let xs = exchanges.get(vhost).unwrap_or(&empty_x);
+        let bs = bindings.get(vhost).unwrap_or(&empty_b);
+        let kinds: HashMap<&str, &str> = xs
+            .iter()
+            .map(|x| (x.name.as_str(), x.kind.as_str()))
+            .collect();
+        let mut by_source: HashMap<&str, Vec<&Binding>> = HashMap::new();
+        let mut keys_of_queue: HashMap<&str, Vec<String>> = HashMap::new();
+        for b in bs {
+            by_source.entry(b.source.as_str()).or_default().push(b);
+            if b.destination_type == "queue" {
+                keys_of_queue
+                    .entry(b.destination.as_str())
+                    .or_default()
+                    .push(b.routing_key.clone());
+            }
+        }
+        let queue_names: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r.vhost == vhost)
+            .map(|r| r.name.as_str())
+            .collect();
+        for q in feeders {
+            let dlx = q.dead_letter_exchange.clone().unwrap_or_default();
+            // Dead letters keep their original routing keys unless the queue sets one; the
+            // keys it is bound with (and its own name, for the default exchange) stand for them.
+            let keys: Vec<String> = match &q.dead_letter_routing_key {
+                Some(k) => vec![k.clone()],
+                None => {
+                    let mut k = keys_of_queue
+                        .get(q.name.as_str())
+                        .cloned()
+                        .unwrap_or_default();
+                    k.push(q.name.clone());
+                    k
+                }
+            };
+            let mut targets = BTreeSet::new();
+            let problem = if dlx.is_empty() {
+                // The default exchange routes a key to the queue of that name.
+                targets.extend(
+                    keys.iter()
+                        .filter(|k| queue_names.contains(k.as_str()))
+                        .cloned(),
+                );
+                "no queue is named like the dead-letter routing key".to_string()
+            } else if !kinds.contains_key(dlx.as_str()) {
+                format!("the dead-letter exchange `{dlx}` does not exist")
+            } else {
+                route(
+                    &dlx,
+                    &keys,
+                    &kinds,
+                    &by_source,
+                    &mut BTreeSet::new(),
+                    &mut targets,
+                );
+                format!(
+                    "the dead-letter exchange `{dlx}` has no binding for this queue's routing keys"
+                )
+            };
+            // A queue dead-lettering into itself is a loop, not a DLQ.
+            targets.remove(&q.name);
+            if targets.is_empty() {
+                unrouted.push(UnroutedDeadLetters {
+                    vhost: vhost.to_string(),
+                    queue: q.name.clone(),
+                    exchange: dlx.clone(),
+                    problem,
+                });
+            }
+            for t in targets {
+                let e = found.entry((vhost.to_string(), t)).or_default();
+                e.0.insert(q.name.clone());
+                e.1.insert(dlx.clone());
+            }
+        }
+    }
+    let mut queues: Vec<DeadLetterQueue> = Vec::new();
+    for r in rows {
+        let key = (r.vhost.clone(), r.name.clone());
+        let (wiring, feeders, exchanges) = match found.remove(&key) {
+            Some((f, x)) => (
+                Wiring::Wired,
+                f.into_iter().collect(),
+                x.into_iter().collect(),
+            ),
+            None if named_like_dlq(&r.name) => (Wiring::ByName, Vec::new(), Vec::new()),
+            None => continue,
+        };
+        queues.push(DeadLetterQueue {
+            vhost: r.vhost.clone(),
+            name: r.name.clone(),
+            queue_type: r.queue_type.clone(),
+            messages: r.messages,
+            consumers: r.consumers,
+            wiring,
+            feeders,
+            exchanges,
+            delivery_limit: r.arguments.get("x-delivery-limit").and_then(Value::as_u64),
+            realm: r.realm.clone(),
+            worker: r.worker.clone(),
+        });
+    }
+    queues.sort_by(|a, b| {
+        b.messages
+            .cmp(&a.messages)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    DeadLetterTopology { queues, unrouted }
+}
+
+/// Read the exchanges and bindings of every vhost in `rows` that uses dead-lettering, then
+/// work out the topology. Requires the `management` tag. Does not modify state.
+pub async fn discover(
+    env: &Environment,
+    password: SecretString,
+    rows: &[QueueRow],
+) -> Result<DeadLetterTopology> {
+    let client = ManagementClient::new(env, password)?;
+    let vhosts: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.dead_letter_exchange.is_some())
+        .map(|r| r.vhost.as_str())
+        .collect();
+    let mut exchanges = BTreeMap::new();
+    let mut bindings = BTreeMap::new();
+    for vhost in vhosts {
+        let v = utf8_percent_encode(vhost, NON_ALPHANUMERIC).to_string();
+        let (xs, _): (Vec<Exchange>, _) = client
+            .get_json(&format!("exchanges/{v}?columns=name,type"))
+            .await?;
+        let (bs, _): (Vec<Binding>, _) = client.get_json(&format!("bindings/{v}")).await?;
+        exchanges.insert(vhost.to_string(), xs);
+        bindings.insert(vhost.to_string(), bs);
+    }
+    Ok(topology(rows, &exchanges, &bindings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(name: &str, dlx: Option<&str>, dlrk: Option<&str>, messages: u64) -> QueueRow {
+        QueueRow {
+            dead_letter_exchange: dlx.map(str::to_string),
+            dead_letter_routing_key: dlrk.map(str::to_string),
+            messages,
+            ..QueueRow::named("/", name)
+        }
+    }
+    fn x(name: &str, kind: &str) -> Exchange {
+        Exchange {
+            name: name.into(),
+            kind: kind.into(),
+        }
+    }
+    fn b(source: &str, dest: &str, key: &str) -> Binding {
+        Binding {
+            source: source.into(),
+            destination: dest.into(),
+            destination_type: "queue".into(),
+            routing_key: key.into(),
+        }
+    }
+    fn one<T>(v: Vec<T>) -> BTreeMap<String, Vec<T>> {
+        BTreeMap::from([("/".to_string(), v)])
+    }
+
+    #[test]
+    fn follows_fanout_direct_topic_and_default_exchange_routes() {
+        let rows = vec![
+            q("billing.acme", Some("dlx"), None, 5),
+            q("billing.globex", Some("dlx"), None, 1),
+            q("orders", Some("dlx.direct"), Some("orders.dead"), 0),
+            q("mail", Some("dlx.topic"), None, 0),
+            q("sms", Some(""), Some("sms.dlq"), 0),
+            q("dlq-all", None, None, 7),
+            q("orders-dlq", None, None, 2),
+            q("mail-failed", None, None, 0),
+            q("sms.dlq", None, None, 3),
+            q("legacy.dlq", None, None, 9),
+        ];
+        let xs = one(vec![
+            x("dlx", "fanout"),
+            x("dlx.direct", "direct"),
+            x("dlx.topic", "topic"),
+            x("work", "direct"),
+        ]);
+        let bs = one(vec![
+            b("dlx", "dlq-all", ""),
+            b("dlx.direct", "orders-dlq", "orders.dead"),
+            b("dlx.direct", "nope", "other"),
+            b("work", "mail", "mail.send"),
+            b("dlx.topic", "mail-failed", "mail.#"),
+        ]);
+        let t = topology(&rows, &xs, &bs);
+        let names: Vec<&str> = t.queues.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "legacy.dlq",
+                "dlq-all",
+                "sms.dlq",
+                "orders-dlq",
+                "mail-failed"
+            ]
+        );
+        let all = t.find("/", "dlq-all").unwrap();
+        assert_eq!(all.feeders, ["billing.acme", "billing.globex"]);
+        assert_eq!(all.wiring, Wiring::Wired);
+        assert_eq!(t.find("/", "mail-failed").unwrap().feeders, ["mail"]);
+        assert_eq!(t.find("/", "sms.dlq").unwrap().exchanges, [""]);
+        assert_eq!(t.find("/", "legacy.dlq").unwrap().wiring, Wiring::ByName);
+        assert!(t.unrouted.is_empty(), "{:?}", t.unrouted);
+    }
+
+    #[test]
+    fn reports_dead_letters_that_go_nowhere() {
+        let rows = vec![
+            q("a", Some("missing"), None, 0),
+            q("b", Some("dlx"), Some("nokey"), 0),
+        ];
+        let t = topology(
+            &rows,
+            &one(vec![x("dlx", "direct")]),
+            &one(vec![b("dlx", "dlq", "key")]),
+        );
+        assert!(t.queues.is_empty());
+        assert_eq!(t.unrouted.len(), 2);
+        assert!(t.unrouted[0].problem.contains("does not exist"));
+        assert!(t.unrouted[1].problem.contains("no binding"));
+    }
+
+    #[test]
+    fn exchange_to_exchange_bindings_are_followed_without_looping() {
+        let rows = vec![q("a", Some("dlx"), None, 0), q("dlq", None, None, 0)];
+        let mut e2e = b("dlx", "inner", "");
+        e2e.destination_type = "exchange".into();
+        let mut back = b("inner", "dlx", "");
+        back.destination_type = "exchange".into();
+        let t = topology(
+            &rows,
+            &one(vec![x("dlx", "fanout"), x("inner", "fanout")]),
+            &one(vec![e2e, back, b("inner", "dlq", "")]),
+        );
+        assert_eq!(t.find("/", "dlq").unwrap().feeders, ["a"]);
+    }
+
+    #[test]
+    fn topic_patterns() {
+        assert!(topic_matches("a.*.c", "a.b.c"));
+        assert!(!topic_matches("a.*.c", "a.b.b.c"));
+        assert!(topic_matches("a.#", "a"));
+        assert!(topic_matches("#", "x.y"));
+        assert!(topic_matches("#.c", "a.b.c"));
+        assert!(!topic_matches("a.b", "a.b.c"));
+    }
+
+    #[test]
+    fn dlq_names() {
+        for n in [
+            "orders.dlq",
+            "orders-DLQ",
+            "x.dead",
+            "y_dead_letters",
+            "dlq.orders",
+            "z.parking-lot",
+        ] {
+            assert!(named_like_dlq(n), "{n}");
+        }
+        for n in ["deadline", "orders", "dlqueue", "headless"] {
+            assert!(!named_like_dlq(n), "{n}");
+        }
+    }
+}
