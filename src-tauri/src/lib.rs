@@ -22,7 +22,7 @@ pub fn run() {
         })
         .manage(EnvironmentStore::open_default())
         .manage(InventoryCache::default())
-        .manage(commands::queues::RunningMoves::default())
+        .manage(commands::jobs::RunningJobs::default())
         .invoke_handler(tauri::generate_handler![
             commands::environments::app_start,
             commands::environments::environments_list,
@@ -45,6 +45,14 @@ pub fn run() {
             commands::realms::realms_policy,
             commands::realms::realms_policies,
             commands::realms::realms_policy_remove,
+            commands::realms::realms_dead_letters,
+            commands::realms::realms_consumers,
+            commands::deadletters::dlq_list,
+            commands::deadletters::dlq_browse,
+            commands::deadletters::dlq_plan,
+            commands::deadletters::dlq_replay,
+            commands::deadletters::dlq_cancel,
+            commands::deadletters::dlq_export,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

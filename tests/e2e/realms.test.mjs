@@ -44,6 +44,7 @@ test("the realm view shows the suggested template and the heaviest realm first",
   }
   assert.ok((await firstMessages()) > 0, "the counters settled");
   assert.equal(await wd.textContent("[data-testid=realm-row] .rt-key"), "acme", "the demo's heaviest realm");
+  await wd.waitFor("[data-testid=realm-chart] canvas");
   assert.equal((await wd.findAll("[data-testid=realm-row]")).length, 12);
   await h.shot(wd, "20-realms");
   await wd.click("[data-testid=realms-view-workers]");
@@ -54,15 +55,18 @@ test("the realm view shows the suggested template and the heaviest realm first",
 
 test("a grid cell opens the queue table filtered to that worker and realm", async () => {
   await wd.click("[data-testid=realms-view-grid]");
-  await wd.waitFor("[data-testid=grid-cell]");
+  // The heatmap is a canvas: the component says where it drew the heaviest cell.
+  await wd.waitFor("[data-testid=realm-heatmap][data-hot-cell]");
   await h.shot(wd, "22-grid");
-  await wd.click("[data-testid=grid-cell]");
+  const [x, y] = (await wd.attribute("[data-testid=realm-heatmap]", "data-hot-cell")).split(",").map(Number);
+  const [hotWorker, hotRealm] = (await wd.attribute("[data-testid=realm-heatmap]", "data-hot-key")).split(" ");
+  assert.equal(hotRealm, "acme", "the heaviest cell is in the heaviest realm");
+  await wd.clickAt("[data-testid=realm-heatmap]", x, y);
   const filter = await wd.waitFor("[data-testid=queue-filter]");
   const value = await wd.exec("return document.querySelector('[data-testid=queue-filter]').value");
-  assert.match(value, /^worker:\S+ realm:\S+$/);
+  assert.equal(value, `worker:${hotWorker} realm:${hotRealm}`);
   await wd.waitFor("[data-testid=queue-count]", { timeout: 30000, textOk: (t) => t.startsWith("1 of") });
-  const [, worker, realm] = value.match(/^worker:(\S+) realm:(\S+)$/);
-  assert.equal(await wd.textContent("[data-testid=queue-row] [data-col=name]"), `${worker}.${realm}`);
+  assert.equal(await wd.textContent("[data-testid=queue-row] [data-col=name]"), `${hotWorker}.${hotRealm}`);
   assert.ok(filter);
   await h.shot(wd, "23-drilled");
 });
@@ -101,6 +105,33 @@ test("a realm policy is planned, then applied, from the realm view", async () =>
   assert.ok(listed.some((p) => p.vhost === vhost && p.name === `warren-realm-${realm}` && p.definition["max-length"] === 100000));
   await h.shot(wd, "26-policy-applied");
   await wd.click("[data-testid=policy-close]");
+});
+
+test("dead letters are counted per realm, shared DLQs only when asked", async () => {
+  await wd.click("[data-testid=realms-view-realms]");
+  // The demo's DLQs are shared by every realm: unattributed until counted.
+  await wd.waitFor("[data-testid=realms-dl-note]", { timeout: 30000, textOk: (t) => t.includes("dlq-all") });
+  await wd.click("[data-testid=realms-dl-scan]");
+  const acmeDead = async () => Number(((await wd.textContent("[data-testid=realm-row] [data-col=dead-letters]")) ?? "0").replace(/,/g, ""));
+  for (let i = 0; i < 100 && (await acmeDead()) === 0; i++) await new Promise((r) => setTimeout(r, 200));
+  // Independently: the broker's own count of acme's dead letters, by reading the DLQs' headers via the CLI.
+  const topo = JSON.parse(h.cli(["realms", "--env", "local", "--scan-dead-letters", "--json"]));
+  const acme = topo.find((l) => l.realm === "acme");
+  assert.ok(acme.dead_letters > 0, "acme has dead letters in the demo");
+  assert.equal(await acmeDead(), acme.dead_letters);
+  await h.shot(wd, "27-dead-letters-per-realm");
+});
+
+test("the consumers of a realm are listed with their connections", async () => {
+  await wd.click("[data-testid=realms-view-realms]");
+  await wd.exec("document.querySelector('[data-testid=realm-consumers]').click()");
+  const summary = await wd.waitFor("[data-testid=consumers-summary]", { timeout: 15000 });
+  // The demo has no consumers: every acme queue is listed as unserved.
+  const [, n] = (await wd.text(summary)).match(/^0 connections · 0 consumers · (\d+) queues without a consumer$/);
+  assert.ok(Number(n) >= 40, `${n} unserved`);
+  await wd.waitFor("[data-testid=consumers-unserved]", { textOk: (t) => t.includes("billing.acme") });
+  await h.shot(wd, "28-realm-consumers");
+  await wd.click("[data-testid=consumers-close]");
 });
 
 test("the logs link is offered per realm and filled by the core", async () => {

@@ -123,6 +123,18 @@ export class WebDriver {
     await this.#req("DELETE", this.#s("/actions")).catch(() => {});
   }
 
+  /** A real pointer click at (x, y) pixels from the top-left of the first match: for canvas
+   * charts, whose parts are not elements. */
+  async clickAt(css, x, y) {
+    await this.waitFor(css);
+    const rect = await this.exec("const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.left, r.top]", [css]);
+    const at = { type: "pointerMove", duration: 0, origin: "viewport", x: Math.round(rect[0] + x), y: Math.round(rect[1] + y) };
+    await this.#req("POST", this.#s("/actions"), {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [at, { type: "pointerDown", button: 0 }, { type: "pointerUp", button: 0 }] }],
+    });
+    await this.#req("DELETE", this.#s("/actions")).catch(() => {});
+  }
+
   async windowRect() {
     return this.#req("GET", this.#s("/window/rect"));
   }

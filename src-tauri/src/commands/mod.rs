@@ -1,3 +1,5 @@
+pub mod deadletters;
 pub mod environments;
+pub mod jobs;
 pub mod queues;
 pub mod realms;

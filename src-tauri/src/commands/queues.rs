@@ -1,10 +1,9 @@
 //! Queue commands: refresh the environment's inventory (kept in the shell's state), and
 //! filter it by the core's filter language, returning only the matching row indices.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 
+use super::jobs::RunningJobs;
 use tauri::ipc::Channel;
 use tauri::State;
 use warren_core::progress::Progress;
@@ -84,10 +83,6 @@ pub async fn queue_details(
         .map_err(|e| ErrorReport::from(&e))
 }
 
-/// Moves running in the window, by the id the window gave each, so it can cancel one.
-#[derive(Default)]
-pub struct RunningMoves(Mutex<HashMap<String, Arc<AtomicBool>>>);
-
 /// Move every message of `from` to `to` (broker shovel, ack after confirm), reporting progress
 /// on `on_progress` until done or cancelled with `queues_move_cancel(move_id)`. Refused by the
 /// core on a read-only environment. Requires the shovel plugin and the `policymaker` tag.
@@ -96,7 +91,7 @@ pub struct RunningMoves(Mutex<HashMap<String, Arc<AtomicBool>>>);
 #[allow(clippy::too_many_arguments)]
 pub async fn queues_move(
     store: State<'_, EnvironmentStore>,
-    moves: State<'_, RunningMoves>,
+    moves: State<'_, RunningJobs>,
     env_id: String,
     vhost: String,
     from: String,
@@ -107,12 +102,7 @@ pub async fn queues_move(
     let (env, password) = store
         .with_password(&env_id, None)
         .map_err(|e| ErrorReport::from(&e))?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    moves
-        .0
-        .lock()
-        .unwrap()
-        .insert(move_id.clone(), cancel.clone());
+    let cancel = moves.start(&move_id);
     let result = move_messages(
         &env,
         &password,
@@ -123,21 +113,15 @@ pub async fn queues_move(
         || cancel.load(Ordering::SeqCst),
     )
     .await;
-    moves.0.lock().unwrap().remove(&move_id);
+    moves.finish(&move_id);
     result.map_err(|e| ErrorReport::from(&e))
 }
 
 /// Ask a running move to stop (it removes its shovel; moved messages stay moved).
 #[tauri::command]
 pub async fn queues_move_cancel(
-    moves: State<'_, RunningMoves>,
+    moves: State<'_, RunningJobs>,
     move_id: String,
 ) -> Result<bool, ErrorReport> {
-    Ok(moves
-        .0
-        .lock()
-        .unwrap()
-        .get(&move_id)
-        .map(|c| c.store(true, Ordering::SeqCst))
-        .is_some())
+    Ok(moves.cancel(&move_id))
 }

@@ -2,7 +2,9 @@
 //! live preview of a template being edited (neither touches the broker), and realm policies.
 
 use tauri::State;
+use warren_core::deadletters::realm_dead_letters;
 use warren_core::queues::cache::InventoryCache;
+use warren_core::realms::consumers::{realm_consumers, RealmConsumers};
 use warren_core::realms::policy::{self, PolicyPlan, WarrenPolicy};
 use warren_core::realms::{Preview, RealmTemplate, RealmView};
 use warren_core::{EnvironmentStore, Error, ErrorReport};
@@ -128,4 +130,42 @@ pub async fn realms_policy_remove(
     policy::remove(&env, &password, &vhost, &name)
         .await
         .map_err(|e| ErrorReport::from(&e))
+}
+
+/// Attribute the dead letters of the loaded inventory to realms and workers (`scan`: read the
+/// DLQs several realms share, up to 10,000 messages each, which marks them redelivered) and
+/// return the realm view with them. Does not remove or add messages.
+#[tauri::command]
+pub async fn realms_dead_letters(
+    store: State<'_, EnvironmentStore>,
+    cache: State<'_, InventoryCache>,
+    env_id: String,
+    scan: bool,
+) -> Result<RealmView, ErrorReport> {
+    let report = |e: Error| ErrorReport::from(&e);
+    let (env, password) = store.with_password(&env_id, None).map_err(report)?;
+    let inventory = cache.get(&env_id).ok_or_else(not_loaded)?;
+    let (_, dl) = realm_dead_letters(&env, password, &inventory.rows, scan, 10_000)
+        .await
+        .map_err(report)?;
+    cache.set_dead_letters(&env_id, &inventory, dl);
+    cache.realm_summary(&env_id).ok_or_else(not_loaded)
+}
+
+/// The connections and consumers serving a realm (or a worker in it). Does not modify state.
+#[tauri::command]
+pub async fn realms_consumers(
+    store: State<'_, EnvironmentStore>,
+    cache: State<'_, InventoryCache>,
+    env_id: String,
+    realm: String,
+    worker: Option<String>,
+) -> Result<RealmConsumers, ErrorReport> {
+    let report = |e: Error| ErrorReport::from(&e);
+    let (env, password) = store.with_password(&env_id, None).map_err(report)?;
+    let inventory = cache.get(&env_id).ok_or_else(not_loaded)?;
+    let queues = warren_core::realms::queues_of(&inventory.rows, &realm, worker.as_deref());
+    realm_consumers(&env, password, &queues)
+        .await
+        .map_err(report)
 }

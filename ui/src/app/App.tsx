@@ -10,8 +10,9 @@ import { ImportDialog } from "../features/environments/ImportDialog";
 import { tierLabel } from "../features/environments/tier";
 import { QueuesPage } from "../features/queues/QueuesPage";
 import { RealmsPage } from "../features/realms/RealmsPage";
+import { DeadLettersPage } from "../features/deadletters/DeadLettersPage";
 
-type Tab = "queues" | "realms" | "environment";
+type Tab = "queues" | "realms" | "deadletters" | "environment";
 
 export function App() {
   const queryClient = useQueryClient();
@@ -121,7 +122,7 @@ export function App() {
         )}
         {current && (
           <nav className="tabs" role="tablist">
-            {(["queues", "realms", "environment"] as Tab[]).map((t) => (
+            {(["queues", "realms", "deadletters", "environment"] as Tab[]).map((t) => (
               <button
                 key={t}
                 role="tab"
@@ -130,7 +131,7 @@ export function App() {
                 data-testid={`tab-${t}`}
                 onClick={() => setTab(t)}
               >
-                {{ queues: "Queues", realms: "Realms", environment: "Environment" }[t]}
+                {{ queues: "Queues", realms: "Realms", deadletters: "Dead letters", environment: "Environment" }[t]}
               </button>
             ))}
           </nav>
@@ -153,6 +154,7 @@ export function App() {
             }}
           />
         )}
+        {current && tab === "deadletters" && <DeadLettersPage key={current.id} env={current} />}
         {current && tab === "environment" && (
           <EnvironmentPage
             key={current.id}

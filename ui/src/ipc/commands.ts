@@ -20,8 +20,28 @@ import type { Preview } from "./bindings/Preview";
 import type { PolicyPlan } from "./bindings/PolicyPlan";
 import type { WarrenPolicy } from "./bindings/WarrenPolicy";
 import type { LogsTarget } from "./bindings/LogsTarget";
+import type { RealmConsumers } from "./bindings/RealmConsumers";
+import type { Browse } from "./bindings/Browse";
+import type { DeadLetterTopology } from "./bindings/DeadLetterTopology";
+import type { ReplayPlan } from "./bindings/ReplayPlan";
+import type { ReplayReport } from "./bindings/ReplayReport";
+import type { Target } from "./bindings/Target";
+import type { ExportReport } from "./bindings/ExportReport";
 
-export type { PolicyPlan, Preview, RealmView, WarrenPolicy };
+export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
+export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, Target };
+
+/** What a replay or discard acts on (the Rust `ReplayRequest`). */
+export interface ReplayRequest {
+  vhost: string;
+  queue: string;
+  target: Target;
+  /** Dead-letter filter, e.g. `origin:billing.acme reason:rejected`; empty: all. */
+  filter: string;
+  /** Message keys from a browse; null: every message the filter selects. */
+  keys: string[] | null;
+  discard: boolean;
+}
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
@@ -91,4 +111,25 @@ export const commands = {
   /** The policies Warren created (`warren-realm-…`). */
   realmPolicies: (envId: string) => call<WarrenPolicy[]>("realms_policies", { envId }),
   removeRealmPolicy: (envId: string, vhost: string, name: string) => call<void>("realms_policy_remove", { envId, vhost, name }),
+  /** The realm view with dead letters attributed per realm; `scan` reads shared DLQs to split them. */
+  realmsDeadLetters: (envId: string, scan: boolean) => call<RealmView>("realms_dead_letters", { envId, scan }),
+  /** Connections, channels and consumers serving a realm's queues. */
+  realmConsumers: (envId: string, realm: string, worker: string | null) =>
+    call<RealmConsumers>("realms_consumers", { envId, realm, worker }),
+  /** The dead-letter queues among the loaded queues. */
+  dlqList: (envId: string) => call<DeadLetterTopology>("dlq_list", { envId }),
+  /** Read the first `limit` messages of a DLQ in place (they are marked redelivered). */
+  dlqBrowse: (envId: string, vhost: string, queue: string, limit: number) => call<Browse>("dlq_browse", { envId, vhost, queue, limit }),
+  /** The dry run of a replay or discard. */
+  dlqPlan: (envId: string, request: ReplayRequest) => call<ReplayPlan>("dlq_plan", { envId, request }),
+  /** Run a replay or discard; `jobId` names it for dlqCancel. */
+  dlqReplay: (envId: string, request: ReplayRequest, jobId: string, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return call<ReplayReport>("dlq_replay", { envId, request, jobId, onProgress: channel });
+  },
+  dlqCancel: (jobId: string) => call<boolean>("dlq_cancel", { jobId }),
+  /** Write the selected (or all) messages of a DLQ to a JSON Lines file in Downloads. */
+  dlqExport: (envId: string, vhost: string, queue: string, keys: string[] | null) =>
+    call<ExportReport>("dlq_export", { envId, vhost, queue, keys }),
 };

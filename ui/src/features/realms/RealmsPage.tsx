@@ -2,7 +2,7 @@
 // table with each one's share of the environment, and a worker × realm heatmap. A click on a
 // row, a cell, or a grid header opens the queue table filtered to it. The template that maps
 // queues to (worker, realm) is shown and can be edited here with a live preview.
-import { useMemo, useState, type ReactNode } from "react";
+import { useCallback, useMemo, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import type { Metric } from "../../ipc/bindings/Metric";
@@ -16,6 +16,12 @@ import { PurgeDialog } from "../queues/PurgeDialog";
 import { PolicyDialog } from "./PolicyDialog";
 import { LogsLink } from "../logs/LogsLink";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
+import { ConsumersDialog } from "./ConsumersDialog";
+import { EChart, type ChartClick } from "../charts/EChart";
+import type { Palette } from "../charts/palette";
+import { topBarOption } from "./realmCharts";
+
+const TOP_N = 10;
 
 type View = "realms" | "workers" | "grid";
 
@@ -25,6 +31,9 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
   const [editing, setEditing] = useState(false);
   const [purging, setPurging] = useState<QueueRow[] | null>(null);
   const [policyFor, setPolicyFor] = useState<string | null>(null);
+  const [consumersOf, setConsumersOf] = useState<string | null>(null);
+  // Reading shared DLQs marks their messages redelivered: only once asked, then kept on.
+  const [scanDlq, setScanDlq] = useState(false);
   const inventory = useQuery({ queryKey: ["inventory", env.id], queryFn: () => commands.refreshQueues(env.id) });
   const realms = useQuery({
     queryKey: ["realms", env.id, inventory.dataUpdatedAt],
@@ -32,13 +41,28 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
     enabled: inventory.isSuccess,
     placeholderData: (prev) => prev,
   });
+  const deadLetters = useQuery({
+    queryKey: ["realms-dl", env.id, inventory.dataUpdatedAt, scanDlq],
+    queryFn: () => commands.realmsDeadLetters(env.id, scanDlq),
+    enabled: realms.isSuccess,
+    placeholderData: (prev) => prev,
+    retry: false,
+  });
   const error = (inventory.error ?? realms.error) as unknown as ErrorReport | null;
-  const data = realms.data;
+  const dlError = deadLetters.error as unknown as ErrorReport | null;
+  // The view with dead letters once they are attributed; the plain totals until then.
+  const data = deadLetters.data && deadLetters.data.summary.total.queues === realms.data?.summary.total.queues ? deadLetters.data : realms.data;
+  const dl = data?.dead_letters;
   const summary = data?.summary;
   const groups = useMemo(() => (summary ? rankGroups(view === "workers" ? summary.workers : summary.realms, metric) : []), [summary, view, metric]);
   const whole = summary ? metricValue(summary.total, metric) : 0;
   const max = groups.length ? metricValue(groups[0].totals, metric) : 0;
   const field = view === "workers" ? "worker" : "realm";
+  const chartOption = useCallback((p: Palette) => topBarOption(groups, metric, TOP_N, whole, p), [groups, metric, whole]);
+  const onBar = (e: ChartClick) => {
+    const key = e.componentType === "yAxis" ? String(e.value) : e.componentType === "series" ? groups[e.dataIndex]?.key : undefined;
+    if (key !== undefined) onDrill(`${field}:${quoteTerm(key)}`);
+  };
 
   return (
     <section className="realms-page" data-testid="realms-page">
@@ -89,6 +113,21 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
           <code>{"{worker}.{realm}"}</code>).
         </div>
       )}
+      {dl && dl.shared.length > 0 && (
+        <div className="dl-note muted" data-testid="realms-dl-note">
+          {formatCount(dl.unattributed)} dead letters sit in DLQs shared by several realms ({dl.shared.join(", ")}). Splitting them reads their
+          messages, which marks them redelivered.
+          <button className="ghost" data-testid="realms-dl-scan" disabled={deadLetters.isFetching} onClick={() => setScanDlq(true)}>
+            {deadLetters.isFetching && scanDlq ? "Counting…" : "Count per realm"}
+          </button>
+        </div>
+      )}
+      {dlError && <div className="muted dl-note">Dead letters per realm unknown: {dlError.message}</div>}
+      {summary && view !== "grid" && groups.length > 0 && (
+        <div className="realm-chart" data-testid="realm-chart">
+          <EChart option={chartOption} height={Math.min(groups.length, TOP_N) * 24 + 12} onClick={onBar} />
+        </div>
+      )}
       {summary && view !== "grid" && (
         <div className="realm-table" role="table" data-testid="realm-table">
           <div className="rt-row rt-head" role="row">
@@ -102,6 +141,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
             <span className="num">Publish/s</span>
             <span className="num">Deliver/s</span>
             <span className="num" title="Queues holding messages without a consumer">Stalled</span>
+            <span className="num" title="Messages of these queues in dead-letter queues">Dead letters</span>
             <span />
           </div>
           {groups.map((g) => (
@@ -114,11 +154,12 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
               onClick={() => onDrill(`${field}:${quoteTerm(g.key)}`)}
               onPurge={() => setPurging((inventory.data?.rows ?? []).filter((r) => (view === "workers" ? r.worker : r.realm) === g.key))}
               onPolicy={view === "realms" ? () => setPolicyFor(g.key) : undefined}
+              onConsumers={view === "realms" ? () => setConsumersOf(g.key) : undefined}
               logs={<LogsLink env={env} target={view === "workers" ? { worker: g.key } : { realm: g.key }} />}
             />
           ))}
-          {summary.unpartitioned.queues > 0 && (
-            <div className="rt-row muted" role="row" onClick={() => onDrill("-realm:*")} title="Queues the template does not map">
+          {(summary.unpartitioned.queues > 0 || summary.unpartitioned.dead_letters > 0) && (
+            <div className="rt-row muted" role="row" onClick={() => onDrill("-realm:*")} title="Queues the template does not map; dead letters not attributed to a realm">
               <span>(unpartitioned)</span>
               <span />
               <TotalsCells t={summary.unpartitioned} />
@@ -129,6 +170,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
       )}
       {summary && view === "grid" && <RealmGrid summary={summary} metric={metric} onDrill={onDrill} />}
       {policyFor && <PolicyDialog env={env} realm={policyFor} onClose={() => setPolicyFor(null)} />}
+      {consumersOf && <ConsumersDialog env={env} realm={consumersOf} onClose={() => setConsumersOf(null)} />}
       {purging && (
         <PurgeDialog
           env={env}
@@ -149,10 +191,11 @@ interface RowProps {
   onClick: () => void;
   onPurge: () => void;
   onPolicy?: () => void;
+  onConsumers?: () => void;
   logs?: ReactNode;
 }
 
-function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, logs }: RowProps) {
+function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, onConsumers, logs }: RowProps) {
   const v = metricValue(group.totals, metric);
   return (
     <div className="rt-row" role="row" onClick={onClick} data-testid="realm-row" title={`Show the queues of ${group.key}`}>
@@ -164,6 +207,19 @@ function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, logs 
       <TotalsCells t={group.totals} />
       <span className="row-actions">
         {logs}
+        {onConsumers && (
+          <button
+            className="ghost row-action"
+            data-testid="realm-consumers"
+            title={`The connections and consumers serving ${group.key}`}
+            onClick={(ev) => {
+              ev.stopPropagation();
+              onConsumers();
+            }}
+          >
+            Consumers…
+          </button>
+        )}
         {onPolicy && (
           <button
             className="ghost row-action"
@@ -204,6 +260,7 @@ function TotalsCells({ t }: { t: Totals }) {
       <span className="num">{formatRate(t.publish_rate)}</span>
       <span className="num">{formatRate(t.deliver_rate)}</span>
       <span className={`num ${t.stalled_queues > 0 ? "error-text" : ""}`}>{formatCount(t.stalled_queues)}</span>
+      <span className="num" data-col="dead-letters">{formatCount(t.dead_letters)}</span>
     </>
   );
 }

@@ -15,6 +15,7 @@ const t = (messages: number, consumers = 0): Totals => ({
   publish_rate: 0,
   deliver_rate: 0,
   stalled_queues: messages > 0 && consumers === 0 ? 1 : 0,
+  dead_letters: 0,
 });
 
 const summary: RealmSummary = {

@@ -13,6 +13,7 @@ export const METRICS: { id: Metric; label: string }[] = [
   { id: "publish_rate", label: "publish rate" },
   { id: "deliver_rate", label: "deliver rate" },
   { id: "queues", label: "queues" },
+  { id: "dead_letters", label: "dead letters" },
 ];
 
 export function metricValue(t: Totals, m: Metric): number {
@@ -33,6 +34,8 @@ export function metricValue(t: Totals, m: Metric): number {
       return t.deliver_rate;
     case "queues":
       return t.queues;
+    case "dead_letters":
+      return t.dead_letters;
   }
 }
 

@@ -1,0 +1,77 @@
+// End-to-end: the dead-letter screen on the demo topology (a vhost of its own, removed
+// afterwards): the demo's DLQ is found, a message's x-death history is shown, "Retry all" plans,
+// runs with a progress bar to 100 %, and the origin queues get their messages back.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Harness } from "./harness.mjs";
+
+const h = new Harness();
+const vhost = `warren-e2e-dlq-${randomBytes(4).toString("hex")}`;
+let wd;
+
+before(async () => {
+  await h.start();
+  wd = await h.session();
+  await wd.waitFor("[data-testid=env-item-local]");
+  h.cli(["demo", "seed", "--env", "local", "--vhost", vhost]);
+});
+
+after(async () => {
+  await wd?.stop();
+  try {
+    h.cli(["demo", "clean", "--env", "local", "--vhost", vhost]);
+  } finally {
+    await h.stop();
+  }
+});
+
+/** Messages in the payments/payouts queues of the demo vhost, by exact (AMQP) counts via the CLI's replay plan. */
+const dlqDepth = () => JSON.parse(h.cli(["dlq", "replay", "--env", "local", "--vhost", vhost, "--queue", "dlq-payments", "--dry-run", "--json"])).plan.depth;
+
+test("the demo DLQ shows its messages with their x-death history", async () => {
+  await wd.click("[data-testid=tab-deadletters]");
+  await wd.click("[data-testid=dlq-page] .dlq-list-head button");
+  // The window lists the DLQs of every vhost: pick the demo's dlq-payments.
+  const item = `[data-testid=dlq-item][title*="payments.acme"]`;
+  await wd.waitFor(item, { timeout: 30000 });
+  const clicked = await wd.exec(
+    `const items = [...document.querySelectorAll('[data-testid=dlq-item]')].filter((e) => e.textContent.includes(arguments[0]) && e.textContent.includes('dlq-payments'));
+     items[0]?.click(); return items.length;`,
+    [vhost],
+  );
+  assert.equal(clicked, 1);
+  await wd.waitFor("[data-testid=dlq-row]", { timeout: 20000 });
+  const groups = await wd.waitFor("[data-testid=dlq-groups]");
+  assert.match(await wd.text(groups), /payments\.acme · rejected/);
+  assert.match(await wd.text("[data-testid=dlq-cost]"), /redelivered/);
+  await wd.click("[data-testid=dlq-row]");
+  await wd.waitFor("[data-testid=xdeath-table] tbody tr");
+  const [queue, reason, exchange, keys, count] = await wd.exec(
+    "return [...document.querySelectorAll('[data-testid=xdeath-table] tbody tr:first-child td')].map((td) => td.textContent)",
+  );
+  assert.match(queue, /^pay\w+\.\w+$/, "died in a payments/payouts queue");
+  assert.deepEqual([reason, exchange, keys, count], ["rejected", "work", queue, "1"]);
+  await h.shot(wd, "30-dead-letters");
+  await wd.click("[data-testid=dlq-message-close]");
+});
+
+test("Retry all replays the DLQ to the origin queues with a progress bar", async () => {
+  const before = dlqDepth();
+  assert.equal(before, 48, "the demo's payments dead letters");
+  await wd.click("[data-testid=dlq-retry-all]");
+  const plan = await wd.waitFor("[data-testid=replay-plan]", { timeout: 20000 });
+  assert.match(await wd.text(plan), /48 message\(s\) go to the queue each message died in; 0 stay/);
+  await h.shot(wd, "31-replay-plan");
+  await wd.click("[data-testid=replay-start]");
+  await wd.waitFor("[data-testid=replay-progress-text]", { timeout: 30000, textOk: (t) => t.startsWith("100 %") });
+  const report = await wd.waitFor("[data-testid=replay-report]", { timeout: 30000 });
+  assert.match(await wd.text(report), /Replayed 48 message\(s\) in [\d.]+ s; kept 0/);
+  await h.shot(wd, "32-replay-done");
+  await wd.click("[data-testid=replay-close]");
+  assert.equal(dlqDepth(), 0, "the DLQ is empty");
+  // The origin queues got them back: each of the 8 payments/payouts queues that dead-lettered 6.
+  const shown = JSON.parse(h.cli(["dlq", "show", "--env", "local", "--vhost", vhost, "--queue", "payments.acme", "--limit", "1000", "--json"]));
+  const replayed = shown.messages.filter((m) => m.replay && m.replay.count === 1);
+  assert.equal(replayed.length, 6, "payments.acme holds its 6 replayed messages, marked by Warren");
+});

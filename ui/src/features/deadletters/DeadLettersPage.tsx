@@ -1,0 +1,246 @@
+// The dead-letter screen: every DLQ of the environment (wired or named like one) with its depth
+// and feeders; a DLQ's first messages read in place, grouped by (origin, reason) and by realm,
+// searchable, each with its x-death history; and one-click replay — all, a group, or the
+// selected messages — back where they died (or to a queue or exchange), or discard.
+import { useMemo, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { commands, type EnvironmentView, type ErrorReport, type ReplayRequest } from "../../ipc/commands";
+import type { DeadLetterQueue } from "../../ipc/bindings/DeadLetterQueue";
+import type { Target } from "../../ipc/bindings/Target";
+import { formatBytes, formatCount } from "../queues/format";
+import { MessageDetail } from "./MessageDetail";
+import { ReplayDialog } from "./ReplayDialog";
+import { formatTime, groupFilter, searchMessages } from "./dlqModel";
+
+type TargetKind = Target["kind"];
+
+export function DeadLettersPage({ env }: { env: EnvironmentView }) {
+  const client = useQueryClient();
+  const inventory = useQuery({ queryKey: ["inventory", env.id], queryFn: () => commands.refreshQueues(env.id) });
+  const topology = useQuery({
+    queryKey: ["dlq-list", env.id, inventory.dataUpdatedAt],
+    queryFn: () => commands.dlqList(env.id),
+    enabled: inventory.isSuccess,
+    placeholderData: (prev) => prev,
+  });
+  const [selected, setSelected] = useState<DeadLetterQueue | null>(null);
+  const [limit, setLimit] = useState(200);
+  const [search, setSearch] = useState("");
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [open, setOpen] = useState<string | null>(null);
+  const [targetKind, setTargetKind] = useState<TargetKind>("origin");
+  const [targetName, setTargetName] = useState("");
+  const [dialog, setDialog] = useState<{ request: ReplayRequest; scope: string } | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
+  const browse = useQuery({
+    queryKey: ["dlq-browse", env.id, selected?.vhost, selected?.name, limit],
+    queryFn: () => commands.dlqBrowse(env.id, selected!.vhost, selected!.name, limit),
+    enabled: !!selected,
+    staleTime: Infinity,
+    retry: false,
+  });
+  const messages = useMemo(() => searchMessages(browse.data?.messages ?? [], search), [browse.data, search]);
+  const error = (inventory.error ?? topology.error) as unknown as ErrorReport | null;
+  const browseError = browse.error as unknown as ErrorReport | null;
+  const queues = topology.data?.queues ?? [];
+  const openMessage = browse.data?.messages.find((m) => m.key === open);
+
+  const target: Target | null =
+    targetKind === "queue"
+      ? targetName.trim()
+        ? { kind: "queue", name: targetName.trim() }
+        : null
+      : targetKind === "exchange"
+        ? targetName.trim()
+          ? { kind: "exchange", name: targetName.trim() }
+          : null
+        : { kind: targetKind };
+
+  function ask(scope: string, filter: string, keys: string[] | null, discard = false) {
+    if (!selected || !target) return;
+    setDialog({ scope, request: { vhost: selected.vhost, queue: selected.name, target, filter, keys, discard } });
+  }
+
+  function afterRun() {
+    setPicked(new Set());
+    void client.invalidateQueries({ queryKey: ["dlq-browse", env.id] });
+    void inventory.refetch();
+  }
+
+  return (
+    <section className="dlq-page" data-testid="dlq-page">
+      <div className="dlq-list">
+        <div className="dlq-list-head">
+          <b>Dead-letter queues</b>
+          <button className="ghost fixed-width" onClick={() => void inventory.refetch()} disabled={inventory.isFetching}>
+            {inventory.isFetching ? "Refreshing…" : "Refresh"}
+          </button>
+        </div>
+        {error && <div className="error-box">{error.message}</div>}
+        {topology.isLoading && <div className="muted">Looking for dead-letter queues…</div>}
+        {topology.data && queues.length === 0 && <div className="muted">No dead-letter queues: no queue names a dead-letter exchange that routes anywhere.</div>}
+        {queues.map((q) => (
+          <button
+            key={`${q.vhost}/${q.name}`}
+            className={`dlq-item ${selected?.vhost === q.vhost && selected.name === q.name ? "active" : ""}`}
+            data-testid="dlq-item"
+            onClick={() => {
+              setSelected(q);
+              setPicked(new Set());
+              setOpen(null);
+            }}
+            title={q.feeders.length ? `Fed by ${q.feeders.length} queue(s): ${q.feeders.slice(0, 10).join(", ")}` : "Named like a DLQ; no queue dead-letters into it"}
+          >
+            <span className="dlq-name">{q.name}</span>
+            <span className="num">{formatCount(q.messages)}</span>
+            <span className="muted small">
+              {q.vhost} · {q.wiring === "wired" ? `${q.feeders.length} feeder${q.feeders.length === 1 ? "" : "s"}` : "by name only"}
+              {q.queue_type === "quorum" ? " · quorum" : ""}
+            </span>
+          </button>
+        ))}
+        {topology.data?.unrouted.slice(0, 5).map((u) => (
+          <div key={`${u.vhost}/${u.queue}`} className="warning-box inline small">
+            Dead letters of <code>{u.queue}</code> are dropped: {u.problem}
+          </div>
+        ))}
+      </div>
+      <div className="dlq-main">
+        {!selected && <div className="muted">Pick a dead-letter queue to read its messages.</div>}
+        {selected && (
+          <>
+            <div className="queues-toolbar">
+              <h2 className="dlq-title">{selected.name}</h2>
+              <span className="count">
+                {selected.vhost} · {formatCount(browse.data?.depth ?? selected.messages)} messages
+              </span>
+              <span className="spacer" />
+              <label className="auto-refresh">
+                to
+                <select value={targetKind} onChange={(ev) => setTargetKind(ev.target.value as TargetKind)} data-testid="dlq-target">
+                  <option value="origin">the queue it died in</option>
+                  <option value="original_exchange">its original exchange</option>
+                  <option value="queue">a queue…</option>
+                  <option value="exchange">an exchange…</option>
+                </select>
+              </label>
+              {(targetKind === "queue" || targetKind === "exchange") && (
+                <input placeholder={`${targetKind} name`} value={targetName} onChange={(ev) => setTargetName(ev.target.value)} data-testid="dlq-target-name" />
+              )}
+              <button className="primary" disabled={!target || !browse.data?.depth} onClick={() => ask(`all ${formatCount(browse.data?.depth ?? 0)} messages`, "", null)} data-testid="dlq-retry-all">
+                Retry all
+              </button>
+              <button disabled={!target || picked.size === 0} onClick={() => ask(`the ${picked.size} selected message(s)`, "", [...picked])} data-testid="dlq-retry-selected">
+                Retry selected ({picked.size})
+              </button>
+              <button
+                disabled={!browse.data?.depth}
+                title="Write the selected messages (or all) to a JSON Lines file in Downloads: properties, typed headers, base64 body"
+                onClick={() => {
+                  setExported("Exporting…");
+                  commands
+                    .dlqExport(env.id, selected.vhost, selected.name, picked.size ? [...picked] : null)
+                    .then((r) => setExported(`Exported ${formatCount(r.exported)} message(s) to ${r.path}`))
+                    .catch((e: ErrorReport) => setExported(`Export failed: ${e.message}`));
+                }}
+                data-testid="dlq-export"
+              >
+                Export{picked.size ? ` (${picked.size})` : ""}
+              </button>
+              <button className="danger" disabled={picked.size === 0} onClick={() => ask(`the ${picked.size} selected message(s)`, "", [...picked], true)} data-testid="dlq-discard-selected">
+                Discard…
+              </button>
+            </div>
+            <div className="queues-toolbar">
+              <label className="auto-refresh">
+                Read the first
+                <select value={limit} onChange={(ev) => setLimit(Number(ev.target.value))} data-testid="dlq-limit">
+                  {[50, 200, 1000, 5000, 20000].map((n) => (
+                    <option key={n} value={n}>
+                      {formatCount(n)}
+                    </option>
+                  ))}
+                </select>
+                messages
+              </label>
+              <button className="ghost" onClick={() => void browse.refetch()} disabled={browse.isFetching}>
+                {browse.isFetching ? "Reading…" : "Read again"}
+              </button>
+              <input className="dlq-search" placeholder="Search the loaded messages" value={search} onChange={(ev) => setSearch(ev.target.value)} data-testid="dlq-search" />
+              {browse.data && <span className="count">{formatCount(messages.length)} of {formatCount(browse.data.read)} read</span>}
+            </div>
+            {exported && <div className="muted small" data-testid="dlq-exported">{exported}</div>}
+            {browseError && <div className="error-box">{browseError.message}</div>}
+            {browse.data && (
+              <>
+                <div className="muted small" data-testid="dlq-cost">
+                  {browse.data.cost}
+                  {!browse.data.complete && ` Groups cover the first ${formatCount(browse.data.read)}; read more to cover the whole queue.`}
+                </div>
+                <div className="dlq-groups" data-testid="dlq-groups">
+                  {browse.data.groups.slice(0, 12).map((g) => (
+                    <span key={`${g.origin}/${g.reason}`} className="dlq-group">
+                      <b>{formatCount(g.count)}</b> {g.origin} · {g.reason}
+                      {g.realm && <span className="muted"> · {g.realm}</span>}
+                      <button className="ghost row-action-inline" onClick={() => ask(`the ${g.origin} · ${g.reason} group`, groupFilter(g), null)} disabled={!target}>
+                        Retry group
+                      </button>
+                    </span>
+                  ))}
+                  {browse.data.realms.length > 1 && (
+                    <span className="muted small">
+                      by realm: {browse.data.realms.slice(0, 8).map((r) => `${r.realm ?? "(none)"} ${formatCount(r.count)}`).join(" · ")}
+                    </span>
+                  )}
+                </div>
+                <div className="dlq-table" role="table" data-testid="dlq-table">
+                  <div className="dlq-row dlq-head" role="row">
+                    <input
+                      type="checkbox"
+                      aria-label="Select all shown"
+                      checked={messages.length > 0 && messages.every((m) => picked.has(m.key))}
+                      onChange={(ev) => setPicked(ev.target.checked ? new Set(messages.map((m) => m.key)) : new Set())}
+                    />
+                    <span>#</span>
+                    <span>Message id</span>
+                    <span>Died in</span>
+                    <span>Reason</span>
+                    <span className="num">Deaths</span>
+                    <span>Last death</span>
+                    <span className="num">Size</span>
+                  </div>
+                  {messages.slice(0, 2000).map((m) => (
+                    <div key={m.key + m.position} className={`dlq-row ${open === m.key ? "active" : ""}`} role="row" data-testid="dlq-row" onClick={() => setOpen(m.key)}>
+                      <input
+                        type="checkbox"
+                        checked={picked.has(m.key)}
+                        onClick={(ev) => ev.stopPropagation()}
+                        onChange={(ev) =>
+                          setPicked((s) => {
+                            const n = new Set(s);
+                            if (ev.target.checked) n.add(m.key);
+                            else n.delete(m.key);
+                            return n;
+                          })
+                        }
+                      />
+                      <span className="muted">{m.position}</span>
+                      <span className="ellipsis">{String(m.properties["message_id"] ?? "—")}</span>
+                      <span className="ellipsis">{m.origin ?? "—"}</span>
+                      <span>{m.reason ?? "—"}</span>
+                      <span className="num">{m.deaths.reduce((n, d) => n + d.count, 0)}</span>
+                      <span className="muted">{formatTime(m.deaths[0]?.time)}</span>
+                      <span className="num">{formatBytes(m.body.size)}</span>
+                    </div>
+                  ))}
+                </div>
+              </>
+            )}
+          </>
+        )}
+      </div>
+      {openMessage && <MessageDetail message={openMessage} onClose={() => setOpen(null)} />}
+      {dialog && <ReplayDialog env={env} request={dialog.request} scope={dialog.scope} onClose={() => setDialog(null)} onDone={afterRun} />}
+    </section>
+  );
+}

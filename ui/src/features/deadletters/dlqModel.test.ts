@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { describeTarget, groupFilter, searchMessages } from "./dlqModel";
+import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
+
+const msg = (id: string, origin: string, reason: string, body = "{}"): DeadLetter => ({
+  position: 0,
+  key: id,
+  exchange: "dlx",
+  routing_key: origin,
+  redelivered: false,
+  properties: { message_id: id },
+  headers: {},
+  deaths: [],
+  origin,
+  reason,
+  body: { kind: "json", size: body.length, preview: body, truncated: false },
+});
+
+describe("dead-letter helpers", () => {
+  it("searches id, origin, reason and body, every word", () => {
+    const all = [msg("m1", "billing.acme", "rejected", '{"order": 42}'), msg("m2", "mail.globex", "expired")];
+    expect(searchMessages(all, "acme").map((m) => m.key)).toEqual(["m1"]);
+    expect(searchMessages(all, "expired globex").map((m) => m.key)).toEqual(["m2"]);
+    expect(searchMessages(all, "order 42").map((m) => m.key)).toEqual(["m1"]);
+    expect(searchMessages(all, "  ")).toHaveLength(2);
+    expect(searchMessages(all, "rejected globex")).toHaveLength(0);
+  });
+
+  it("turns a group into the filter the core understands", () => {
+    expect(groupFilter({ origin: "billing.acme", reason: "rejected", count: 3 })).toBe("origin:billing.acme reason:rejected");
+  });
+
+  it("describes targets", () => {
+    expect(describeTarget({ kind: "origin" })).toMatch(/died in/);
+    expect(describeTarget({ kind: "queue", name: "retry" })).toBe("queue retry");
+    expect(describeTarget({ kind: "exchange", name: "work" })).toMatch(/each message's routing key/);
+  });
+});

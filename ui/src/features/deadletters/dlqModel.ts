@@ -1,0 +1,49 @@
+// Pure helpers of the dead-letter screen: searching the loaded messages, describing a replay
+// target, and the filter a group stands for.
+import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
+import type { DeathGroup } from "../../ipc/bindings/DeathGroup";
+import type { Target } from "../../ipc/bindings/Target";
+
+/** Messages whose id, origin, reason, realm, routing key or body preview contain every word. */
+export function searchMessages(messages: DeadLetter[], query: string): DeadLetter[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return messages;
+  return messages.filter((m) => {
+    const hay = [
+      String(m.properties["message_id"] ?? ""),
+      m.origin ?? "",
+      m.reason ?? "",
+      m.realm ?? "",
+      m.routing_key,
+      m.body.kind === "binary" ? "" : m.body.preview.slice(0, 4096),
+    ]
+      .join("\n")
+      .toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/** The dead-letter filter that selects one (origin, reason) group. */
+export function groupFilter(g: DeathGroup): string {
+  const q = (v: string) => (/\s/.test(v) ? v.replace(/\s/g, "*") : v);
+  return `origin:${q(g.origin)} reason:${q(g.reason)}`;
+}
+
+export function describeTarget(t: Target): string {
+  switch (t.kind) {
+    case "origin":
+      return "the queue each message died in";
+    case "original_exchange":
+      return "the exchange and routing keys each message was published with";
+    case "queue":
+      return `queue ${t.name}`;
+    case "exchange":
+      return `exchange ${t.name}${t.routing_key !== undefined ? ` with key ${t.routing_key}` : " with each message's routing key"}`;
+  }
+}
+
+/** Seconds since the epoch as a local date and time. */
+export function formatTime(secs: number | undefined): string {
+  if (secs === undefined) return "—";
+  return new Date(secs * 1000).toLocaleString();
+}
