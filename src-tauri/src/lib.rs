@@ -53,6 +53,8 @@ pub fn run() {
             commands::deadletters::dlq_replay,
             commands::deadletters::dlq_cancel,
             commands::deadletters::dlq_export,
+            commands::audit::audit_list,
+            commands::audit::audit_verify,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

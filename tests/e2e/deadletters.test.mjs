@@ -75,3 +75,16 @@ test("Retry all replays the DLQ to the origin queues with a progress bar", async
   const replayed = shown.messages.filter((m) => m.replay && m.replay.count === 1);
   assert.equal(replayed.length, 6, "payments.acme holds its 6 replayed messages, marked by Warren");
 });
+
+test("the replay is in the audit log, whose hash chain is intact", async () => {
+  await wd.click("[data-testid=tab-audit]");
+  await wd.waitFor("[data-testid=audit-chain]", { timeout: 15000, textOk: (t) => t.startsWith("hash chain intact") });
+  await wd.waitFor("[data-testid=audit-row]", { textOk: (t) => t.includes("dlq.replay") });
+  // The counts cell is clipped with an ellipsis: read its whole text.
+  assert.match(await wd.textContent("[data-testid=audit-row]"), /dlq\.replay.*replayed 48/);
+  await h.shot(wd, "33-audit");
+  const verify = JSON.parse(h.cli(["audit", "verify", "--json"]));
+  assert.equal(verify.ok, true);
+  const replays = JSON.parse(h.cli(["audit", "list", "--action", "dlq.replay", "--json"]));
+  assert.ok(replays.some((r) => r.vhost === vhost && r.counts.replayed === 48 && r.outcome === "ok"));
+});

@@ -46,6 +46,8 @@ export class Harness {
     this.env = env;
     this.children = [];
     this.configDir = mkdtempSync(join(tmpdir(), "warren-e2e-config-"));
+    // The app's and the CLI's audit log, apart from the user's.
+    this.dataDir = join(this.configDir, "data");
     this.output = []; // everything the app and drivers printed, for the secret scan
   }
 
@@ -60,6 +62,7 @@ export class Harness {
     this.#spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(nativePort)], {
       DISPLAY: this.display,
       WARREN_CONFIG_DIR: this.configDir,
+      WARREN_DATA_DIR: this.dataDir,
       LIBGL_ALWAYS_SOFTWARE: "1",
       ...this.env,
     });
@@ -84,7 +87,7 @@ export class Harness {
 
   cli(args, input) {
     return execFileSync(CLI, args, {
-      env: { ...process.env, WARREN_CONFIG_DIR: this.configDir },
+      env: { ...process.env, WARREN_CONFIG_DIR: this.configDir, WARREN_DATA_DIR: this.dataDir },
       input,
       encoding: "utf8",
     });

@@ -2,6 +2,7 @@
 //! Every command that reads or changes a broker takes `--env ID`; `--json` prints stable,
 //! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage.
 
+mod audit_cmd;
 mod demo_cmd;
 mod dlq_cmd;
 mod env_cmd;
@@ -35,6 +36,9 @@ enum Command {
     /// Dead-letter queues: find them, read them in place, replay or discard their messages.
     #[command(subcommand)]
     Dlq(dlq_cmd::DlqCommand),
+    /// The local audit log of every change Warren made: list, verify the hash chain, export.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// Build or remove a realistic demo topology in a vhost of its own.
     #[command(subcommand)]
     Demo(demo_cmd::DemoCommand),
@@ -62,6 +66,7 @@ fn main() {
             Command::Env(cmd) => env_cmd::run(&store, cmd).await,
             Command::Demo(cmd) => demo_cmd::run(&store, cmd).await,
             Command::Dlq(cmd) => dlq_cmd::run(&store, cmd).await,
+            Command::Audit(cmd) => audit_cmd::run(cmd),
             Command::Queues(args) => queues_cmd::run(&store, args).await,
             Command::Realms(args) => realms_cmd::run(&store, args).await,
         }

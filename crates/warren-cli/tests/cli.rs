@@ -21,6 +21,7 @@ impl Cli {
     fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_warren"));
         c.env("WARREN_CONFIG_DIR", self.dir.path())
+            .env("WARREN_DATA_DIR", self.dir.path().join("data"))
             .env_remove("WARREN_PASSWORD");
         c
     }
@@ -797,4 +798,73 @@ fn dlq_list_show_replay_keep_their_json_contract() {
     assert_eq!(consumers["connections"].as_array().unwrap().len(), 0);
     assert_eq!(consumers["unserved"].as_array().unwrap().len(), 40);
     assert!(cleanup().status.success());
+}
+
+#[test]
+fn audit_lists_environment_changes_and_verify_finds_tampering() {
+    let cli = Cli::new();
+    let name = id("audit");
+    let add = cli.run(
+        &[
+            "env",
+            "add",
+            &name,
+            "--name",
+            "Audit test",
+            "--management-url",
+            "http://127.0.0.1:15672",
+            "--amqp-url",
+            "amqp://127.0.0.1:5672",
+            "--username",
+            "guest",
+            "--password-stdin",
+        ],
+        Some("a-unique-secret-4711\n"),
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let records = cli.json(&["audit", "list", "--env", &name, "--json"]);
+    let records = records.as_array().unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["action"] == "environment.create" && r["outcome"] == "ok"),
+        "{records:?}"
+    );
+    for key in [
+        "seq",
+        "time",
+        "os_user",
+        "host",
+        "environment",
+        "tier",
+        "action",
+        "targets",
+        "parameters",
+        "counts",
+        "outcome",
+        "duration_ms",
+        "prev_hash",
+        "hash",
+    ] {
+        assert!(records[0].get(key).is_some(), "missing {key}");
+    }
+    let log = cli.dir.path().join("data").join("audit.jsonl");
+    let text_of_log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !text_of_log.contains("a-unique-secret-4711"),
+        "no password in the audit log"
+    );
+    let ok = cli.json(&["audit", "verify", "--json"]);
+    assert_eq!(ok["ok"], true);
+    std::fs::write(
+        &log,
+        text_of_log.replace("environment.create", "environment.update"),
+    )
+    .unwrap();
+    let broken = cli.run(&["audit", "verify", "--json"], None);
+    assert_eq!(broken.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&broken.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert!(v["line"].as_u64().unwrap() >= 1);
+    let _ = cli.run(&["env", "remove", &name], None);
 }

@@ -74,7 +74,8 @@ impl ConfigFile {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+/// Create a folder (and its parents) only its owner can enter.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
@@ -93,6 +94,18 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 pub(crate) fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+/// Open a file for reading and appending, created owner-only if missing.
+pub(crate) fn open_private_append(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).append(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

@@ -19,6 +19,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::audit::{self, Action};
 use crate::broker::admin::{admin_client_with_timeout, admin_error};
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
@@ -152,6 +153,25 @@ fn other(e: lapin::Error, what: &str) -> BrokerError {
 
 /// Build the demo topology in `vhost` (recreated from scratch). Modifies state.
 pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
+    let started = std::time::Instant::now();
+    let result = build(env, password, vhost).await;
+    let action = Action::new(
+        "demo.seed",
+        Some(vhost),
+        vec![vhost.to_string()],
+        serde_json::Value::Null,
+    );
+    audit::record(
+        env,
+        action,
+        started,
+        &result,
+        |r| serde_json::json!({ "queues": r.queues, "messages": r.messages, "dead_lettered": r.dead_lettered }),
+    );
+    result
+}
+
+async fn build(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
     ensure_writable(env)?;
     // Recreating may first delete a big demo vhost (e.g. one seeded with --extra-queues).
     let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
@@ -461,6 +481,19 @@ async fn dlq_depth(ch: &Channel) -> Result<u32> {
 
 /// Remove the demo vhost and everything in it. Modifies state.
 pub async fn clean(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
+    let started = std::time::Instant::now();
+    let result = remove_vhost(env, password, vhost).await;
+    let action = Action::new(
+        "demo.clean",
+        Some(vhost),
+        vec![vhost.to_string()],
+        serde_json::Value::Null,
+    );
+    audit::record(env, action, started, &result, |_| serde_json::Value::Null);
+    result
+}
+
+async fn remove_vhost(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
     ensure_writable(env)?;
     let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
     admin

@@ -41,18 +41,45 @@ pub struct AppStart {
 pub struct EnvironmentStore {
     path: PathBuf,
     keyring: Keyring,
+    /// Environment changes are audited by the default store (the app's and the CLI's).
+    audited: bool,
 }
 
 impl EnvironmentStore {
     /// The store in the platform config dir (or `WARREN_CONFIG_DIR`) with the OS keyring.
     pub fn open_default() -> Self {
-        Self::new(&config_dir(), Keyring::default())
+        EnvironmentStore {
+            audited: true,
+            ..Self::new(&config_dir(), Keyring::default())
+        }
     }
 
+    /// A store in `dir` (tests, tools); its changes are not audited.
     pub fn new(dir: &Path, keyring: Keyring) -> Self {
         EnvironmentStore {
             path: dir.join(CONFIG_FILE),
             keyring,
+            audited: false,
+        }
+    }
+
+    /// Record an environment change (never the password: only whether it changed).
+    fn audit<T>(
+        &self,
+        action: &'static str,
+        env: &Environment,
+        started: std::time::Instant,
+        result: &Result<T>,
+        password_changed: bool,
+    ) {
+        if self.audited {
+            let a = crate::audit::Action::new(
+                action,
+                None,
+                vec![env.id.clone()],
+                serde_json::json!({ "password_changed": password_changed, "read_only": env.read_only }),
+            );
+            crate::audit::record(env, a, started, result, |_| serde_json::Value::Null);
         }
     }
 
@@ -147,6 +174,20 @@ impl EnvironmentStore {
         env: Environment,
         password: Option<&SecretString>,
     ) -> Result<EnvironmentView> {
+        let started = std::time::Instant::now();
+        let audit_env = env.clone();
+        let result = self.insert(env, password);
+        self.audit(
+            "environment.create",
+            &audit_env,
+            started,
+            &result,
+            password.is_some(),
+        );
+        result
+    }
+
+    fn insert(&self, env: Environment, password: Option<&SecretString>) -> Result<EnvironmentView> {
         env.validate()?;
         let mut cfg = self.load()?;
         if cfg.environments.iter().any(|e| e.id == env.id) {
@@ -164,6 +205,25 @@ impl EnvironmentStore {
     /// Replace the settings of `id` (the id itself cannot change: it names the keyring entry).
     /// A new password replaces the stored one; `None` keeps it.
     pub fn update(
+        &self,
+        id: &str,
+        env: Environment,
+        password: Option<&SecretString>,
+    ) -> Result<EnvironmentView> {
+        let started = std::time::Instant::now();
+        let audit_env = env.clone();
+        let result = self.replace(id, env, password);
+        self.audit(
+            "environment.update",
+            &audit_env,
+            started,
+            &result,
+            password.is_some(),
+        );
+        result
+    }
+
+    fn replace(
         &self,
         id: &str,
         env: Environment,
@@ -215,6 +275,14 @@ impl EnvironmentStore {
     /// Remove the environment and its keyring entry. If the keyring cannot be reached the
     /// environment stays, so no orphaned password is left behind unnoticed.
     pub fn remove(&self, id: &str) -> Result<()> {
+        let started = std::time::Instant::now();
+        let env = self.get(id)?;
+        let result = self.delete(id);
+        self.audit("environment.remove", &env, started, &result, false);
+        result
+    }
+
+    fn delete(&self, id: &str) -> Result<()> {
         let mut cfg = self.load()?;
         let before = cfg.environments.len();
         cfg.environments.retain(|e| e.id != id);
@@ -230,8 +298,11 @@ impl EnvironmentStore {
 
     /// Store (or replace) only the password of an environment.
     pub fn set_password(&self, id: &str, password: &SecretString) -> Result<()> {
-        self.get(id)?;
-        self.keyring.set(id, password)
+        let started = std::time::Instant::now();
+        let env = self.get(id)?;
+        let result = self.keyring.set(id, password);
+        self.audit("environment.password", &env, started, &result, true);
+        result
     }
 
     /// The password to connect with: the one given for this run, else the keyring's.

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod deadletters;
 pub mod environments;
 pub mod jobs;

@@ -11,8 +11,9 @@ import { tierLabel } from "../features/environments/tier";
 import { QueuesPage } from "../features/queues/QueuesPage";
 import { RealmsPage } from "../features/realms/RealmsPage";
 import { DeadLettersPage } from "../features/deadletters/DeadLettersPage";
+import { AuditPage } from "../features/audit/AuditPage";
 
-type Tab = "queues" | "realms" | "deadletters" | "environment";
+type Tab = "queues" | "realms" | "deadletters" | "audit" | "environment";
 
 export function App() {
   const queryClient = useQueryClient();
@@ -122,7 +123,7 @@ export function App() {
         )}
         {current && (
           <nav className="tabs" role="tablist">
-            {(["queues", "realms", "deadletters", "environment"] as Tab[]).map((t) => (
+            {(["queues", "realms", "deadletters", "audit", "environment"] as Tab[]).map((t) => (
               <button
                 key={t}
                 role="tab"
@@ -131,7 +132,7 @@ export function App() {
                 data-testid={`tab-${t}`}
                 onClick={() => setTab(t)}
               >
-                {{ queues: "Queues", realms: "Realms", deadletters: "Dead letters", environment: "Environment" }[t]}
+                {{ queues: "Queues", realms: "Realms", deadletters: "Dead letters", audit: "Audit", environment: "Environment" }[t]}
               </button>
             ))}
           </nav>
@@ -155,6 +156,7 @@ export function App() {
           />
         )}
         {current && tab === "deadletters" && <DeadLettersPage key={current.id} env={current} />}
+        {current && tab === "audit" && <AuditPage environments={list} />}
         {current && tab === "environment" && (
           <EnvironmentPage
             key={current.id}

@@ -27,9 +27,12 @@ import type { ReplayPlan } from "./bindings/ReplayPlan";
 import type { ReplayReport } from "./bindings/ReplayReport";
 import type { Target } from "./bindings/Target";
 import type { ExportReport } from "./bindings/ExportReport";
+import type { AuditRecord } from "./bindings/AuditRecord";
+import type { Verification } from "./bindings/Verification";
 
 export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
 export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, Target };
+export type { AuditRecord, Verification };
 
 /** What a replay or discard acts on (the Rust `ReplayRequest`). */
 export interface ReplayRequest {
@@ -129,6 +132,9 @@ export const commands = {
     return call<ReplayReport>("dlq_replay", { envId, request, jobId, onProgress: channel });
   },
   dlqCancel: (jobId: string) => call<boolean>("dlq_cancel", { jobId }),
+  /** The audit log's records, oldest first, and the state of its hash chain. */
+  auditList: () => call<AuditRecord[]>("audit_list"),
+  auditVerify: () => call<Verification>("audit_verify"),
   /** Write the selected (or all) messages of a DLQ to a JSON Lines file in Downloads. */
   dlqExport: (envId: string, vhost: string, queue: string, keys: string[] | null) =>
     call<ExportReport>("dlq_export", { envId, vhost, queue, keys }),

@@ -121,6 +121,22 @@ impl DeadLetterFilter {
         self.terms.is_empty()
     }
 
+    /// The filter written back as text (for reports and the audit log).
+    pub fn source(&self) -> String {
+        self.terms
+            .iter()
+            .map(|(f, v)| match f {
+                Field::Reason => format!("reason:{v}"),
+                Field::Origin => format!("origin:{v}"),
+                Field::Realm => format!("realm:{v}"),
+                Field::Worker => format!("worker:{v}"),
+                Field::Exchange => format!("exchange:{v}"),
+                Field::Text => v.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub fn matches(&self, f: &Facts<'_>) -> bool {
         let fields = [
             Field::Reason,

@@ -390,6 +390,31 @@ pub async fn import(
     queue: &str,
     path: &Path,
 ) -> Result<PublishFileReport> {
+    let started = std::time::Instant::now();
+    let result = publish_file(env, password, vhost, queue, path).await;
+    let action = crate::audit::Action::new(
+        "dlq.import",
+        Some(vhost),
+        vec![queue.to_string()],
+        json!({ "file": path.display().to_string() }),
+    );
+    crate::audit::record(
+        env,
+        action,
+        started,
+        &result,
+        |r| json!({ "published": r.published, "refused": r.refused }),
+    );
+    result
+}
+
+async fn publish_file(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    queue: &str,
+    path: &Path,
+) -> Result<PublishFileReport> {
     ensure_writable(env)?;
     let file = std::fs::File::open(path).map_err(|e| Error::FileRead {
         path: path.display().to_string(),

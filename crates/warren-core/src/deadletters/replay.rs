@@ -41,6 +41,7 @@ use ts_rs::TS;
 use super::filter::{DeadLetterFilter, Facts};
 use super::message::{message_key, origin_of};
 use super::xdeath::{self, REPLAY_COUNT, REPLAY_ID, REPLAY_TIME};
+use crate::audit::{self, Action};
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
@@ -424,11 +425,51 @@ pub async fn replay(
     vhost: &str,
     queue: &str,
     options: &ReplayOptions,
+    progress: impl FnMut(Progress),
+    cancelled: impl Fn() -> bool,
+) -> Result<ReplayReport> {
+    let started = Instant::now();
+    let result = run(env, password, vhost, queue, options, progress, cancelled).await;
+    let action = Action::new(
+        if options.discard {
+            "dlq.discard"
+        } else {
+            "dlq.replay"
+        },
+        Some(vhost),
+        vec![queue.to_string()],
+        serde_json::json!({
+            "target": options.target,
+            "filter": options.scope.filter.source(),
+            "selected": options.scope.keys.as_ref().map(Vec::len),
+            "max_replays": options.max_replays,
+        }),
+    );
+    audit::record(env, action, started, &result, |r| {
+        serde_json::json!({
+            "replay_id": r.replay_id,
+            "replayed": r.replayed,
+            "discarded": r.discarded,
+            "kept": r.kept,
+            "unroutable": r.unroutable,
+            "nacked": r.nacked,
+            "cancelled": r.cancelled,
+            "stopped": r.stopped.is_some(),
+        })
+    });
+    result
+}
+
+async fn run(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    queue: &str,
+    options: &ReplayOptions,
     mut progress: impl FnMut(Progress),
     cancelled: impl Fn() -> bool,
 ) -> Result<ReplayReport> {
     ensure_writable(env)?;
-    // The audit log (guard-rails issue) records the report of this call at its return.
     let started = Instant::now();
     let replay_id = new_replay_id();
     let conn = amqp::connect(env, password, Some(vhost), "replay dead letters").await?;

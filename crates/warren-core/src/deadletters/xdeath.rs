@@ -258,6 +258,61 @@ pub(crate) mod tests {
         assert!(deaths(None).unwrap().is_empty());
     }
 
+    fn any_value() -> impl proptest::strategy::Strategy<Value = AMQPValue> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(AMQPValue::Boolean),
+            any::<i64>().prop_map(AMQPValue::LongLongInt),
+            any::<u8>().prop_map(AMQPValue::ShortShortUInt),
+            any::<u64>().prop_map(AMQPValue::Timestamp),
+            any::<f64>().prop_map(AMQPValue::Double),
+            ".{0,12}".prop_map(|s| AMQPValue::LongString(s.as_str().into())),
+            proptest::collection::vec(any::<u8>(), 0..8)
+                .prop_map(|b| AMQPValue::LongString(b.into())),
+            Just(AMQPValue::Void),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|v| AMQPValue::FieldArray(v.into())),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("queue".to_string()),
+                        Just("reason".to_string()),
+                        Just("count".to_string()),
+                        Just("routing-keys".to_string()),
+                        Just("time".to_string()),
+                        "[a-z]{1,6}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| {
+                    let mut t = FieldTable::default();
+                    for (k, v) in m {
+                        t.insert(k.as_str().into(), v);
+                    }
+                    AMQPValue::FieldTable(t)
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Hostile headers: any x-death value decodes or is an error with a position, never a panic.
+        #[test]
+        fn the_decoder_never_panics(v in any_value()) {
+            let mut h = FieldTable::default();
+            h.insert("x-death".into(), v);
+            h.insert("x-first-death-queue".into(), AMQPValue::Boolean(true));
+            match deaths(Some(&h)) {
+                Ok(d) => { let _ = (first_death(Some(&h), &d), last_death(Some(&h), &d), replay_mark(Some(&h))); }
+                Err(e) => proptest::prop_assert!(e.position.is_empty() || e.position.starts_with('[')),
+            }
+        }
+    }
+
     #[test]
     fn replay_mark_reads_any_integer_type() {
         let mut h = FieldTable::default();

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 use ts_rs::TS;
 
+use crate::audit::{self, Action};
 use crate::broker::admin::{admin_client, admin_error};
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
@@ -44,6 +45,33 @@ const STALL_LIMIT: Duration = Duration::from_secs(60);
 /// When `cancelled()` turns true the shovel is deleted: what it moved stays moved (each message
 /// left `from` only once `to` confirmed it), the rest stays in `from`.
 pub async fn move_messages(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    from: &str,
+    to: &str,
+    on_progress: impl FnMut(Progress),
+    cancelled: impl Fn() -> bool,
+) -> Result<MoveReport> {
+    let started = Instant::now();
+    let result = shovel(env, password, vhost, from, to, on_progress, cancelled).await;
+    let action = Action::new(
+        "queues.move",
+        Some(vhost),
+        vec![from.to_string()],
+        serde_json::json!({ "to": to }),
+    );
+    audit::record(
+        env,
+        action,
+        started,
+        &result,
+        |r| serde_json::json!({ "moved": r.moved, "cancelled": r.cancelled }),
+    );
+    result
+}
+
+async fn shovel(
     env: &Environment,
     password: &SecretString,
     vhost: &str,

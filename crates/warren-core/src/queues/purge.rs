@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::row::QueueRow;
+use crate::audit::{self, Action};
 use crate::broker::amqp;
 use crate::environment::Environment;
 use crate::error::Result;
@@ -53,6 +54,35 @@ pub struct PurgeReport {
 /// `dry_run`. One AMQP connection per vhost; a queue that fails (gone, no permission) is
 /// reported and the others still proceed.
 pub async fn purge(
+    env: &Environment,
+    password: &SecretString,
+    targets: &[QueueRow],
+    dry_run: bool,
+) -> Result<PurgeReport> {
+    let started = std::time::Instant::now();
+    let result = purge_queues(env, password, targets, dry_run).await;
+    if !dry_run {
+        let action = Action::new(
+            "queues.purge",
+            targets.first().map(|t| t.vhost.as_str()),
+            targets
+                .iter()
+                .map(|t| format!("{}/{}", t.vhost, t.name))
+                .collect(),
+            serde_json::json!({}),
+        );
+        audit::record(env, action, started, &result, |r| {
+            serde_json::json!({
+                "purged_queues": r.purged.len(),
+                "messages": r.purged.iter().map(|p| p.messages).sum::<u64>(),
+                "failed_queues": r.failed.len(),
+            })
+        });
+    }
+    result
+}
+
+async fn purge_queues(
     env: &Environment,
     password: &SecretString,
     targets: &[QueueRow],

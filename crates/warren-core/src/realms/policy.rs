@@ -18,6 +18,7 @@ use ts_rs::TS;
 
 use super::queues_of;
 use super::template::RealmTemplate;
+use crate::audit::{self, Action};
 use crate::broker::admin::{admin_client, admin_error};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
@@ -259,6 +260,30 @@ pub async fn existing_policies(
 
 /// Declare the planned policy in each of its vhosts. Refused on a read-only environment.
 pub async fn apply(env: &Environment, password: &SecretString, plan: &PolicyPlan) -> Result<()> {
+    let started = std::time::Instant::now();
+    let result = declare(env, password, plan).await;
+    let action = Action::new(
+        "realms.policy.apply",
+        plan.vhosts.first().map(String::as_str),
+        vec![plan.name.clone()],
+        serde_json::json!({
+            "vhosts": plan.vhosts,
+            "pattern": plan.pattern,
+            "priority": plan.priority,
+            "definition": plan.definition,
+        }),
+    );
+    audit::record(
+        env,
+        action,
+        started,
+        &result,
+        |_| serde_json::json!({ "queues": plan.queues.len(), "overrides": plan.overrides.len() }),
+    );
+    result
+}
+
+async fn declare(env: &Environment, password: &SecretString, plan: &PolicyPlan) -> Result<()> {
     ensure_writable(env)?;
     let admin = admin_client(env, password)?;
     for vhost in &plan.vhosts {
@@ -317,6 +342,19 @@ pub async fn remove(
     vhost: &str,
     name: &str,
 ) -> Result<()> {
+    let started = std::time::Instant::now();
+    let result = delete(env, password, vhost, name).await;
+    let action = Action::new(
+        "realms.policy.remove",
+        Some(vhost),
+        vec![name.to_string()],
+        Value::Null,
+    );
+    audit::record(env, action, started, &result, |_| Value::Null);
+    result
+}
+
+async fn delete(env: &Environment, password: &SecretString, vhost: &str, name: &str) -> Result<()> {
     ensure_writable(env)?;
     if !name.starts_with(PREFIX) {
         return Err(Error::InvalidArgument(format!("`{name}` is not a Warren policy (those start with `{PREFIX}`): remove it with the management UI or rabbitmqadmin")));

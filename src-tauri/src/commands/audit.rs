@@ -1,0 +1,20 @@
+//! The audit log for the window: its records and the state of its hash chain. Read-only.
+
+use warren_core::audit::{AuditLog, AuditRecord, Verification};
+use warren_core::ErrorReport;
+
+/// Every record, oldest first. Does not modify state.
+#[tauri::command]
+pub async fn audit_list() -> Result<Vec<AuditRecord>, ErrorReport> {
+    AuditLog::open_default()
+        .read()
+        .map_err(|e| ErrorReport::from(&e))
+}
+
+/// Check the hash chain. Does not modify state.
+#[tauri::command]
+pub async fn audit_verify() -> Result<Verification, ErrorReport> {
+    AuditLog::open_default()
+        .verify()
+        .map_err(|e| ErrorReport::from(&e))
+}

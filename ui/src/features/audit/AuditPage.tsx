@@ -1,0 +1,85 @@
+// The audit log: every change Warren made from this machine (app and CLI), newest first,
+// filtered by environment, action and time, with the state of its hash chain.
+import { useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { describeCounts, filterRecords } from "./auditModel";
+
+export function AuditPage({ environments }: { environments: EnvironmentView[] }) {
+  const records = useQuery({ queryKey: ["audit"], queryFn: commands.auditList });
+  const chain = useQuery({ queryKey: ["audit-verify", records.dataUpdatedAt], queryFn: commands.auditVerify, enabled: records.isSuccess });
+  const [environment, setEnvironment] = useState("");
+  const [action, setAction] = useState("");
+  const [since, setSince] = useState("");
+  const shown = useMemo(() => filterRecords(records.data ?? [], { environment, action, since }), [records.data, environment, action, since]);
+  const error = (records.error ?? chain.error) as unknown as ErrorReport | null;
+  const actions = useMemo(() => [...new Set((records.data ?? []).map((r) => r.action))].sort(), [records.data]);
+  return (
+    <section className="queues-page" data-testid="audit-page">
+      <div className="queues-toolbar audit-toolbar">
+        <select value={environment} onChange={(ev) => setEnvironment(ev.target.value)} data-testid="audit-env">
+          <option value="">all environments</option>
+          {environments.map((e) => (
+            <option key={e.id} value={e.id}>
+              {e.name}
+            </option>
+          ))}
+        </select>
+        <select value={action} onChange={(ev) => setAction(ev.target.value)} data-testid="audit-action">
+          <option value="">all actions</option>
+          {actions.map((a) => (
+            <option key={a} value={a}>
+              {a}
+            </option>
+          ))}
+        </select>
+        <label className="auto-refresh">
+          since
+          <input type="date" value={since} onChange={(ev) => setSince(ev.target.value)} data-testid="audit-since" />
+        </label>
+        <span className="spacer" />
+        {chain.data && (
+          <span className={chain.data.ok ? "count" : "error-text"} data-testid="audit-chain">
+            {chain.data.ok ? `hash chain intact · ${chain.data.records} records` : `hash chain BROKEN at line ${chain.data.line}: ${chain.data.problem}`}
+          </span>
+        )}
+        <button className="fixed-width" onClick={() => void records.refetch()} disabled={records.isFetching}>
+          {records.isFetching ? "Reading…" : "Refresh"}
+        </button>
+      </div>
+      {error && <div className="error-box">{error.message}</div>}
+      <div className="dlq-table" role="table" data-testid="audit-table">
+        <div className="audit-row dlq-head" role="row">
+          <span>#</span>
+          <span>Time</span>
+          <span>Environment</span>
+          <span>Action</span>
+          <span>Targets</span>
+          <span>Outcome</span>
+          <span>Counts</span>
+          <span>Who</span>
+        </div>
+        {shown.slice(0, 2000).map((r) => (
+          <div key={r.seq} className="audit-row" role="row" data-testid="audit-row" title={JSON.stringify(r.parameters)}>
+            <span className="muted">{r.seq}</span>
+            <span>{new Date(r.time).toLocaleString()}</span>
+            <span>
+              {r.environment} <span className="muted">({r.tier})</span>
+            </span>
+            <span>{r.action}</span>
+            <span className="ellipsis">{[r.vhost, r.targets.join(", ")].filter(Boolean).join(" · ")}</span>
+            <span className={r.outcome === "ok" ? "" : "error-text"}>
+              {r.outcome}
+              {r.error ? `: ${r.error}` : ""}
+            </span>
+            <span className="ellipsis muted">{describeCounts(r.counts)}</span>
+            <span className="muted ellipsis">
+              {r.os_user}@{r.host}
+            </span>
+          </div>
+        ))}
+        {records.data && shown.length === 0 && <div className="muted" style={{ padding: 10 }}>No records.</div>}
+      </div>
+    </section>
+  );
+}
