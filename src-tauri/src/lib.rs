@@ -54,6 +54,8 @@ pub fn run() {
             commands::deadletters::dlq_cancel,
             commands::deadletters::dlq_export,
             commands::audit::audit_list,
+            commands::environments::environment_arm,
+            commands::environments::environment_disarm,
             commands::audit::audit_verify,
         ])
         .run(tauri::generate_context!())

@@ -146,9 +146,13 @@ test("the app reopens on the last environment with the last window size", async 
   await h.shot(wd, "08-reopened-on-last");
 });
 
-test("no password appears in the config dir or in anything the app printed", async () => {
+test("no password appears in the config dir, the audit log or in anything the app printed", async () => {
+  // The environments added from the window were audited (the data dir lies inside configDir).
+  const audit = readFileSync(join(h.dataDir, "audit.jsonl"), "utf8");
+  assert.match(audit, /"action":"environment\.create"/);
   for (const secret of [WRONG_PASSWORD]) {
     assert.deepEqual(grepDir(h.configDir, secret), []);
+    assert.ok(!audit.includes(secret), "a password reached the audit log");
     assert.ok(!h.output.join("").includes(secret), "a password reached the app's output");
   }
 });

@@ -197,3 +197,20 @@ test("on a read-only environment the core refuses the purge", async () => {
   await wd.click("[data-testid=drawer-close]");
   assert.ok((await messagesOf(`vhost:${vhost} name=email.acme`)) > 0, "the refused purge left the messages");
 });
+
+test("armed for a few minutes, a read-only environment takes the purge, then is read-only again", async () => {
+  await wd.click("[data-testid=arm]");
+  await wd.click("[data-testid=arm-confirm]");
+  await wd.waitFor("[data-testid=arm-state]", { textOk: (t) => /writes armed · 1[45]:\d\d left/.test(t) });
+  await h.shot(wd, "16-armed");
+  await wd.click("[data-testid=queue-row]");
+  await wd.click("[data-testid=drawer-purge]");
+  await wd.click("[data-testid=purge-confirm]");
+  await wd.waitFor("[data-testid=purge-result]", { timeout: 15000 });
+  await wd.click("[data-testid=purge-dialog] .ghost");
+  await wd.click("[data-testid=drawer-close]");
+  await wd.click("[data-testid=disarm]");
+  await wd.waitFor("[data-testid=arm]");
+  const actions = JSON.parse(h.cli(["audit", "list", "--action", "environment.", "--json"])).map((r) => r.action);
+  assert.ok(actions.includes("environment.arm") && actions.includes("environment.disarm"), actions.join(", "));
+});

@@ -271,6 +271,11 @@ pub struct EnvironmentView {
     #[ts(flatten)]
     pub environment: Environment,
     pub has_secret: bool,
+    /// A read-only environment whose writes are armed until then (Unix seconds; this process
+    /// only, see `guard::arm`).
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub armed_until: Option<i64>,
 }
 
 #[cfg(test)]

@@ -143,6 +143,7 @@ impl EnvironmentStore {
             .map(|environment| {
                 let has_secret = self.keyring.has(&environment.id).unwrap_or(false);
                 EnvironmentView {
+                    armed_until: crate::guard::armed_until(&environment.id),
                     environment,
                     has_secret,
                 }
@@ -162,6 +163,7 @@ impl EnvironmentStore {
         let environment = self.get(id)?;
         let has_secret = self.keyring.has(id).unwrap_or(false);
         Ok(EnvironmentView {
+            armed_until: crate::guard::armed_until(id),
             environment,
             has_secret,
         })

@@ -242,13 +242,9 @@ async fn the_consumers_of_a_realm_are_its_connections_with_their_client_names() 
         rows = mapped_inventory(&t.name).await.rows;
         let acme = queues_of(&rows, "acme", None);
         report = realm_consumers(&local(), guest(), &acme).await.unwrap();
-        if report
-            .connections
-            .iter()
-            .map(|c| c.consumers.len())
-            .sum::<usize>()
-            == 2
-        {
+        // Consumers and connections are listed from separate stats: wait for both.
+        let consumers: usize = report.connections.iter().map(|c| c.consumers.len()).sum();
+        if consumers == 2 && report.connections.iter().all(|c| c.client_name.is_some()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

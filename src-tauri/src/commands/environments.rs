@@ -74,6 +74,29 @@ pub async fn environment_remove(
     store.remove(&id).map_err(report)
 }
 
+/// Let a read-only environment's writes through for `minutes` (this app only; audited).
+#[tauri::command]
+pub async fn environment_arm(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+    minutes: u32,
+) -> CommandResult<EnvironmentView> {
+    let env = store.get(&id).map_err(report)?;
+    warren_core::guard::arm(&env, minutes).map_err(report)?;
+    store.view(&id).map_err(report)
+}
+
+/// End an arming early: the environment is read-only again.
+#[tauri::command]
+pub async fn environment_disarm(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+) -> CommandResult<EnvironmentView> {
+    let env = store.get(&id).map_err(report)?;
+    warren_core::guard::disarm(&env);
+    store.view(&id).map_err(report)
+}
+
 /// Remember the environment the user switched to, to reopen it next time.
 #[tauri::command]
 pub async fn environment_select(

@@ -12,6 +12,7 @@ import { QueuesPage } from "../features/queues/QueuesPage";
 import { RealmsPage } from "../features/realms/RealmsPage";
 import { DeadLettersPage } from "../features/deadletters/DeadLettersPage";
 import { AuditPage } from "../features/audit/AuditPage";
+import { ArmControl } from "../features/environments/ArmControl";
 
 type Tab = "queues" | "realms" | "deadletters" | "audit" | "environment";
 
@@ -76,7 +77,7 @@ export function App() {
     }
   }, [environments.isSuccess]);
 
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["environments"] });
+  const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: ["environments"] }), [queryClient]);
 
   return (
     <div className={`shell tier-${current?.tier ?? "dev"}`}>
@@ -96,7 +97,7 @@ export function App() {
               <span className={`tier-badge tier-${current.tier}`} data-testid="current-env-tier">
                 {tierLabel[current.tier]}
               </span>
-              {current.read_only && <span className="flag">read-only</span>}
+              <ArmControl env={current} onChanged={refresh} />
               {!current.tls.verify && <span className="flag danger">TLS verification off</span>}
             </>
           ) : (

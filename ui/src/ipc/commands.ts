@@ -77,6 +77,9 @@ export const commands = {
     call<EnvironmentView>("environment_duplicate", { id, newId, newName }),
   removeEnvironment: (id: string) => call<void>("environment_remove", { id }),
   selectEnvironment: (id: string) => call<void>("environment_select", { id }),
+  /** Let a read-only environment's writes through for `minutes` (this app only; audited). */
+  armEnvironment: (id: string, minutes: number) => call<EnvironmentView>("environment_arm", { id, minutes }),
+  disarmEnvironment: (id: string) => call<EnvironmentView>("environment_disarm", { id }),
   /** Test a saved environment, or the form's unsaved edit with the typed password. */
   testEnvironment: (id: string, environment: Environment | null = null, password: string | null = null) =>
     call<ConnectionReport>("environment_test", { id, environment, password }),

@@ -8,6 +8,7 @@ import { useQuery } from "@tanstack/react-query";
 import { asErrorReport, commands, type EnvironmentView, type ErrorReport, type Progress, type ReplayReport, type ReplayRequest } from "../../ipc/commands";
 import { formatCount, formatRate } from "../queues/format";
 import { describeTarget } from "./dlqModel";
+import { refusesWrites } from "../environments/ArmControl";
 
 interface Props {
   env: EnvironmentView;
@@ -61,7 +62,7 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
         <h2>
           {verb} {scope} of “{request.queue}”
         </h2>
-        {env.read_only && <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse this.</div>}
+        {refusesWrites(env) && <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse this.</div>}
         {!running && !report && (
           <>
             {plan.isLoading && <div className="muted">Planning: reading the queue in place…</div>}

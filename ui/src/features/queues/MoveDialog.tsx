@@ -6,6 +6,7 @@ import { useRef, useState } from "react";
 import { asErrorReport, commands, type EnvironmentView, type MoveReport, type Progress } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatCount, formatRate } from "./format";
+import { refusesWrites } from "../environments/ArmControl";
 
 interface Props {
   env: EnvironmentView;
@@ -77,7 +78,7 @@ export function MoveDialog({ env, targets, known, onClose, onDone }: Props) {
         <h2>
           Move messages of {targets.length} queue{targets.length === 1 ? "" : "s"} in “{env.name}”
         </h2>
-        {env.read_only && <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse this move.</div>}
+        {refusesWrites(env) && <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse this move.</div>}
         {!running && !finished && (
           <>
             <p>

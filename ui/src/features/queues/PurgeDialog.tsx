@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatCount } from "./format";
+import { refusesWrites } from "../environments/ArmControl";
 
 interface Props {
   env: EnvironmentView;
@@ -41,7 +42,7 @@ export function PurgeDialog({ env, targets, onClose, onDone }: Props) {
           </div>
         ) : (
           <>
-            {env.read_only && (
+            {refusesWrites(env) && (
               <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse this purge.</div>
             )}
             <p>

@@ -5,6 +5,7 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { refusesWrites } from "../environments/ArmControl";
 
 const LIMITS = [
   { key: "max-length", label: "max-length (messages)" },
@@ -51,7 +52,7 @@ export function PolicyDialog({ env, realm, onClose }: { env: EnvironmentView; re
     <div className="modal-backdrop" onMouseDown={(ev) => ev.target === ev.currentTarget && onClose()}>
       <div className="modal" data-testid="policy-dialog">
         <h2>Policy for realm “{realm}” in “{env.name}”</h2>
-        {env.read_only && <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse to apply it.</div>}
+        {refusesWrites(env) && <div className="warning-box inline">“{env.name}” is read-only: Warren will refuse to apply it.</div>}
         <div className="policy-fields">
           {LIMITS.map((l) => (
             <label key={l.key} className="field">

@@ -51,7 +51,8 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
   const error = (inventory.error ?? realms.error) as unknown as ErrorReport | null;
   const dlError = deadLetters.error as unknown as ErrorReport | null;
   // The view with dead letters once they are attributed; the plain totals until then.
-  const data = deadLetters.data && deadLetters.data.summary.total.queues === realms.data?.summary.total.queues ? deadLetters.data : realms.data;
+  // (Never a placeholder: that one was summed from the previous inventory.)
+  const data = deadLetters.data && !deadLetters.isPlaceholderData ? deadLetters.data : realms.data;
   const dl = data?.dead_letters;
   const summary = data?.summary;
   const groups = useMemo(() => (summary ? rankGroups(view === "workers" ? summary.workers : summary.realms, metric) : []), [summary, view, metric]);

@@ -15,7 +15,7 @@ export function TemplateEditor({ env, current, onClose }: { env: EnvironmentView
   });
   const save = useMutation({
     mutationFn: () => {
-      const { has_secret: _unused, ...environment } = env;
+      const { has_secret: _unused, armed_until: _armed, ...environment } = env;
       const t = text.trim();
       return commands.updateEnvironment(env.id, { ...environment, realm_template: t === "" || t === "auto" ? undefined : t }, null);
     },

@@ -6,7 +6,12 @@ import type { TlsSettings } from "./TlsSettings";
  * An environment as the UI and `env list --json` show it: the stored fields plus whether a
  * password is in the keyring (never the password itself).
  */
-export type EnvironmentView = { has_secret: boolean, id: string, name: string, tier: Tier, management_urls: Array<string>, amqp_urls: Array<string>, username: string, 
+export type EnvironmentView = { has_secret: boolean, 
+/**
+ * A read-only environment whose writes are armed until then (Unix seconds; this process
+ * only, see `guard::arm`).
+ */
+armed_until?: number, id: string, name: string, tier: Tier, management_urls: Array<string>, amqp_urls: Array<string>, username: string, 
 /**
  * Default vhost filter; `None` means every vhost the user can see.
  */
