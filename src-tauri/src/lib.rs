@@ -9,6 +9,7 @@ use warren_core::queues::cache::InventoryCache;
 use warren_core::EnvironmentStore;
 
 pub fn run() {
+    let _log = warren_core::logging::init("warren-app");
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())

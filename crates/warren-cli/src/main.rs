@@ -46,6 +46,7 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    let log = warren_core::logging::init("warren-cli");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -71,5 +72,7 @@ fn main() {
             Command::Realms(args) => realms_cmd::run(&store, args).await,
         }
     });
+    // `exit` skips destructors: flush the log first.
+    drop(log);
     std::process::exit(code);
 }

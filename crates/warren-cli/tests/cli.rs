@@ -854,6 +854,16 @@ fn audit_lists_environment_changes_and_verify_finds_tampering() {
         !text_of_log.contains("a-unique-secret-4711"),
         "no password in the audit log"
     );
+    // The run's log lines (one file a day in the data dir's logs/) name the action, not the secret.
+    let logs: String = std::fs::read_dir(cli.dir.path().join("data").join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(logs.contains("action=\"environment.create\""), "{logs}");
+    assert!(
+        !logs.contains("a-unique-secret-4711"),
+        "no password in the log"
+    );
     let ok = cli.json(&["audit", "verify", "--json"]);
     assert_eq!(ok["ok"], true);
     std::fs::write(

@@ -384,6 +384,16 @@ pub fn record<T>(
         Err(e) => ("error", Some(e.to_string()), Value::Null),
     };
     let elapsed = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        environment = %env.id,
+        action = a.action,
+        vhost = a.vhost.as_deref().unwrap_or(""),
+        targets = a.targets.len(),
+        outcome,
+        error = error.as_deref().unwrap_or(""),
+        duration_ms = elapsed,
+        "action"
+    );
     if let Err(e) = AuditLog::open_default().append(env, &a, counts, outcome, error, elapsed) {
         tracing::error!(action = a.action, environment = %env.id, "audit record not written: {e}");
         eprintln!(

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod environment;
 pub mod error;
 pub mod guard;
+pub mod logging;
 pub mod logs;
 pub mod progress;
 pub mod queues;

@@ -38,16 +38,21 @@ fn pki() -> Pki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca_params.distinguished_name.push(DnType::CommonName, "Warren test CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Warren test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
 
     let server_key = KeyPair::generate().unwrap();
-    let server_params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let server_params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
     let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
 
     let client_key = KeyPair::generate().unwrap();
     let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    client_params.distinguished_name.push(DnType::CommonName, "warren-client");
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, "warren-client");
     let client = client_params.signed_by(&client_key, &ca, &ca_key).unwrap();
 
     std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
@@ -70,7 +75,9 @@ async fn tls_proxy(pki: &Pki, target: u16, require_client_cert: bool) -> u16 {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(pki.ca_der.clone()).unwrap();
         builder.with_client_cert_verifier(
-            rustls::server::WebPkiClientVerifier::builder(Arc::new(roots)).build().unwrap(),
+            rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
+                .build()
+                .unwrap(),
         )
     } else {
         builder.with_no_client_auth()
@@ -83,7 +90,9 @@ async fn tls_proxy(pki: &Pki, target: u16, require_client_cert: bool) -> u16 {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 if let Ok(mut tls) = acceptor.accept(tcp).await {
@@ -114,10 +123,17 @@ async fn verification_is_on_by_default_and_a_custom_ca_bundle_makes_it_pass() {
     let env = env_behind(https, amqps);
     let m = check_management(&env, guest()).await;
     assert!(!m.ok);
-    assert!(matches!(m.error_kind, Some(BrokerErrorKind::TlsVerification)), "{m:?}");
+    assert!(
+        matches!(m.error_kind, Some(BrokerErrorKind::TlsVerification)),
+        "{m:?}"
+    );
     let a = check_amqp(&env, &guest()).await;
     assert!(!a.ok, "{a:?}");
-    assert!(a.error.unwrap_or_default().to_lowercase().contains("certificate"));
+    assert!(a
+        .error
+        .unwrap_or_default()
+        .to_lowercase()
+        .contains("certificate"));
 
     // The test CA as the environment's bundle: both pass, verification still on.
     let mut env = env_behind(https, amqps);
