@@ -230,6 +230,17 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Hostile input: any text is a plan or an error naming its line, never a panic.
+        #[test]
+        fn the_importer_never_panics(text in "(\\[[a-z ]{0,8}\\]\n|[a-z_]{1,10} ?= ?(\"[^\"\n]{0,10}\"|[0-9]{1,6}|[a-z]{0,5})\n|.{0,20}\n){0,12}") {
+            if let Err(e) = plan(&text) {
+                proptest::prop_assert!(!e.is_empty());
+            }
+        }
+    }
+
     const SAMPLE: &str = r#"
 [local]
 hostname = "localhost"

@@ -195,6 +195,19 @@ impl RealmTemplate {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Hostile templates: parsed or refused with a message, never a panic; a parsed one maps
+        /// any name without panicking.
+        #[test]
+        fn the_template_parser_never_panics(t in "(\\{worker\\}|\\{realm\\}|\\{|\\}|/|\\(\\?P<(worker|realm|x)>|\\)|[.\\-_a-z*+?\\[\\]^$]){0,12}", name in "[a-z.\\-_]{0,20}") {
+            match RealmTemplate::parse(&t) {
+                Ok(tpl) => { let _ = tpl.map("/", &name); }
+                Err(e) => proptest::prop_assert!(!e.0.is_empty()),
+            }
+        }
+    }
+
     fn map(t: &str, name: &str) -> Option<(String, String)> {
         RealmTemplate::parse(t)
             .unwrap()
