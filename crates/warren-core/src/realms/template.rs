@@ -91,22 +91,36 @@ impl RealmTemplate {
         // Split into literal text and placeholders, checking each placeholder once.
         let mut parts: Vec<Result<&str, &str>> = Vec::new(); // Ok: literal, Err: placeholder name
         let mut rest = spec;
+        // Where in the template (1-based characters), for the error messages.
+        let at = |rest: &str, i: usize| spec[..spec.len() - rest.len() + i].chars().count() + 1;
         while let Some(open) = rest.find('{') {
-            let close = rest[open..]
-                .find('}')
-                .ok_or_else(|| error(format!("`{{` without a closing `}}` in `{spec}`")))?
-                + open;
+            let close = rest[open..].find('}').ok_or_else(|| {
+                error(format!(
+                    "`{{` at character {} has no closing `}}` in `{spec}`",
+                    at(rest, open)
+                ))
+            })? + open;
             if open > 0 {
                 parts.push(Ok(&rest[..open]));
             }
             let name = &rest[open + 1..close];
             if name != "worker" && name != "realm" {
                 return Err(error(format!(
-                    "unknown placeholder `{{{name}}}`: use {{worker}} and {{realm}}"
+                    "unknown placeholder `{{{name}}}` at character {}: use {{worker}} and {{realm}}",
+                    at(rest, open)
                 )));
             }
             if parts.contains(&Err(name)) {
-                return Err(error(format!("`{{{name}}}` appears twice in `{spec}`")));
+                return Err(error(format!(
+                    "`{{{name}}}` appears twice in `{spec}` (again at character {})",
+                    at(rest, open)
+                )));
+            }
+            if open == 0 && matches!(parts.last(), Some(Err(_))) {
+                return Err(error(format!(
+                    "`{spec}`: put literal text (such as `.`) between {{worker}} and {{realm}} (at character {})",
+                    at(rest, open)
+                )));
             }
             parts.push(Err(name));
             rest = &rest[close + 1..];
@@ -268,8 +282,11 @@ mod tests {
         );
         assert!(e("{worker}.{tenant}").contains("unknown placeholder `{tenant}`"));
         assert!(e("{worker}{realm}").contains("literal text"));
-        assert!(e("{worker}.{realm").contains("without a closing"));
+        assert!(e("{worker}{realm}").contains("at character 9"));
+        assert!(e("{worker}.{realm").contains("`{` at character 10 has no closing"));
+        assert!(e("{worker}.{tenant}").contains("at character 10"));
         assert!(e("{worker}.{realm}.{realm}").contains("twice"));
+        assert!(e("{worker}.{realm}.{realm}").contains("again at character 18"));
         assert!(e(r"/^(?P<worker>.+)$/").contains("(?P<realm>"));
         assert!(e("/(/").contains("invalid regular expression"));
     }

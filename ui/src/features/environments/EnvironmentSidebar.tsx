@@ -31,6 +31,11 @@ export function EnvironmentSidebar({ environments, currentId, loading, onSelect,
               <span className="env-name">{e.name}</span>
               <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
               {!e.has_secret && <span className="no-secret" title="No password in the keyring">⚠</span>}
+              {!e.tls.verify && (
+                <span className="no-secret" title="TLS certificate verification is off for this environment">
+                  TLS off
+                </span>
+              )}
             </button>
           </li>
         ))}

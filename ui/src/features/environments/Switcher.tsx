@@ -43,6 +43,7 @@ export function Switcher({ environments, onPick, onClose }: Props) {
               <button className={i === cursor ? "active" : ""} onMouseEnter={() => setCursor(i)} onClick={() => pick(i)}>
                 <span className={`tier-dot tier-${e.tier}`} /> {e.name} <span className="muted">{e.id}</span>
                 <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
+                {!e.tls.verify && <span className="flag danger">TLS verification off</span>}
               </button>
             </li>
           ))}
