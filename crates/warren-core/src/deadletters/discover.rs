@@ -142,64 +142,80 @@ pub fn topic_matches(pattern: &str, key: &str) -> bool {
     go(&p, &k)
 }
 
-/// The queues an exchange routes a key to, following exchange-to-exchange bindings. `None` as
-/// the key means "any key" (headers exchanges, whose match we cannot know).
-fn route(
-    exchange: &str,
-    keys: &[String],
-    kinds: &HashMap<&str, &str>,
-    by_source: &HashMap<&str, Vec<&Binding>>,
-    seen: &mut BTreeSet<String>,
-    out: &mut BTreeSet<String>,
-) {
-    if !seen.insert(exchange.to_string()) {
-        return;
-    }
-    let kind = kinds.get(exchange).copied().unwrap_or("direct");
-    for b in by_source.get(exchange).into_iter().flatten() {
-        let hit = match kind {
-            "fanout" | "headers" => true,
-            "topic" => keys.iter().any(|k| topic_matches(&b.routing_key, k)),
-            // direct and plugin types (consistent-hash, …): an exact key is the best guess.
-            _ => keys.iter().any(|k| *k == b.routing_key),
-        };
-        if !hit {
-            continue;
+/// A vhost's exchanges and bindings, indexed to follow a routing key to the queues it reaches.
+pub struct Routes<'a> {
+    kinds: HashMap<&'a str, &'a str>,
+    by_source: HashMap<&'a str, Vec<&'a Binding>>,
+}
+
+impl<'a> Routes<'a> {
+    pub fn new(exchanges: &'a [Exchange], bindings: &'a [Binding]) -> Routes<'a> {
+        let mut by_source: HashMap<&str, Vec<&Binding>> = HashMap::new();
+        for b in bindings {
+            by_source.entry(b.source.as_str()).or_default().push(b);
         }
-        if b.destination_type == "queue" {
-            out.insert(b.destination.clone());
-        } else {
-            route(&b.destination, keys, kinds, by_source, seen, out);
+        Routes {
+            kinds: exchanges
+                .iter()
+                .map(|x| (x.name.as_str(), x.kind.as_str()))
+                .collect(),
+            by_source,
+        }
+    }
+
+    pub fn exchange_exists(&self, exchange: &str) -> bool {
+        self.kinds.contains_key(exchange)
+    }
+
+    /// The queues `exchange` routes any of `keys` to (fanout and headers: every bound queue,
+    /// whose header match we cannot know), following exchange-to-exchange bindings.
+    pub fn queues(&self, exchange: &str, keys: &[String]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        self.follow(exchange, keys, &mut BTreeSet::new(), &mut out);
+        out
+    }
+
+    fn follow(
+        &self,
+        exchange: &str,
+        keys: &[String],
+        seen: &mut BTreeSet<String>,
+        out: &mut BTreeSet<String>,
+    ) {
+        if !seen.insert(exchange.to_string()) {
+            return;
+        }
+        let kind = self.kinds.get(exchange).copied().unwrap_or("direct");
+        for b in self.by_source.get(exchange).into_iter().flatten() {
+            let hit = match kind {
+                "fanout" | "headers" => true,
+                "topic" => keys.iter().any(|k| topic_matches(&b.routing_key, k)),
+                // direct and plugin types (consistent-hash, …): an exact key is the best guess.
+                _ => keys.iter().any(|k| *k == b.routing_key),
+            };
+            if !hit {
+                continue;
+            }
+            if b.destination_type == "queue" {
+                out.insert(b.destination.clone());
+            } else {
+                self.follow(&b.destination, keys, seen, out);
+            }
         }
     }
 }
 
-/// The queues `exchange` routes any of `keys` to (fanout and headers: every bound queue),
-/// following exchange-to-exchange bindings.
-pub fn route_to_queues(
-    exchange: &str,
-    keys: &[String],
-    exchanges: &[Exchange],
-    bindings: &[Binding],
-) -> Vec<String> {
-    let kinds: HashMap<&str, &str> = exchanges
-        .iter()
-        .map(|x| (x.name.as_str(), x.kind.as_str()))
-        .collect();
-    let mut by_source: HashMap<&str, Vec<&Binding>> = HashMap::new();
-    for b in bindings {
-        by_source.entry(b.source.as_str()).or_default().push(b);
-    }
-    let mut out = BTreeSet::new();
-    route(
-        exchange,
-        keys,
-        &kinds,
-        &by_source,
-        &mut BTreeSet::new(),
-        &mut out,
-    );
-    out.into_iter().collect()
+/// A vhost's exchanges (name and type) and bindings, from the management API.
+pub async fn fetch_routes(
+    client: &ManagementClient,
+    vhost: &str,
+) -> Result<(Vec<Exchange>, Vec<Binding>)> {
+    let v = utf8_percent_encode(vhost, NON_ALPHANUMERIC).to_string();
+    let (xs, _) = client
+        .get_json(&format!("exchanges/{v}?columns=name,type"))
+        .await?;
+    let (bs, _) = client.get_json(&format!("bindings/{v}")).await?;
+    Ok((xs, bs))
 }
 
 /// Work out the dead-letter topology of the queues in `rows` from their vhosts' exchanges and
@@ -222,20 +238,13 @@ pub fn topology(
     for (vhost, feeders) in per_vhost {
         let xs = exchanges.get(vhost).unwrap_or(&empty_x);
         let bs = bindings.get(vhost).unwrap_or(&empty_b);
-        let kinds: HashMap<&str, &str> = xs
-            .iter()
-            .map(|x| (x.name.as_str(), x.kind.as_str()))
-            .collect();
-        let mut by_source: HashMap<&str, Vec<&Binding>> = HashMap::new();
+        let routes = Routes::new(xs, bs);
         let mut keys_of_queue: HashMap<&str, Vec<String>> = HashMap::new();
-        for b in bs {
-            by_source.entry(b.source.as_str()).or_default().push(b);
-            if b.destination_type == "queue" {
-                keys_of_queue
-                    .entry(b.destination.as_str())
-                    .or_default()
-                    .push(b.routing_key.clone());
-            }
+        for b in bs.iter().filter(|b| b.destination_type == "queue") {
+            keys_of_queue
+                .entry(b.destination.as_str())
+                .or_default()
+                .push(b.routing_key.clone());
         }
         let queue_names: BTreeSet<&str> = rows
             .iter()
@@ -266,17 +275,10 @@ pub fn topology(
                         .cloned(),
                 );
                 "no queue is named like the dead-letter routing key".to_string()
-            } else if !kinds.contains_key(dlx.as_str()) {
+            } else if !routes.exchange_exists(&dlx) {
                 format!("the dead-letter exchange `{dlx}` does not exist")
             } else {
-                route(
-                    &dlx,
-                    &keys,
-                    &kinds,
-                    &by_source,
-                    &mut BTreeSet::new(),
-                    &mut targets,
-                );
+                targets = routes.queues(&dlx, &keys);
                 format!(
                     "the dead-letter exchange `{dlx}` has no binding for this queue's routing keys"
                 )
@@ -348,11 +350,7 @@ pub async fn discover(
     let mut exchanges = BTreeMap::new();
     let mut bindings = BTreeMap::new();
     for vhost in vhosts {
-        let v = utf8_percent_encode(vhost, NON_ALPHANUMERIC).to_string();
-        let (xs, _): (Vec<Exchange>, _) = client
-            .get_json(&format!("exchanges/{v}?columns=name,type"))
-            .await?;
-        let (bs, _): (Vec<Binding>, _) = client.get_json(&format!("bindings/{v}")).await?;
+        let (xs, bs) = fetch_routes(&client, vhost).await?;
         exchanges.insert(vhost.to_string(), xs);
         bindings.insert(vhost.to_string(), bs);
     }

@@ -5,13 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::browse::read_head;
-use super::discover::{route_to_queues, Binding, Exchange};
+use super::discover::{fetch_routes, Routes};
 use super::replay::{destination, Destination, ReplayOptions, Selection, Target};
 use super::xdeath;
 use crate::broker::management::ManagementClient;
@@ -97,16 +96,11 @@ pub async fn plan(
         .collect();
     let through_exchange = counts.keys().any(|d| !d.exchange.is_empty());
     let (exchanges, bindings) = if through_exchange {
-        let client = ManagementClient::new(env, password.clone())?;
-        let v = utf8_percent_encode(vhost, NON_ALPHANUMERIC).to_string();
-        let (xs, _): (Vec<Exchange>, _) = client
-            .get_json(&format!("exchanges/{v}?columns=name,type"))
-            .await?;
-        let (bs, _): (Vec<Binding>, _) = client.get_json(&format!("bindings/{v}")).await?;
-        (xs, bs)
+        fetch_routes(&ManagementClient::new(env, password.clone())?, vhost).await?
     } else {
         (vec![], vec![])
     };
+    let routes = Routes::new(&exchanges, &bindings);
     let mut destinations: Vec<PlannedDestination> = counts
         .into_iter()
         .map(|(d, messages)| {
@@ -115,10 +109,9 @@ pub async fn plan(
             } else {
                 let mut keys = vec![d.routing_key.clone()];
                 keys.extend(d.cc.iter().cloned());
-                let exists = exchanges.iter().any(|x| x.name == d.exchange);
                 (
-                    exists,
-                    route_to_queues(&d.exchange, &keys, &exchanges, &bindings),
+                    routes.exchange_exists(&d.exchange),
+                    routes.queues(&d.exchange, &keys).into_iter().collect(),
                 )
             };
             PlannedDestination {

@@ -154,11 +154,6 @@ impl RealmTemplate {
                     }
                 }
             }
-            if part.is_err() && matches!(parts.get(i + 1), Some(Err(_))) {
-                return Err(error(format!(
-                    "`{spec}`: put literal text (such as `.`) between {{worker}} and {{realm}}"
-                )));
-            }
         }
         re.push('$');
         let regex =
