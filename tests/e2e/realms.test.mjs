@@ -9,6 +9,7 @@ import { Harness } from "./harness.mjs";
 const h = new Harness();
 const vhost = `warren-e2e-realms-${randomBytes(4).toString("hex")}`;
 let wd;
+let seeded; // the seed's report: messages waiting and dead-lettered
 
 const LOGS = "https://kibana.example/app/discover#/?q=realm:{realm}%20worker:{worker}%20queue:{queue}";
 
@@ -18,7 +19,7 @@ before(async () => {
   h.cli(["env", "edit", "local", "--logs-url", LOGS]);
   wd = await h.session();
   await wd.waitFor("[data-testid=env-item-local]");
-  h.cli(["demo", "seed", "--env", "local", "--vhost", vhost]);
+  seeded = JSON.parse(h.cli(["demo", "seed", "--env", "local", "--vhost", vhost, "--json"]));
 });
 
 after(async () => {
@@ -35,14 +36,18 @@ test("the realm view shows the suggested template and the heaviest realm first",
   // The window may still hold the listing from before the seed: wait for the new one.
   const template = await wd.waitFor("[data-testid=realms-template]", { timeout: 30000, textOk: (t) => /12 realms/.test(t) });
   assert.match(await wd.text(template), /template \{worker\}\.\{realm\} \(suggested\) · 12 realms · 40 workers/);
-  // The management API's counters settle a stats interval after the seed.
-  const firstMessages = async () => Number(((await wd.textContent("[data-testid=realm-row] .num:nth-of-type(4)")) ?? "0").replace(/,/g, ""));
-  for (let i = 0; i < 20; i++) {
-    if ((await firstMessages()) > 0) break;
+  // The management API's counters settle queue by queue a stats interval after the seed: wait
+  // until the table's messages (realms + unpartitioned) add up to what the seed left.
+  const shown = () =>
+    wd.exec(
+      "return [...document.querySelectorAll('[data-testid=realm-table] .rt-row:not(.rt-head)')].reduce((n, r) => n + Number(r.children[3].textContent.replace(/,/g, '')), 0)",
+    );
+  const expected = seeded.messages + seeded.dead_lettered;
+  for (let i = 0; i < 30 && (await shown()) !== expected; i++) {
     await wd.click("[data-testid=realms-page] .queues-toolbar > button:last-child");
     await new Promise((r) => setTimeout(r, 1000));
   }
-  assert.ok((await firstMessages()) > 0, "the counters settled");
+  assert.equal(await shown(), expected, "the counters settled");
   assert.equal(await wd.textContent("[data-testid=realm-row] .rt-key"), "acme", "the demo's heaviest realm");
   await wd.waitFor("[data-testid=realm-chart] canvas");
   assert.equal((await wd.findAll("[data-testid=realm-row]")).length, 12);
