@@ -33,6 +33,7 @@ pub fn run() {
             commands::environments::environment_remove,
             commands::environments::environment_select,
             commands::environments::environment_test,
+            commands::environments::environment_deprecations,
             commands::environments::environments_import_rabbitmqadmin,
             commands::environments::logs_link,
             commands::queues::queues_refresh,

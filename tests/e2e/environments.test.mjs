@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { Harness, appProcesses, memoryMB, processStartMs, secretToolLookup, grepDir } from "./harness.mjs";
+import { BROKER, Harness, appProcesses, memoryMB, processStartMs, secretToolLookup, grepDir } from "./harness.mjs";
 import { KEY } from "./webdriver.mjs";
 
 const h = new Harness();
@@ -25,7 +25,7 @@ after(async () => {
   for (const [k, v] of Object.entries(figures)) console.log(`# benchmark ${k}: ${v}`);
 });
 
-async function addEnvironment({ name, tier = "dev", password, managementUrls = "http://127.0.0.1:15672" }) {
+async function addEnvironment({ name, tier = "dev", password, managementUrls = BROKER.management, amqpUrls = BROKER.amqp }) {
   await wd.click("[data-testid=add-environment]");
   await wd.waitFor("[data-testid=environment-form]");
   await wd.fill("[data-testid=input-name]", name);
@@ -36,6 +36,7 @@ async function addEnvironment({ name, tier = "dev", password, managementUrls = "
     [tier],
   );
   await wd.fill("[data-testid=input-managementUrls]", managementUrls);
+  await wd.fill("[data-testid=input-amqpUrls]", amqpUrls);
   await wd.fill("[data-testid=input-username]", "guest");
   if (password) await wd.type("[data-testid=input-password]", password);
   await wd.click("[data-testid=form-save]");

@@ -14,6 +14,16 @@ export const CLI = process.env.WARREN_CLI ?? join(ROOT, "target", "debug", "warr
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const DEFAULT_BROKER = "3.10=http://127.0.0.1:15672,amqp://127.0.0.1:5672";
+/** The broker the run uses, as for the Rust tests: `WARREN_TEST_BROKER=LINE=MANAGEMENT_URL,AMQP_URL`
+ * (`scripts/brokers env 4.3` prints one), else the system's 3.10. `{line, management, amqp}`. */
+export const BROKER = (() => {
+  const spec = process.env.WARREN_TEST_BROKER?.trim() || DEFAULT_BROKER;
+  const m = /^([^=]+)=(https?:\/\/[^,]+),(amqps?:\/\/.+)$/.exec(spec);
+  if (!m) throw new Error(`WARREN_TEST_BROKER=${spec}: expected LINE=MANAGEMENT_URL,AMQP_URL, e.g. ${DEFAULT_BROKER}`);
+  return { line: m[1].trim(), management: m[2].trim().replace(/\/+$/, ""), amqp: m[3].trim().replace(/\/+$/, "") };
+})();
+
 async function freePort() {
   return new Promise((res) => {
     const srv = net.createServer();
@@ -54,6 +64,12 @@ export class Harness {
   async start() {
     if (!existsSync(APP)) throw new Error(`the app is not built: ${APP} (run \`npm --prefix ui run tauri build -- --debug --bundles deb\`)`);
     mkdirSync(ARTIFACTS, { recursive: true });
+    // Another broker line: the first start (here by the CLI, which shares the app's config and
+    // keyring) makes `local` as usual, then it is pointed at that broker. The app is unchanged.
+    if (`${BROKER.line}=${BROKER.management},${BROKER.amqp}` !== DEFAULT_BROKER) {
+      this.cli(["env", "list"]);
+      this.cli(["env", "edit", "local", "--management-url", BROKER.management, "--amqp-url", BROKER.amqp]);
+    }
     this.display = `:${90 + Math.floor(Math.random() * 100)}`;
     this.#spawn("Xvfb", [this.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
     await sleep(500);

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Harness } from "./harness.mjs";
+import { BROKER, Harness } from "./harness.mjs";
 
 const h = new Harness();
 const vhost = `warren-e2e-${randomBytes(4).toString("hex")}`;
@@ -179,6 +179,9 @@ test("with 10,000 more queues, filtering stays within a frame (timings printed)"
 test("on a read-only environment the core refuses the purge", async () => {
   await wd.click("[data-testid=add-environment]");
   await wd.fill("[data-testid=input-name]", "Read only");
+  // The broker under test (the form's defaults are the system's 3.10).
+  await wd.fill("[data-testid=input-managementUrls]", BROKER.management);
+  await wd.fill("[data-testid=input-amqpUrls]", BROKER.amqp);
   await wd.fill("[data-testid=input-username]", "guest");
   await wd.type("[data-testid=input-password]", "guest");
   await wd.click("[data-testid=input-readOnly]");

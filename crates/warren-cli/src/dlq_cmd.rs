@@ -101,6 +101,10 @@ pub struct ShowArgs {
     /// How many messages to read from the head (at most 65535).
     #[arg(long, default_value_t = DEFAULT_LIMIT)]
     limit: u32,
+    /// Read a quorum queue even when its head message is one read from its delivery limit
+    /// (that read makes the broker drop or dead-letter it).
+    #[arg(long)]
+    insist: bool,
     #[arg(long)]
     json: bool,
     #[arg(long)]
@@ -247,22 +251,18 @@ async fn run_show(store: &EnvironmentStore, args: ShowArgs) -> i32 {
             args.password_stdin,
         )
         .await?;
-        let row = inventory.rows.iter().find(|r| r.name == args.queue);
-        let (queue_type, limit) = row.map_or(("classic".to_string(), None), |r| {
-            (
-                r.queue_type.clone(),
-                r.arguments.get("x-delivery-limit").and_then(|v| v.as_u64()),
-            )
-        });
-        deadletters::browse(
+        // The core asks the broker for the queue's type and delivery limit.
+        let opts = deadletters::browse::BrowseOptions {
+            limit: args.limit,
+            insist: args.insist,
+        };
+        deadletters::browse::browse_queue(
             &env,
             &password,
             &args.vhost,
             &args.queue,
-            args.limit,
             template_of(&inventory).as_ref(),
-            &queue_type,
-            limit,
+            &opts,
         )
         .await
     }
@@ -299,12 +299,12 @@ async fn run_show(store: &EnvironmentStore, args: ShowArgs) -> i32 {
         );
     }
     println!(
-        "\n{:>5}  {:<24} {:<32} {:<10} {:>5} {:>9}",
-        "#", "MESSAGE ID", "ORIGIN", "REASON", "DEATHS", "BYTES"
+        "\n{:>5}  {:<24} {:<32} {:<10} {:>5} {:>9} {:>10}",
+        "#", "MESSAGE ID", "ORIGIN", "REASON", "DEATHS", "BYTES", "READS LEFT"
     );
     for m in &b.messages {
         println!(
-            "{:>5}  {:<24} {:<32} {:<10} {:>5} {:>9}",
+            "{:>5}  {:<24} {:<32} {:<10} {:>5} {:>9} {:>10}",
             m.position,
             m.properties
                 .get("message_id")
@@ -313,7 +313,8 @@ async fn run_show(store: &EnvironmentStore, args: ShowArgs) -> i32 {
             m.origin.as_deref().unwrap_or("-"),
             m.reason.as_deref().unwrap_or("-"),
             m.deaths.iter().map(|d| d.count).sum::<u64>(),
-            m.body.size
+            m.body.size,
+            m.reads_left.map_or("-".to_string(), |n| n.to_string())
         );
     }
     0
@@ -490,8 +491,25 @@ async fn run_replay(store: &EnvironmentStore, args: ReplayArgs) -> i32 {
                 for d in &r.destinations {
                     println!("  {:>7}  -> {}", d.messages, d.destination);
                 }
+                if r.name_too_long > 0 {
+                    println!(
+                        "  {} kept: their destination's name is longer than AMQP's 255 bytes",
+                        r.name_too_long
+                    );
+                }
+                if r.deduplicated > 0 {
+                    println!(
+                        "  {} acked without a second copy: the earlier run {} that stopped early had already delivered them",
+                        r.deduplicated,
+                        r.resumed_from.as_deref().unwrap_or("")
+                    );
+                }
                 if let Some(why) = &r.stopped {
                     println!("stopped: {why}");
+                    println!(
+                        "at most {} message(s) may now be both in {} and at their destination",
+                        r.possible_duplicates, r.queue
+                    );
                 }
                 if r.cancelled {
                     println!("interrupted: the rest stays in {}", r.queue);

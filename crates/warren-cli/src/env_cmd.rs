@@ -40,15 +40,32 @@ pub enum EnvCommand {
         new_id: String,
         #[arg(long)]
         name: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Remove an environment and its keyring entry.
-    Remove { id: String },
+    Remove {
+        id: String,
+        /// Print `{"removed": ID}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Test the management API and AMQP separately; non-zero exit if either fails.
     Test {
         id: String,
         #[arg(long)]
         json: bool,
         /// Read the password for this run from standard input instead of the keyring (not stored).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Deprecated features in use: classic mirroring policies (`ha-*`, gone in 4.x) and what a
+    /// 4.x broker reports via /api/deprecated-features/used (`--json`: version, broker_checked,
+    /// findings[{severity, feature, subject, message, doc_url?}], warnings).
+    Check {
+        id: String,
+        #[arg(long)]
+        json: bool,
         #[arg(long)]
         password_stdin: bool,
     },
@@ -244,18 +261,32 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
                 "updated",
             )
         }
-        EnvCommand::Duplicate { id, new_id, name } => finish(
+        EnvCommand::Duplicate {
+            id,
+            new_id,
+            name,
+            json: as_json,
+        } => finish(
             store.duplicate(&id, &new_id, name.as_deref()),
-            false,
+            as_json,
             "added",
         ),
-        EnvCommand::Remove { id } => match store.remove(&id) {
+        EnvCommand::Remove { id, json: as_json } => match store.remove(&id) {
+            Ok(()) if as_json => {
+                json(&serde_json::json!({ "removed": id }));
+                0
+            }
             Ok(()) => {
                 println!("removed environment `{id}` and its keyring entry");
                 0
             }
-            Err(e) => output::error(&e, false),
+            Err(e) => output::error(&e, as_json),
         },
+        EnvCommand::Check {
+            id,
+            json: as_json,
+            password_stdin,
+        } => run_check(store, &id, as_json, password_stdin).await,
         EnvCommand::Test {
             id,
             json: as_json,
@@ -355,4 +386,46 @@ fn finish(
         }
         Err(e) => output::error(&e, as_json),
     }
+}
+
+/// `warren env check`: what the environment uses that RabbitMQ deprecated or removed.
+async fn run_check(store: &EnvironmentStore, id: &str, as_json: bool, password_stdin: bool) -> i32 {
+    let prepared =
+        output::password_for_run(password_stdin).and_then(|p| store.with_password(id, p));
+    let report = match prepared {
+        Ok((env, password)) => warren_core::deprecations::check_deprecations(&env, password).await,
+        Err(e) => Err(e),
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => return output::error(&e, as_json),
+    };
+    if as_json {
+        json(&report);
+        return 0;
+    }
+    use warren_core::deprecations::DeprecationSeverity as S;
+    for f in &report.findings {
+        let label = match f.severity {
+            S::BreaksOnUpgrade => "WILL BREAK ON UPGRADE",
+            S::InUseAndDeprecated => "IN USE AND DEPRECATED",
+            S::NoEffect => "NO EFFECT",
+        };
+        println!("{label}  {}", f.message);
+    }
+    if report.findings.is_empty() {
+        println!(
+            "no deprecated features in use (RabbitMQ {}{})",
+            report.rabbitmq_version.as_deref().unwrap_or("?"),
+            if report.broker_checked {
+                ", checked by the broker too"
+            } else {
+                "; this broker has no deprecated-features API, Warren checked the policies"
+            }
+        );
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    0
 }

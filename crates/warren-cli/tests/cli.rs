@@ -1,21 +1,80 @@
 //! The `warren` binary as scripts use it: the `--json` keys the issue promises, exit codes,
 //! the keyring for secrets, and clear refusals. Runs against the real broker and keyring.
 //! The `local` entry every first start writes is shared by design (same id, same password).
+//! The broker is `WARREN_TEST_BROKER=LINE=MANAGEMENT_URL,AMQP_URL` (see
+//! crates/warren-core/tests/common/mod.rs), else the system's 3.10; each test's `local` points at it.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+/// The broker under test: (management URL, AMQP URL), e.g. ("http://127.0.0.1:15674",
+/// "amqp://127.0.0.1:5674"); the system's 3.10 when `WARREN_TEST_BROKER` is unset.
+fn broker() -> (String, String) {
+    const DEFAULT: (&str, &str) = ("http://127.0.0.1:15672", "amqp://127.0.0.1:5672");
+    let Some(spec) = std::env::var("WARREN_TEST_BROKER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    else {
+        return (DEFAULT.0.into(), DEFAULT.1.into());
+    };
+    let parsed = spec
+        .split_once('=')
+        .and_then(|(_, urls)| urls.split_once(','))
+        .map(|(m, a)| {
+            (
+                m.trim().trim_end_matches('/').to_string(),
+                a.trim().trim_end_matches('/').to_string(),
+            )
+        });
+    parsed.unwrap_or_else(|| {
+        panic!("WARREN_TEST_BROKER={spec:?}: expected LINE=MANAGEMENT_URL,AMQP_URL")
+    })
+}
+
+fn management_url() -> String {
+    broker().0
+}
+
+fn amqp_url() -> String {
+    broker().1
+}
+
 struct Cli {
     dir: tempfile::TempDir,
 }
 
 impl Cli {
+    /// A config dir of its own whose `local` (made by the first start) points at the broker
+    /// under test.
     fn new() -> Self {
-        Cli {
+        let cli = Cli {
             dir: tempfile::tempdir().unwrap(),
+        };
+        let (management, amqp) = broker();
+        if (management.as_str(), amqp.as_str())
+            != ("http://127.0.0.1:15672", "amqp://127.0.0.1:5672")
+        {
+            let out = cli.run(
+                &[
+                    "env",
+                    "edit",
+                    "local",
+                    "--management-url",
+                    &management,
+                    "--amqp-url",
+                    &amqp,
+                ],
+                None,
+            );
+            assert!(
+                out.status.success(),
+                "point local at {management}: {}",
+                text(&out)
+            );
         }
+        cli
     }
 
     fn cmd(&self) -> Command {
@@ -57,6 +116,29 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
+}
+
+/// Polls `warren queues` until the vhost's queues hold `total` messages by the management API's
+/// (lagging) counts; at most 30 s.
+fn wait_for_api_counts(cli: &Cli, vhost: &str, total: u64) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let rows = cli.json(&["queues", "--env", "local", "--vhost", vhost, "--json"]);
+        let shown: u64 = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["messages"].as_u64().unwrap_or(0))
+            .sum();
+        if shown == total || std::time::Instant::now() > until {
+            assert_eq!(
+                shown, total,
+                "the management API's message counts in {vhost}"
+            );
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 /// Unique per test so parallel tests never share a keyring entry.
@@ -124,11 +206,11 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
             "--tier",
             "staging",
             "--management-url",
-            "http://127.0.0.1:15672",
+            &management_url(),
             "--management-url",
-            "http://127.0.0.1:15673",
+            "http://127.0.0.1:1",
             "--amqp-url",
-            "amqp://127.0.0.1:5672",
+            &amqp_url(),
             "--username",
             "guest",
             "--password-stdin",
@@ -211,9 +293,9 @@ fn without_a_keyring_the_secret_is_refused_and_nothing_is_written() {
             "add",
             "nokeyring",
             "--management-url",
-            "http://127.0.0.1:15672",
+            &management_url(),
             "--amqp-url",
-            "amqp://127.0.0.1:5672",
+            &amqp_url(),
             "--username",
             "guest",
             "--password-stdin",
@@ -245,7 +327,8 @@ fn import_rabbitmqadmin_reports_imported_and_skipped_sections() {
     let cli = Cli::new();
     let section = id("imp");
     let conf = cli.dir.path().join("rabbitmqadmin.conf");
-    std::fs::write(&conf, format!("[{section}]\nhostname = \"127.0.0.1\"\nusername = \"guest\"\npassword = \"guest\"\n\n[local]\nhostname = \"x\"\n")).unwrap();
+    let port = management_url().rsplit(':').next().unwrap().to_string();
+    std::fs::write(&conf, format!("[{section}]\nhostname = \"127.0.0.1\"\nport = {port}\nusername = \"guest\"\npassword = \"guest\"\n\n[local]\nhostname = \"x\"\n")).unwrap();
     let v = cli.json(&[
         "env",
         "import-rabbitmqadmin",
@@ -255,6 +338,9 @@ fn import_rabbitmqadmin_reports_imported_and_skipped_sections() {
     assert_eq!(v["imported"][0]["id"], section.as_str());
     assert_eq!(v["imported"][0]["has_secret"], true);
     assert_eq!(v["skipped"][0]["section"], "local");
+    // rabbitmqadmin.conf has no AMQP port: the import assumes 5672, the broker under test may differ.
+    let edit = cli.run(&["env", "edit", &section, "--amqp-url", &amqp_url()], None);
+    assert!(edit.status.success(), "{}", text(&edit));
     let out = cli.run(&["env", "test", &section], None);
     assert!(
         out.status.success(),
@@ -370,6 +456,15 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
             .unwrap()
             .contains("at column 10"),
         "{v}"
+    );
+
+    // The management API's counts lag the broker by a stats interval (seconds, more on 4.x
+    // under load): wait until they show every message the seed left before ranking by them.
+    let seeded: Value = serde_json::from_slice(&seed.stdout).unwrap();
+    wait_for_api_counts(
+        &cli,
+        &vhost,
+        seeded["messages"].as_u64().unwrap() + seeded["dead_lettered"].as_u64().unwrap(),
     );
 
     // Realms: the suggested template maps the demo, so realm: works and `warren realms` sums.
@@ -812,9 +907,9 @@ fn audit_lists_environment_changes_and_verify_finds_tampering() {
             "--name",
             "Audit test",
             "--management-url",
-            "http://127.0.0.1:15672",
+            &management_url(),
             "--amqp-url",
-            "amqp://127.0.0.1:5672",
+            &amqp_url(),
             "--username",
             "guest",
             "--password-stdin",

@@ -9,7 +9,8 @@
 //! 5. print both rates and the ratio. Target: Warren ≥ 1.0× the shovel.
 //!
 //! Run: `cargo bench -p warren-core --bench replay_vs_shovel` (or `scripts/bench-replay`), with
-//! RabbitMQ, its management and shovel plugins on 127.0.0.1 (guest/guest). Uses a vhost of its
+//! RabbitMQ, its management and shovel plugins on 127.0.0.1 (guest/guest; another broker line with
+//! `WARREN_TEST_BROKER`, see tests/common). Uses a vhost of its
 //! own, deleted at the end. `WARREN_BENCH_MESSAGES` changes the count.
 
 use std::time::Instant;
@@ -27,11 +28,15 @@ use warren_core::deadletters::replay::{replay, ReplayOptions};
 use warren_core::environment::Environment;
 use warren_core::queues::move_messages::move_messages;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const ORIGINS: [&str; 4] = ["billing.acme", "billing.globex", "mail.acme", "mail.globex"];
 const DLQ: &str = "bench.dlq";
 
+/// `local`, pointed at `WARREN_TEST_BROKER` when set (see tests/common).
 fn env() -> Environment {
-    Environment::local_default()
+    common::local()
 }
 
 async fn depth(ch: &Channel, q: &str) -> u32 {

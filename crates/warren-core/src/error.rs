@@ -53,6 +53,21 @@ pub enum Error {
 
     #[error("{0}")]
     Broker(#[from] crate::broker::BrokerError),
+
+    #[error("the head message of quorum queue `{queue}` (vhost `{vhost}`) has been given back {returned} time(s) against its delivery limit of {limit}: its next read makes the broker drop or dead-letter it, and every browse is a read. Replay or move the messages instead, or insist to read anyway (CLI: --insist)")]
+    NearDeliveryLimit {
+        vhost: String,
+        queue: String,
+        returned: u64,
+        limit: u64,
+    },
+
+    #[error("`{queue}` (vhost `{vhost}`) is a stream: {action} does not apply to streams (reading one removes nothing, and messages leave only by the stream's retention, max-age or max-length-bytes)")]
+    NotForStreams {
+        action: String,
+        vhost: String,
+        queue: String,
+    },
 }
 
 fn format_fields(fields: &[FieldError]) -> String {
@@ -78,6 +93,8 @@ impl Error {
             Error::ConfigRead { .. } | Error::ConfigWrite { .. } => "config",
             Error::FileRead { .. } | Error::FileWrite { .. } => "file",
             Error::Broker(e) => e.kind.as_str(),
+            Error::NearDeliveryLimit { .. } => "near_delivery_limit",
+            Error::NotForStreams { .. } => "not_for_streams",
         }
     }
 

@@ -138,20 +138,20 @@ async fn a_closed_port_is_unreachable_at_once() {
 #[tokio::test]
 async fn a_failover_list_falls_through_to_the_node_that_answers() {
     let mut env = local();
-    env.management_urls = vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:15672".into()];
-    env.amqp_urls = vec!["amqp://127.0.0.1:1".into(), "amqp://127.0.0.1:5672".into()];
+    env.management_urls = vec!["http://127.0.0.1:1".into(), management_url().into()];
+    env.amqp_urls = vec!["amqp://127.0.0.1:1".into(), amqp_url().into()];
     let report = test_connection(&env, guest()).await;
     assert!(report.management.ok && report.amqp.ok, "{report:?}");
     assert_eq!(
         report.management.url.as_deref(),
-        Some("http://127.0.0.1:15672/")
+        Some(format!("{}/", management_url()).as_str())
     );
 }
 
 #[tokio::test]
 async fn the_amqp_port_given_as_management_url_is_not_rabbitmq_management() {
     let mut env = local();
-    env.management_urls = vec!["http://127.0.0.1:5672".into()];
+    env.management_urls = vec![format!("http://127.0.0.1:{}", amqp_port())];
     let report = test_connection(&env, guest()).await;
     assert_eq!(
         report.management.error_kind,
@@ -164,7 +164,7 @@ async fn the_amqp_port_given_as_management_url_is_not_rabbitmq_management() {
 #[tokio::test]
 async fn a_wrong_path_prefix_says_the_management_api_is_not_there() {
     let mut env = local();
-    env.management_urls = vec!["http://127.0.0.1:15672/not-rabbit".into()];
+    env.management_urls = vec![format!("{}/not-rabbit", management_url())];
     let report = test_connection(&env, guest()).await;
     assert_eq!(
         report.management.error_kind,
@@ -365,7 +365,7 @@ async fn an_untrusted_certificate_fails_tls_verification_and_a_ca_bundle_fixes_i
 #[tokio::test]
 async fn https_against_a_plain_http_port_is_a_tls_mismatch() {
     let mut env = local();
-    env.management_urls = vec!["https://127.0.0.1:15672".into()];
+    env.management_urls = vec![management_url().replacen("http://", "https://", 1)];
     let report = warren_core::connection_test::check_management(&env, guest()).await;
     assert_eq!(
         report.error_kind,

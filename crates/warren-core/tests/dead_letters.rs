@@ -202,10 +202,7 @@ async fn the_consumers_of_a_realm_are_its_connections_with_their_client_names() 
     let worker = |name: &'static str| {
         let vhost = t.name.clone();
         async move {
-            let uri = format!(
-                "amqp://guest:guest@127.0.0.1:5672/{}",
-                percent_encoding::utf8_percent_encode(&vhost, percent_encoding::NON_ALPHANUMERIC)
-            );
+            let uri = amqp_uri_for(&vhost);
             lapin::Connection::connect(
                 &uri,
                 ConnectionProperties::default().with_connection_name(name.into()),

@@ -76,7 +76,7 @@ async fn queue_details_show_bindings_and_the_consumers_prefetch() {
     assert_eq!(d.consumers[0].consumer_tag, "worker-1");
     assert_eq!(d.consumers[0].prefetch_count, 17);
     assert!(
-        d.consumers[0].connection.contains("5672"),
+        d.consumers[0].connection.contains(&amqp_port().to_string()),
         "{:?}",
         d.consumers[0]
     );

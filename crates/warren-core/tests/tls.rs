@@ -1,6 +1,6 @@
 //! TLS against the real broker behind a TLS proxy on loopback: a CA, a server certificate and a
 //! client certificate are generated here (rcgen); the proxy terminates TLS (tokio-rustls) and
-//! forwards to the broker's plain management (15672) and AMQP (5672) ports. Verification is on
+//! forwards to the plain management and AMQP ports of the broker under test (see common). Verification is on
 //! by default, a custom CA bundle makes it pass, turning it off is an explicit setting, and
 //! client certificates (mutual TLS) work for HTTPS and AMQPS.
 
@@ -116,8 +116,8 @@ fn env_behind(https: u16, amqps: u16) -> Environment {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_is_on_by_default_and_a_custom_ca_bundle_makes_it_pass() {
     let pki = pki();
-    let https = tls_proxy(&pki, 15672, false).await;
-    let amqps = tls_proxy(&pki, 5672, false).await;
+    let https = tls_proxy(&pki, management_port(), false).await;
+    let amqps = tls_proxy(&pki, amqp_port(), false).await;
 
     // Unknown CA: refused, with a TLS error that says so.
     let env = env_behind(https, amqps);
@@ -153,8 +153,8 @@ async fn verification_is_on_by_default_and_a_custom_ca_bundle_makes_it_pass() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificates_work_for_https_and_amqps() {
     let pki = pki();
-    let https = tls_proxy(&pki, 15672, true).await;
-    let amqps = tls_proxy(&pki, 5672, true).await;
+    let https = tls_proxy(&pki, management_port(), true).await;
+    let amqps = tls_proxy(&pki, amqp_port(), true).await;
     let mut env = env_behind(https, amqps);
     env.tls.ca_bundle = Some(pki.path("ca.pem"));
 

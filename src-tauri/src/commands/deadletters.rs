@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use serde::Deserialize;
 use tauri::ipc::Channel;
 use tauri::State;
-use warren_core::deadletters::browse::MAX_LIMIT;
+use warren_core::deadletters::browse::{BrowseOptions, MAX_LIMIT};
 use warren_core::deadletters::filter::DeadLetterFilter;
 use warren_core::deadletters::jsonl::{self, ExportReport};
 use warren_core::deadletters::replay::{ReplayOptions, Scope, Target, DEFAULT_MAX_REPLAYS};
@@ -90,7 +90,9 @@ pub async fn dlq_list(
 }
 
 /// Read the first `limit` messages of a DLQ in place. Does not remove messages (they are
-/// marked redelivered; the result says so).
+/// marked redelivered; the result says so). A quorum queue whose head is one read from its
+/// delivery limit is refused (`near_delivery_limit`) unless `insist`. Requires the `management`
+/// tag and read permission on the queue.
 #[tauri::command]
 pub async fn dlq_browse(
     store: State<'_, EnvironmentStore>,
@@ -99,26 +101,21 @@ pub async fn dlq_browse(
     vhost: String,
     queue: String,
     limit: u32,
+    insist: Option<bool>,
 ) -> Result<Browse, ErrorReport> {
     let (env, password) = store.with_password(&env_id, None).map_err(report)?;
     let inventory = loaded(&cache, &env_id)?;
-    let row = inventory
-        .rows
-        .iter()
-        .find(|r| r.vhost == vhost && r.name == queue);
-    let queue_type = row.map_or("classic", |r| r.queue_type.as_str());
-    let delivery_limit = row
-        .and_then(|r| r.arguments.get("x-delivery-limit"))
-        .and_then(|v| v.as_u64());
-    deadletters::browse(
+    let opts = BrowseOptions {
+        limit: limit.clamp(1, MAX_LIMIT),
+        insist: insist.unwrap_or(false),
+    };
+    deadletters::browse::browse_queue(
         &env,
         &password,
         &vhost,
         &queue,
-        limit.clamp(1, MAX_LIMIT),
         template_of(&inventory).as_ref(),
-        queue_type,
-        delivery_limit,
+        &opts,
     )
     .await
     .map_err(report)

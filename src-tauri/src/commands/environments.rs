@@ -127,6 +127,19 @@ pub async fn environment_test(
     Ok(test_connection(&env, password).await)
 }
 
+/// Deprecated features the environment uses (classic mirroring policies, and what a 4.x
+/// broker reports in use). Requires the `management` tag. Does not modify state.
+#[tauri::command]
+pub async fn environment_deprecations(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+) -> CommandResult<warren_core::deprecations::DeprecationReport> {
+    let (env, password) = store.with_password(&id, None).map_err(report)?;
+    warren_core::deprecations::check_deprecations(&env, password)
+        .await
+        .map_err(report)
+}
+
 #[tauri::command]
 pub async fn environments_import_rabbitmqadmin(
     store: State<'_, EnvironmentStore>,

@@ -50,6 +50,7 @@ pub async fn queues_filter(
 #[tauri::command]
 pub async fn queues_purge(
     store: State<'_, EnvironmentStore>,
+    cache: State<'_, InventoryCache>,
     env_id: String,
     targets: Vec<QueueRef>,
     dry_run: bool,
@@ -57,9 +58,21 @@ pub async fn queues_purge(
     let (env, password) = store
         .with_password(&env_id, None)
         .map_err(|e| ErrorReport::from(&e))?;
+    // The loaded rows carry each queue's type (the core refuses to purge a stream).
+    let loaded = cache.get(&env_id);
     let rows: Vec<QueueRow> = targets
         .iter()
-        .map(|t| QueueRow::named(&t.vhost, &t.name))
+        .map(|t| {
+            loaded
+                .as_ref()
+                .and_then(|i| {
+                    i.rows
+                        .iter()
+                        .find(|r| r.vhost == t.vhost && r.name == t.name)
+                })
+                .cloned()
+                .unwrap_or_else(|| QueueRow::named(&t.vhost, &t.name))
+        })
         .collect();
     purge(&env, &password, &rows, dry_run)
         .await

@@ -29,10 +29,12 @@ import type { Target } from "./bindings/Target";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { AuditRecord } from "./bindings/AuditRecord";
 import type { Verification } from "./bindings/Verification";
+import type { DeprecationReport } from "./bindings/DeprecationReport";
 
 export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
 export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, Target };
 export type { AuditRecord, Verification };
+export type { DeprecationReport };
 
 /** What a replay or discard acts on (the Rust `ReplayRequest`). */
 export interface ReplayRequest {
@@ -83,6 +85,8 @@ export const commands = {
   /** Test a saved environment, or the form's unsaved edit with the typed password. */
   testEnvironment: (id: string, environment: Environment | null = null, password: string | null = null) =>
     call<ConnectionReport>("environment_test", { id, environment, password }),
+  /** Deprecated features in use: classic mirroring policies, and what a 4.x broker reports. */
+  environmentDeprecations: (id: string) => call<DeprecationReport>("environment_deprecations", { id }),
   importRabbitmqadmin: (path: string | null) => call<ImportReport>("environments_import_rabbitmqadmin", { path }),
   /** The environment's logs link filled for a realm, worker or queue; `open`: in the browser. */
   logsLink: (envId: string, target: LogsTarget, open: boolean) => call<string | null>("logs_link", { envId, target, open }),
@@ -125,7 +129,10 @@ export const commands = {
   /** The dead-letter queues among the loaded queues. */
   dlqList: (envId: string) => call<DeadLetterTopology>("dlq_list", { envId }),
   /** Read the first `limit` messages of a DLQ in place (they are marked redelivered). */
-  dlqBrowse: (envId: string, vhost: string, queue: string, limit: number) => call<Browse>("dlq_browse", { envId, vhost, queue, limit }),
+  /** `insist`: read a quorum queue whose head is one read from its delivery limit anyway
+   * (without it the core refuses with kind `near_delivery_limit`). */
+  dlqBrowse: (envId: string, vhost: string, queue: string, limit: number, insist = false) =>
+    call<Browse>("dlq_browse", { envId, vhost, queue, limit, insist }),
   /** The dry run of a replay or discard. */
   dlqPlan: (envId: string, request: ReplayRequest) => call<ReplayPlan>("dlq_plan", { envId, request }),
   /** Run a replay or discard; `jobId` names it for dlqCancel. */

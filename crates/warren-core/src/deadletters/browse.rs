@@ -1,8 +1,12 @@
 //! Reading the head of a dead-letter queue without removing anything: a consumer with manual
-//! acknowledgements takes up to N messages and never acks them; closing its channel puts them
-//! back where they were. What that costs is said to the user: each message read carries the
-//! `redelivered` flag afterwards, and on a quorum queue its delivery count rises by one (with a
-//! `x-delivery-limit`, a message read too often is dropped or dead-lettered by the broker).
+//! acknowledgements takes up to N messages and never acks them; it is cancelled, then one
+//! `basic.nack(multiple, requeue)` puts them back where they were (nacking while the consumer
+//! still ran would hand them straight back to it, and closing the channel would return them a
+//! second time: two reads counted for one). What that costs is said to the user: each message
+//! read carries the `redelivered` flag afterwards, and on a quorum queue up to 4.2 its delivery
+//! count rises by one (4.3 counts a nack as no failure). With a delivery limit (4.0+: 20 by
+//! default), a message read too often is dropped or dead-lettered by the broker, so a browse of
+//! a quorum queue whose head is one read from its limit is refused unless the user insists.
 //!
 //! Requires read permission on the queue. Does not remove, add or reorder messages.
 
@@ -11,17 +15,23 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::options::{
+    BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicQosOptions,
+};
 use lapin::types::FieldTable;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::message::{dead_letter, origin_of, DeadLetter};
 use super::xdeath;
+use crate::broker::management::ManagementClient;
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::lines::{broker_line, Line};
+use crate::queues::QueueRow;
 use crate::realms::RealmTemplate;
 
 pub const DEFAULT_LIMIT: u32 = 200;
@@ -73,6 +83,25 @@ pub struct Browse {
     pub realms: Vec<RealmCount>,
     /// What reading cost, for the window and the CLI to say.
     pub cost: String,
+    /// classic, quorum or stream (as the broker said when the read began).
+    pub queue_type: String,
+    /// The queue's delivery limit (quorum queues; `None`: none, or another type).
+    #[ts(type = "number | null")]
+    pub delivery_limit: Option<u64>,
+    /// This read raised the delivery count of every message it read (quorum queues up to 4.2).
+    pub read_counts: bool,
+    /// Messages that were at their limit: giving them back made the broker drop or
+    /// dead-letter them (only a read the user insisted on gets here).
+    pub dropped_by_read: u32,
+}
+
+/// How a browse may proceed.
+#[derive(Debug, Clone, Default)]
+pub struct BrowseOptions {
+    /// Messages to read from the head (1..=MAX_LIMIT).
+    pub limit: u32,
+    /// Read even a quorum queue whose head message is one read from its delivery limit.
+    pub insist: bool,
 }
 
 fn other(what: &str, e: impl std::fmt::Display) -> BrokerError {
@@ -87,9 +116,28 @@ pub(crate) async fn read_head(
     vhost: &str,
     queue: &str,
     limit: u32,
+    each: impl FnMut(u32, &Delivery),
+) -> Result<(u64, u32)> {
+    read_head_checked(env, password, vhost, queue, limit, None, each).await
+}
+
+/// A check of the head message before anything else is read: an error gives the head back
+/// and ends the read with that error.
+type HeadCheck<'a> = &'a (dyn Fn(&Delivery) -> Result<()> + Sync);
+
+/// `read_head`, reading the head alone first (`basic.get`) when `head_check` is given, so a
+/// refusal costs one read of one message rather than of all of them.
+async fn read_head_checked(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    queue: &str,
+    limit: u32,
+    head_check: Option<HeadCheck<'_>>,
     mut each: impl FnMut(u32, &Delivery),
 ) -> Result<(u64, u32)> {
     let limit = limit.clamp(1, MAX_LIMIT);
+    amqp::check_name("queue name", queue)?;
     let conn = amqp::connect(env, password, Some(vhost), "browse dead letters").await?;
     let ch = conn
         .create_channel()
@@ -98,8 +146,43 @@ pub(crate) async fn read_head(
     let depth = amqp::queue_depth(&conn, vhost, queue).await?;
     let want = (depth.min(u64::from(limit))) as u32;
     let mut read = 0u32;
-    if want > 0 {
-        ch.basic_qos(want as u16, BasicQosOptions::default())
+    let mut last_tag = 0;
+    let give_back = |tag| {
+        let ch = ch.clone();
+        async move {
+            if tag > 0 {
+                let _ = ch
+                    .basic_nack(
+                        tag,
+                        BasicNackOptions {
+                            multiple: true,
+                            requeue: true,
+                        },
+                    )
+                    .await;
+            }
+        }
+    };
+    if let (Some(check), true) = (head_check, want > 0) {
+        let head = ch
+            .basic_get(queue.into(), BasicGetOptions { no_ack: false })
+            .await
+            .map_err(|e| other("read the head message", e))?;
+        if let Some(head) = head {
+            let d = &head.delivery;
+            last_tag = d.delivery_tag;
+            if let Err(e) = check(d) {
+                give_back(last_tag).await;
+                let _ = ch.close(200, "browse refused".into()).await;
+                let _ = conn.close(200, "browse refused".into()).await;
+                return Err(e);
+            }
+            each(read, d);
+            read += 1;
+        }
+    }
+    if read < want {
+        ch.basic_qos((want - read) as u16, BasicQosOptions::default())
             .await
             .map_err(|e| other("set the prefetch", e))?;
         let mut consumer = ch
@@ -111,7 +194,6 @@ pub(crate) async fn read_head(
             )
             .await
             .map_err(|e| other("start reading", e))?;
-        let mut last_tag = 0;
         while read < want {
             match tokio::time::timeout(IDLE, consumer.next()).await {
                 Ok(Some(Ok(d))) => {
@@ -123,37 +205,57 @@ pub(crate) async fn read_head(
                 Ok(None) | Err(_) => break,
             }
         }
-        // Everything read goes back in its place; closing the channel would do it too.
-        if last_tag > 0 {
-            let _ = ch
-                .basic_nack(
-                    last_tag,
-                    BasicNackOptions {
-                        multiple: true,
-                        requeue: true,
-                    },
-                )
-                .await;
-        }
+        // Cancel first: a nack to a running consumer hands the messages straight back to it,
+        // and closing the channel then returns them again (two delivery counts for one read).
+        let _ = ch
+            .basic_cancel("warren-browse".into(), BasicCancelOptions::default())
+            .await;
     }
+    // Everything read goes back in its place.
+    give_back(last_tag).await;
     let _ = ch.close(200, "browse done".into()).await;
     let _ = conn.close(200, "browse done".into()).await;
     Ok((depth, read))
 }
 
-/// The cost of reading `read` messages of a queue of this type.
-pub fn cost(read: u32, queue_type: &str, delivery_limit: Option<u64>) -> String {
+/// What a read of `read` messages cost, in words: `read_counts` when it raised their delivery
+/// counts (quorum queues up to 4.2), `dropped` messages that were at the limit.
+pub fn cost(
+    read: u32,
+    queue_type: &str,
+    delivery_limit: Option<u64>,
+    read_counts: bool,
+    dropped: u32,
+) -> String {
     let mut s = format!("Reading {read} message(s) left them in place, marked as redelivered.");
-    if queue_type == "quorum" {
-        s.push_str(" On this quorum queue each read also raised their delivery count by one");
-        match delivery_limit {
-            Some(l) => s.push_str(&format!(
-                "; with its delivery limit of {l}, a message read that often is dropped or dead-lettered."
-            )),
-            None => s.push('.'),
-        }
+    if queue_type != "quorum" {
+        return s;
+    }
+    match (read_counts, delivery_limit) {
+        (true, Some(l)) => s.push_str(&format!(
+            " On this quorum queue each read also raised their delivery count by one; with its delivery limit of {l}, a message read that often is dropped or dead-lettered (see each message's reads left)."
+        )),
+        (true, None) => s.push_str(" On this quorum queue each read also raised their delivery count by one (it has no delivery limit)."),
+        (false, Some(l)) => s.push_str(&format!(
+            " This broker (4.3+) does not count a browse against the delivery limit of {l}: only failed deliveries do."
+        )),
+        (false, None) => {}
+    }
+    if dropped > 0 {
+        s.push_str(&format!(
+            " {dropped} message(s) were at their delivery limit: giving them back made the broker drop or dead-letter them."
+        ));
     }
     s
+}
+
+/// Reads a message with delivery count `count` survives after this one (`None`: no limit or
+/// the read does not count), and whether this read dropped it.
+fn reads_left(count: u64, limit: Option<u64>, read_counts: bool) -> (Option<u64>, bool) {
+    match limit {
+        Some(l) if read_counts => (Some(l.saturating_sub(count + 1)), count >= l),
+        _ => (None, false),
+    }
 }
 
 /// Group decoded messages by (origin, reason) and by realm, largest first.
@@ -186,7 +288,9 @@ pub fn group(messages: &[DeadLetter]) -> (Vec<DeathGroup>, Vec<RealmCount>) {
 }
 
 /// Read the first `limit` messages of a dead-letter queue and decode them; origins are mapped
-/// to realms with `template`. Does not modify state (see the module comment for the cost).
+/// to realms with `template`. `browse_queue` without insisting: the queue's type and limit
+/// are asked of the broker, the two arguments that used to carry them are ignored.
+#[allow(clippy::too_many_arguments)]
 pub async fn browse(
     env: &Environment,
     password: &SecretString,
@@ -194,26 +298,93 @@ pub async fn browse(
     queue: &str,
     limit: u32,
     template: Option<&RealmTemplate>,
-    queue_type: &str,
-    delivery_limit: Option<u64>,
+    _queue_type: &str,
+    _delivery_limit: Option<u64>,
 ) -> Result<Browse> {
-    let mut messages = Vec::new();
-    let (depth, read) = read_head(env, password, vhost, queue, limit, |i, d| {
-        let mut m = dead_letter(
-            i,
-            d.exchange.as_str(),
-            d.routing_key.as_str(),
-            d.redelivered,
-            &d.properties,
-            &d.data,
-        );
-        if let (Some(t), Some(origin)) = (template, m.origin.as_deref()) {
-            if let Some((w, r)) = t.map(vhost, origin) {
-                (m.worker, m.realm) = (Some(w.to_string()), Some(r.to_string()));
-            }
+    let opts = BrowseOptions {
+        limit,
+        insist: false,
+    };
+    browse_queue(env, password, vhost, queue, template, &opts).await
+}
+
+/// Read the first `opts.limit` messages of a dead-letter queue and decode them; origins are
+/// mapped to realms with `template`. Refuses a stream (reading one consumes nothing and
+/// replays nothing), and a quorum queue whose head message is one read from its delivery limit
+/// where reads count (up to 4.2) unless `opts.insist`: finding that out costs the head one
+/// read. Requires the `management` tag and read permission on the queue. Does not remove
+/// messages (see the module comment for the cost).
+pub async fn browse_queue(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    queue: &str,
+    template: Option<&RealmTemplate>,
+    opts: &BrowseOptions,
+) -> Result<Browse> {
+    amqp::check_name("queue name", queue)?;
+    let client = ManagementClient::new(env, password.clone())?;
+    let line = broker_line(&client).await?;
+    let path = format!(
+        "queues/{}/{}",
+        utf8_percent_encode(vhost, NON_ALPHANUMERIC),
+        utf8_percent_encode(queue, NON_ALPHANUMERIC)
+    );
+    let (api, _): (serde_json::Value, _) = client.get_json(&path).await?;
+    let queue_type = QueueRow::from_api(&api).queue_type;
+    if queue_type == "stream" {
+        return Err(Error::NotForStreams {
+            action: "browse".into(),
+            vhost: vhost.into(),
+            queue: queue.into(),
+        });
+    }
+    let delivery_limit =
+        QueueRow::delivery_limit_or(&api, line.and_then(Line::default_delivery_limit));
+    let read_counts =
+        queue_type == "quorum" && line.is_none_or(Line::nack_counts_against_the_limit);
+    let check = |d: &Delivery| -> Result<()> {
+        let count = delivery_count(d);
+        match delivery_limit {
+            Some(limit) if count + 1 >= limit => Err(Error::NearDeliveryLimit {
+                vhost: vhost.into(),
+                queue: queue.into(),
+                returned: count + 1,
+                limit,
+            }),
+            _ => Ok(()),
         }
-        messages.push(m);
-    })
+    };
+    let guarded = read_counts && delivery_limit.is_some() && !opts.insist;
+    let mut messages = Vec::new();
+    let mut dropped_by_read = 0;
+    let (depth, read) = read_head_checked(
+        env,
+        password,
+        vhost,
+        queue,
+        opts.limit,
+        guarded.then_some(&check as HeadCheck<'_>),
+        |i, d| {
+            let mut m = dead_letter(
+                i,
+                d.exchange.as_str(),
+                d.routing_key.as_str(),
+                d.redelivered,
+                &d.properties,
+                &d.data,
+            );
+            if let (Some(t), Some(origin)) = (template, m.origin.as_deref()) {
+                if let Some((w, r)) = t.map(vhost, origin) {
+                    (m.worker, m.realm) = (Some(w.to_string()), Some(r.to_string()));
+                }
+            }
+            let (left, dropped) = reads_left(delivery_count(d), delivery_limit, read_counts);
+            m.reads_left = left;
+            dropped_by_read += u32::from(dropped);
+            messages.push(m);
+        },
+    )
     .await?;
     let (groups, realms) = group(&messages);
     Ok(Browse {
@@ -225,8 +396,29 @@ pub async fn browse(
         messages,
         groups,
         realms,
-        cost: cost(read, queue_type, delivery_limit),
+        cost: cost(
+            read,
+            &queue_type,
+            delivery_limit,
+            read_counts,
+            dropped_by_read,
+        ),
+        queue_type,
+        delivery_limit,
+        read_counts,
+        dropped_by_read,
     })
+}
+
+/// `x-delivery-count` as delivered (0 when absent: never given back yet).
+fn delivery_count(d: &Delivery) -> u64 {
+    d.properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get("x-delivery-count"))
+        .and_then(xdeath::as_int)
+        .and_then(|c| u64::try_from(c).ok())
+        .unwrap_or(0)
 }
 
 /// Count the messages of a queue by origin queue without decoding more than `x-death`: what
@@ -289,8 +481,23 @@ mod tests {
 
     #[test]
     fn the_cost_warns_about_quorum_delivery_limits() {
-        assert!(!cost(3, "classic", None).contains("quorum"));
-        let q = cost(3, "quorum", Some(5));
+        assert!(!cost(3, "classic", None, false, 0).contains("quorum"));
+        let q = cost(3, "quorum", Some(5), true, 0);
         assert!(q.contains("delivery count") && q.contains("limit of 5"));
+        let q = cost(3, "quorum", Some(20), false, 0);
+        assert!(q.contains("does not count a browse"), "{q}");
+        assert!(cost(3, "quorum", Some(5), true, 2)
+            .contains("2 message(s) were at their delivery limit"));
+    }
+
+    #[test]
+    fn reads_left_counts_this_read_where_reads_count() {
+        // Limit 3, as measured on 3.10 and 4.0: delivered with count 2, it survives this read
+        // with none left; delivered with count 3, this read drops it.
+        assert_eq!(reads_left(0, Some(3), true), (Some(2), false));
+        assert_eq!(reads_left(2, Some(3), true), (Some(0), false));
+        assert_eq!(reads_left(3, Some(3), true), (Some(0), true));
+        assert_eq!(reads_left(2, None, true), (None, false));
+        assert_eq!(reads_left(2, Some(3), false), (None, false));
     }
 }

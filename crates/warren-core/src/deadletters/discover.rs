@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use ts_rs::TS;
 
 use crate::broker::management::ManagementClient;
@@ -321,7 +320,7 @@ pub fn topology(
             wiring,
             feeders,
             exchanges,
-            delivery_limit: r.arguments.get("x-delivery-limit").and_then(Value::as_u64),
+            delivery_limit: r.delivery_limit,
             realm: r.realm.clone(),
             worker: r.worker.clone(),
         });

@@ -85,6 +85,16 @@ pub struct DeadLetter {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
+    /// Quorum queues: `x-delivery-count` as delivered (returns counted against the delivery
+    /// limit before this read); `None` when the header is absent (never returned yet).
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_count: Option<u64>,
+    /// Quorum queues with a delivery limit, filled by a browse: how many more reads the
+    /// message survives after this one (0: the next read drops or dead-letters it).
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reads_left: Option<u64>,
     pub body: BodyPreview,
 }
 
@@ -230,13 +240,11 @@ pub fn message_key(props: &BasicProperties, body: &[u8], deaths: &[Death]) -> St
     format!("{:016x}", h.finish())
 }
 
-/// The queue a message died in most recently and why: `x-death[0]`, else `x-last-death-*` /
-/// `x-first-death-*` (a message without `x-death` has no origin).
+/// The queue a message died in most recently and why: `x-last-death-*` where the broker sets it
+/// (3.12+, and on 4.x the only record a republished message's death is sure to update: 4.x
+/// ignores an `x-death` a client publishes), else `x-death[0]`; no death record, no origin.
 pub fn origin_of(headers: Option<&FieldTable>, deaths: &[Death]) -> Option<(String, String)> {
-    deaths
-        .first()
-        .map(|d| (d.queue.clone(), d.reason.clone()))
-        .or_else(|| xdeath::last_death(headers, deaths).map(|d| (d.queue, d.reason)))
+    xdeath::last_death(headers, deaths).map(|d| (d.queue, d.reason))
 }
 
 /// Build the view of one delivery.
@@ -271,6 +279,11 @@ pub fn dead_letter(
         origin: origin.map(|o| o.0),
         realm: None,
         worker: None,
+        delivery_count: headers
+            .and_then(|h| h.inner().get("x-delivery-count"))
+            .and_then(xdeath::as_int)
+            .and_then(|c| u64::try_from(c).ok()),
+        reads_left: None,
         deaths,
         death_error,
         body: body_preview(body),
@@ -282,6 +295,35 @@ mod tests {
     use super::*;
     use crate::deadletters::xdeath::tests::{death_entry, headers_with};
     use lapin::types::{ByteArray, FieldArray, ShortString};
+
+    #[test]
+    fn the_origin_is_the_last_death_header_where_the_broker_sets_one() {
+        // 4.x after a replay: the republished x-death is stale, x-last-death-* is the broker's.
+        let mut h = headers_with(vec![death_entry("stale.origin", "expired", 1)]);
+        for (k, v) in [
+            ("x-last-death-queue", "billing.acme"),
+            ("x-last-death-reason", "rejected"),
+            ("x-last-death-exchange", "work"),
+            ("x-delivery-count", ""),
+        ] {
+            let value = if v.is_empty() {
+                AMQPValue::LongLongInt(3)
+            } else {
+                AMQPValue::LongString(v.into())
+            };
+            h.insert(k.into(), value);
+        }
+        let props = BasicProperties::default().with_headers(h);
+        let m = dead_letter(0, "dlx", "billing.acme", true, &props, b"x");
+        assert_eq!(m.origin.as_deref(), Some("billing.acme"));
+        assert_eq!(m.reason.as_deref(), Some("rejected"));
+        assert_eq!(m.delivery_count, Some(3));
+        // 3.10: no x-last-death-*: x-death[0] as before.
+        let h = headers_with(vec![death_entry("billing.acme", "expired", 1)]);
+        let props = BasicProperties::default().with_headers(h);
+        let m = dead_letter(0, "dlx", "", false, &props, b"x");
+        assert_eq!(m.origin.as_deref(), Some("billing.acme"));
+    }
 
     #[test]
     fn json_bodies_are_pretty_printed_and_big_ones_only_previewed() {
@@ -343,6 +385,7 @@ mod tests {
         assert_eq!(m.origin.as_deref(), Some("billing.acme"));
         assert_eq!(m.reason.as_deref(), Some("rejected"));
         assert_eq!(m.properties["message_id"], json!("m1"));
+        assert_eq!(m.delivery_count, None);
         // The key is stable and depends on the body.
         let again = dead_letter(3, "dlx", "x", false, &props, b"{}");
         let other = dead_letter(0, "dlx", "billing.acme", true, &props, b"[]");

@@ -112,21 +112,24 @@ impl InventoryCache {
         }
         let index = Arc::new(RowIndex::new(&inventory.rows));
         let inventory = Arc::new(inventory);
-        self.by_env.lock().unwrap().insert(
-            env.id.clone(),
-            Loaded {
-                inventory: inventory.clone(),
-                index,
-                dead_letters: None,
-            },
-        );
+        self.by_env
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                env.id.clone(),
+                Loaded {
+                    inventory: inventory.clone(),
+                    index,
+                    dead_letters: None,
+                },
+            );
         Ok(inventory)
     }
 
     pub fn get(&self, env_id: &str) -> Option<Arc<Inventory>> {
         self.by_env
             .lock()
-            .unwrap()
+            .unwrap_or_else(|p| p.into_inner())
             .get(env_id)
             .map(|l| l.inventory.clone())
     }
@@ -137,7 +140,7 @@ impl InventoryCache {
         let Some(index) = self
             .by_env
             .lock()
-            .unwrap()
+            .unwrap_or_else(|p| p.into_inner())
             .get(env_id)
             .map(|l| l.index.clone())
         else {
@@ -168,7 +171,7 @@ impl InventoryCache {
         let (inventory, index, dead_letters) = self
             .by_env
             .lock()
-            .unwrap()
+            .unwrap_or_else(|p| p.into_inner())
             .get(env_id)
             .map(|l| (l.inventory.clone(), l.index.clone(), l.dead_letters.clone()))?;
         let mut summary = crate::realms::aggregate::summarize_index(&index);
@@ -190,7 +193,12 @@ impl InventoryCache {
         rows_of: &Arc<Inventory>,
         dl: crate::deadletters::RealmDeadLetters,
     ) {
-        if let Some(l) = self.by_env.lock().unwrap().get_mut(env_id) {
+        if let Some(l) = self
+            .by_env
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(env_id)
+        {
             if Arc::ptr_eq(&l.inventory, rows_of) {
                 l.dead_letters = Some(dl);
             }

@@ -21,9 +21,14 @@ pub enum Column {
     Policy,
     Node,
     Dlx,
+    DeliveryLimit,
+    Leader,
+    Members,
+    Delayed,
+    DlxInFlight,
 }
 
-pub const ALL: [(&str, Column); 14] = [
+pub const ALL: [(&str, Column); 19] = [
     ("vhost", Column::Vhost),
     ("name", Column::Name),
     ("type", Column::Type),
@@ -38,6 +43,11 @@ pub const ALL: [(&str, Column); 14] = [
     ("policy", Column::Policy),
     ("node", Column::Node),
     ("dlx", Column::Dlx),
+    ("delivery_limit", Column::DeliveryLimit),
+    ("leader", Column::Leader),
+    ("members", Column::Members),
+    ("messages_delayed", Column::Delayed),
+    ("messages_dlx", Column::DlxInFlight),
 ];
 
 pub const DEFAULT: [Column; 8] = [
@@ -91,6 +101,17 @@ impl Column {
                 | Column::Memory
                 | Column::PublishRate
                 | Column::DeliverRate
+                | Column::DeliveryLimit
+                | Column::Delayed
+                | Column::DlxInFlight
+        )
+    }
+
+    /// A numeric column that only some queues (types, broker versions) have.
+    pub fn optional(self) -> bool {
+        matches!(
+            self,
+            Column::DeliveryLimit | Column::Delayed | Column::DlxInFlight
         )
     }
 
@@ -110,11 +131,18 @@ impl Column {
             Column::Policy => r.policy.clone().unwrap_or_default(),
             Column::Node => r.node.clone(),
             Column::Dlx => r.dead_letter_exchange.clone().unwrap_or_default(),
+            Column::DeliveryLimit => opt(r.delivery_limit),
+            Column::Leader => r.leader.clone().unwrap_or_default(),
+            Column::Members => r.members.join(" "),
+            Column::Delayed => opt(r.messages_delayed),
+            Column::DlxInFlight => opt(r.messages_dlx),
         }
     }
 
-    /// The value of a numeric column (0 for text columns).
+    /// The value of a numeric column (0 for text columns, NaN where a queue lacks an optional
+    /// one: no comparison holds for it, so `delivery_limit<5` never matches a classic queue).
     pub fn number(self, r: &QueueRow) -> f64 {
+        let or_nan = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64);
         match self {
             Column::Messages => r.messages as f64,
             Column::Ready => r.messages_ready as f64,
@@ -123,17 +151,26 @@ impl Column {
             Column::Memory => r.memory as f64,
             Column::PublishRate => r.publish_rate,
             Column::DeliverRate => r.deliver_rate,
+            Column::DeliveryLimit => or_nan(r.delivery_limit),
+            Column::Delayed => or_nan(r.messages_delayed),
+            Column::DlxInFlight => or_nan(r.messages_dlx),
             _ => 0.0,
         }
     }
 
+    /// Numbers as numbers; a queue without an optional value sorts before every value.
     pub fn compare(self, a: &QueueRow, b: &QueueRow) -> Ordering {
         if self.numeric() {
-            self.number(a).total_cmp(&self.number(b))
+            let key = |r: &QueueRow| Some(self.number(r)).filter(|n| !n.is_nan());
+            key(a).partial_cmp(&key(b)).unwrap_or(Ordering::Equal)
         } else {
             self.text(a).cmp(&self.text(b))
         }
     }
+}
+
+fn opt(v: Option<u64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// `FIELD` or `FIELD:desc` / `FIELD:asc`.
@@ -186,5 +223,26 @@ mod tests {
             "messages_unacknowledged".parse::<Column>().unwrap(),
             Column::Unacked
         );
+    }
+
+    #[test]
+    fn queues_without_an_optional_number_sort_first_and_show_empty() {
+        let mk = |n: &str, l: Option<u64>| QueueRow {
+            name: n.into(),
+            delivery_limit: l,
+            ..Default::default()
+        };
+        let mut rows = vec![mk("q20", Some(20)), mk("classic", None), mk("q5", Some(5))];
+        let (col, desc) = parse_sort("delivery_limit").unwrap();
+        sort_rows(&mut rows, col, desc);
+        assert_eq!(
+            rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            vec!["classic", "q5", "q20"]
+        );
+        assert_eq!(Column::DeliveryLimit.text(&rows[0]), "");
+        assert_eq!(Column::DeliveryLimit.text(&rows[2]), "20");
+        let mut r = mk("qq", None);
+        r.members = vec!["rabbit@a".into(), "rabbit@b".into()];
+        assert_eq!(Column::Members.text(&r), "rabbit@a rabbit@b");
     }
 }

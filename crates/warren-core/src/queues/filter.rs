@@ -7,6 +7,8 @@
 //! "two words"             a quoted phrase
 //! messages>1000 consumers=0 memory>=10MB publish_rate<0.5 idle:>1h dlx:yes
 //! vhost:/ type:quorum state:running node:rabbit@a* policy:ha-* realm:acme worker:billing
+//! delivery_limit<5 messages_delayed>0 messages_dlx>0 leader:rabbit@a
+//!                         (quorum-only and 4.3-only numbers never match a queue without them)
 //! -word -type:stream      `-` negates a term
 //! a b | c d   a b OR c d  `|` or `OR` between groups of terms (each group ANDs its terms)
 //! ```
@@ -56,6 +58,7 @@ pub(super) enum StrField {
     Policy,
     Realm,
     Worker,
+    Leader,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +72,11 @@ pub(super) enum Cmp {
 }
 
 impl Cmp {
+    /// `a` is NaN where a queue lacks the value (an optional column): nothing holds for it.
     pub(super) fn holds(self, a: f64, b: f64) -> bool {
+        if a.is_nan() {
+            return false;
+        }
         match self {
             Cmp::Eq => a == b,
             Cmp::Ne => a != b,
@@ -181,6 +188,7 @@ impl Term {
                     StrField::Policy => row.policy.as_deref(),
                     StrField::Realm => row.realm.as_deref(),
                     StrField::Worker => row.worker.as_deref(),
+                    StrField::Leader => row.leader.as_deref(),
                 };
                 let hit = value.is_some_and(|v| {
                     matcher.test(v, (*field == StrField::Name).then(|| row.name_lower()))
@@ -200,7 +208,7 @@ impl Term {
     }
 }
 
-const FIELDS: &str = "vhost name type state node policy realm worker messages ready unacked consumers memory publish_rate deliver_rate dlx idle";
+const FIELDS: &str = "vhost name type state node leader policy realm worker messages ready unacked consumers memory publish_rate deliver_rate delivery_limit messages_delayed messages_dlx dlx idle";
 
 fn err(position: usize, message: impl Into<String>, expected: impl Into<String>) -> FilterError {
     FilterError {
@@ -533,6 +541,7 @@ fn field_predicate(
         "policy" => Some(StrField::Policy),
         "realm" => Some(StrField::Realm),
         "worker" => Some(StrField::Worker),
+        "leader" => Some(StrField::Leader),
         _ => None,
     };
     if let Some(f) = str_field {
@@ -808,6 +817,28 @@ mod tests {
         assert_eq!(names("-/acme/i", &rows), vec!["billing.globex"]);
         assert_eq!(names("name=email.acme", &rows), vec!["email.acme"]);
         assert_eq!(names("name:mail", &rows), vec!["email.acme"]);
+    }
+
+    #[test]
+    fn quorum_and_4x_fields_match_only_queues_that_have_them() {
+        let mut rows = sample();
+        rows[1].delivery_limit = Some(3);
+        rows[1].leader = Some("rabbit@b".into());
+        rows[1].messages_dlx = Some(2);
+        rows[2].messages_delayed = Some(0);
+        assert_eq!(names("delivery_limit<5", &rows), vec!["billing.globex"]);
+        // A classic queue has no limit at all: not "different from 20" either.
+        assert_eq!(names("delivery_limit!=20", &rows), vec!["billing.globex"]);
+        assert_eq!(
+            names("-delivery_limit<5", &rows),
+            vec!["billing.Acme", "email.acme"]
+        );
+        assert_eq!(names("messages_dlx>0", &rows), vec!["billing.globex"]);
+        assert_eq!(names("messages_delayed>=0", &rows), vec!["email.acme"]);
+        assert_eq!(names("leader:rabbit@b", &rows), vec!["billing.globex"]);
+        assert_eq!(names("leader:rabbit@*", &rows), vec!["billing.globex"]);
+        assert_eq!(names("type:stream", &rows), Vec::<&str>::new());
+        assert!(parse("leader>3").is_err());
     }
 
     #[test]

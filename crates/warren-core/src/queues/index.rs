@@ -110,7 +110,10 @@ pub(crate) const NUMERIC: [Column; 7] = [
     Column::PublishRate,
     Column::DeliverRate,
 ];
-const DICTIONARY_FIELDS: [StrField; 7] = [
+/// Numeric columns only the filter reads (some queues lack them: NaN there).
+const FILTER_ONLY_NUMERIC: [Column; 3] =
+    [Column::DeliveryLimit, Column::Delayed, Column::DlxInFlight];
+const DICTIONARY_FIELDS: [StrField; 8] = [
     StrField::Vhost,
     StrField::Type,
     StrField::State,
@@ -118,6 +121,7 @@ const DICTIONARY_FIELDS: [StrField; 7] = [
     StrField::Policy,
     StrField::Realm,
     StrField::Worker,
+    StrField::Leader,
 ];
 
 pub struct RowIndex {
@@ -140,6 +144,7 @@ fn dictionary_value(row: &QueueRow, field: StrField) -> Option<&str> {
         StrField::Policy => row.policy.as_deref(),
         StrField::Realm => row.realm.as_deref(),
         StrField::Worker => row.worker.as_deref(),
+        StrField::Leader => row.leader.as_deref(),
     }
 }
 
@@ -151,6 +156,7 @@ impl RowIndex {
             names_lower: TextColumn::new(rows.iter().map(|r| r.name_lower())),
             numbers: NUMERIC
                 .iter()
+                .chain(&FILTER_ONLY_NUMERIC)
                 .map(|c| rows.iter().map(|r| c.number(r)).collect())
                 .collect(),
             dictionaries: DICTIONARY_FIELDS
@@ -177,6 +183,7 @@ impl RowIndex {
     pub(crate) fn numbers(&self, column: Column) -> &[f64] {
         let at = NUMERIC
             .iter()
+            .chain(&FILTER_ONLY_NUMERIC)
             .position(|c| *c == column)
             .expect("the parser only builds numeric predicates on numeric columns");
         &self.numbers[at]
@@ -420,8 +427,10 @@ mod tests {
             0u64..3,
             proptest::option::of("ha|dlq"),
             any::<bool>(),
+            proptest::option::of(0u64..30),
+            proptest::option::of("rabbit@a|rabbit@b"),
         )
-            .prop_map(|(n, v, messages, consumers, policy, dlx)| {
+            .prop_map(|(n, v, messages, consumers, policy, dlx, limit, leader)| {
                 let mut r = row(
                     NAMES[n],
                     ["/", "prod", "dev"][v],
@@ -430,6 +439,9 @@ mod tests {
                 );
                 r.consumers = consumers;
                 r.dead_letter_exchange = dlx.then(|| "dlx".into());
+                r.delivery_limit = limit;
+                r.messages_dlx = limit.map(|l| l % 3);
+                r.leader = leader;
                 r
             })
     }
@@ -453,6 +465,10 @@ mod tests {
         "name:acme",
         "name=ab",
         "é",
+        "delivery_limit<5",
+        "delivery_limit!=20",
+        "messages_dlx>0",
+        "leader:rabbit@a",
     ];
 
     proptest! {

@@ -26,7 +26,8 @@ const RETRIES: u32 = 2;
 const COLUMNS: &str = "name,vhost,type,state,durable,exclusive,auto_delete,messages,messages_ready,\
 messages_unacknowledged,consumers,consumer_utilisation,memory,message_stats.publish_details.rate,\
 message_stats.deliver_get_details.rate,message_stats.ack_details.rate,message_stats.redeliver_details.rate,\
-policy,effective_policy_definition,arguments,node,idle_since";
+policy,effective_policy_definition,arguments,node,idle_since,delivery_limit,members,online,leader,\
+delayed_retry,messages_delayed,messages_dlx";
 
 #[derive(Debug, Clone, Default, Serialize, TS)]
 #[ts(export)]
@@ -94,14 +95,14 @@ async fn fetch_page(
     loop {
         match client.get_json::<Page>(&page_path(opts, page)).await {
             Ok((p, _)) => return Ok(p),
-            // A refusal or bad credentials will not improve with a retry; a timeout or a 5xx may.
+            // A refusal or bad credentials will not improve with a retry; a 5xx or a dropped
+            // connection may. A timeout is not retried: the request already waited for as long
+            // as a silent peer is given, and retrying would only multiply that wait.
             Err(e)
                 if attempt < RETRIES
                     && matches!(
                         e.kind,
-                        BrokerErrorKind::Timeout
-                            | BrokerErrorKind::Other
-                            | BrokerErrorKind::Unreachable
+                        BrokerErrorKind::Other | BrokerErrorKind::Unreachable
                     ) =>
             {
                 attempt += 1;

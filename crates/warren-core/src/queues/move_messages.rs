@@ -53,22 +53,47 @@ pub async fn move_messages(
     on_progress: impl FnMut(Progress),
     cancelled: impl Fn() -> bool,
 ) -> Result<MoveReport> {
-    let started = Instant::now();
-    let result = shovel(env, password, vhost, from, to, on_progress, cancelled).await;
     let action = Action::new(
         "queues.move",
         Some(vhost),
         vec![from.to_string()],
         serde_json::json!({ "to": to }),
     );
-    audit::record(
-        env,
-        action,
-        started,
+    let pending = audit::start(env, action);
+    let result = shovel(env, password, vhost, from, to, on_progress, cancelled).await;
+    pending.finish(
         &result,
         |r| serde_json::json!({ "moved": r.moved, "cancelled": r.cancelled }),
     );
     result
+}
+
+/// A shovel consumes a stream from its next offset and removes nothing from it: moving one
+/// does not apply. Asks the management API (`management` tag).
+async fn refuse_stream(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    queue: &str,
+) -> Result<()> {
+    let client = crate::broker::management::ManagementClient::new(env, password.clone())?;
+    let path = format!(
+        "queues/{}/{}",
+        utf8_percent_encode(vhost, NON_ALPHANUMERIC),
+        utf8_percent_encode(queue, NON_ALPHANUMERIC)
+    );
+    // Any other answer (no such queue, no permission) is for the AMQP side to report.
+    let Ok((q, _)) = client.get_json::<serde_json::Value>(&path).await else {
+        return Ok(());
+    };
+    if q.get("type").and_then(|t| t.as_str()) == Some("stream") {
+        return Err(crate::Error::NotForStreams {
+            action: "move".into(),
+            vhost: vhost.into(),
+            queue: queue.into(),
+        });
+    }
+    Ok(())
 }
 
 async fn shovel(
@@ -86,6 +111,7 @@ async fn shovel(
             "`{from}` cannot be moved into itself: pick another destination queue"
         )));
     }
+    refuse_stream(env, password, vhost, from).await?;
     let conn = amqp::connect(env, password, Some(vhost), "move messages").await?;
     let total = amqp::queue_depth(&conn, vhost, from).await?;
     let shovel = format!(

@@ -51,17 +51,15 @@ pub struct PurgeReport {
 }
 
 /// Purge `targets` (rows from an inventory). Refused on a read-only environment unless
-/// `dry_run`. One AMQP connection per vhost; a queue that fails (gone, no permission) is
-/// reported and the others still proceed.
+/// `dry_run`. One AMQP connection per vhost; a queue that fails (gone, no permission, a stream:
+/// purge does not apply to streams) is reported and the others still proceed.
 pub async fn purge(
     env: &Environment,
     password: &SecretString,
     targets: &[QueueRow],
     dry_run: bool,
 ) -> Result<PurgeReport> {
-    let started = std::time::Instant::now();
-    let result = purge_queues(env, password, targets, dry_run).await;
-    if !dry_run {
+    let pending = (!dry_run).then(|| {
         let action = Action::new(
             "queues.purge",
             targets.first().map(|t| t.vhost.as_str()),
@@ -71,7 +69,11 @@ pub async fn purge(
                 .collect(),
             serde_json::json!({}),
         );
-        audit::record(env, action, started, &result, |r| {
+        audit::start(env, action)
+    });
+    let result = purge_queues(env, password, targets, dry_run).await;
+    if let Some(pending) = pending {
+        pending.finish(&result, |r| {
             serde_json::json!({
                 "purged_queues": r.purged.len(),
                 "messages": r.purged.iter().map(|p| p.messages).sum::<u64>(),
@@ -132,6 +134,19 @@ async fn purge_queues(
         };
         let mut channel = conn.create_channel().await.ok();
         for r in &rows {
+            if r.queue_type == "stream" {
+                report.failed.push(FailedQueue {
+                    vhost: r.vhost.clone(),
+                    name: r.name.clone(),
+                    error: crate::Error::NotForStreams {
+                        action: "purge".into(),
+                        vhost: r.vhost.clone(),
+                        queue: r.name.clone(),
+                    }
+                    .to_string(),
+                });
+                continue;
+            }
             // A failed purge closes the channel (AMQP channel error): open a fresh one.
             if channel.as_ref().is_none_or(|c| !c.status().connected()) {
                 channel = conn.create_channel().await.ok();

@@ -60,6 +60,30 @@ pub struct QueueRow {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
+    /// Quorum queues: how many times a message may be returned before the broker drops or
+    /// dead-letters it (the row's `delivery_limit` on 4.x, which defaults to 20; else the
+    /// `x-delivery-limit` argument or the `delivery-limit` policy key, the lower of the two).
+    /// `None`: another queue type, or no limit (3.x without a setting).
+    #[ts(type = "number | null")]
+    pub delivery_limit: Option<u64>,
+    /// The nodes holding a replica (quorum queues and streams); empty for classic queues.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// The members that are running; a member missing here is down or unreachable.
+    #[serde(default)]
+    pub online: Vec<String>,
+    /// The node of the replica that leads (quorum queues and streams).
+    pub leader: Option<String>,
+    /// 4.3+ quorum queues: the delayed-retry setting as the broker words it (`disabled`,
+    /// `failed (min: 1000ms, max: 5000ms)`); `None` on older brokers and other queue types.
+    pub delayed_retry: Option<String>,
+    /// 4.3+ quorum queues: messages waiting out a delayed retry.
+    #[ts(type = "number | null")]
+    pub messages_delayed: Option<u64>,
+    /// 4.3+ quorum queues: messages being dead-lettered at-least-once (not yet confirmed by
+    /// the dead-letter target).
+    #[ts(type = "number | null")]
+    pub messages_dlx: Option<u64>,
     /// Change in `messages` since the previous refresh of the window's inventory.
     #[ts(optional, type = "number")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +121,13 @@ pub struct ApiQueue {
     arguments: Option<Value>,
     node: Option<Value>,
     idle_since: Option<Value>,
+    delivery_limit: Option<Value>,
+    members: Option<Value>,
+    online: Option<Value>,
+    leader: Option<Value>,
+    delayed_retry: Option<Value>,
+    messages_delayed: Option<Value>,
+    messages_dlx: Option<Value>,
 }
 
 /// The rates Warren shows; any other statistic is skipped unparsed. (Typed rather than a
@@ -123,6 +154,8 @@ struct PolicyDefinition {
     dead_letter_exchange: Option<Value>,
     #[serde(rename = "dead-letter-routing-key")]
     dead_letter_routing_key: Option<Value>,
+    #[serde(rename = "delivery-limit")]
+    delivery_limit: Option<Value>,
 }
 
 fn count(v: &Option<Value>) -> u64 {
@@ -138,6 +171,52 @@ fn text(v: Option<Value>) -> Option<String> {
         Some(Value::String(s)) if !s.is_empty() => Some(s),
         _ => None,
     }
+}
+
+fn names(v: Option<Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|i| match i {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A limit as the broker or a user wrote it: a number, or a numeric string (arguments set
+/// through some tools). Negative means unlimited on 4.x.
+fn limit(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The delivery limit of a quorum queue. A 4.x row states the effective one (`delivery_limit`,
+/// default 20; a negative or `unlimited` value means none). Older brokers leave it out: the
+/// argument and the policy key apply, the lower winning, and no setting means no limit.
+fn delivery_limit(
+    queue_type: &str,
+    reported: Option<&Value>,
+    argument: Option<&Value>,
+    from_policy: Option<&Value>,
+) -> Option<u64> {
+    if queue_type != "quorum" {
+        return None;
+    }
+    if let Some(v) = reported.filter(|v| !v.is_null()) {
+        return limit(Some(v)).and_then(|n| u64::try_from(n).ok());
+    }
+    [limit(argument), limit(from_policy)]
+        .into_iter()
+        .flatten()
+        .filter(|n| *n >= 0)
+        .min()
+        .map(|n| n as u64)
 }
 
 fn rate(details: &Option<RateDetails>) -> f64 {
@@ -165,11 +244,25 @@ impl From<ApiQueue> for QueueRow {
         };
         let stats = q.message_stats.unwrap_or_default();
         let name = text(q.name).unwrap_or_default();
+        let queue_type = text(q.queue_type).unwrap_or_else(|| "classic".into());
+        let delivery_limit = delivery_limit(
+            &queue_type,
+            q.delivery_limit.as_ref(),
+            arguments.get("x-delivery-limit"),
+            policy.delivery_limit.as_ref(),
+        );
         QueueRow {
             vhost: text(q.vhost).unwrap_or_else(|| "/".into()),
             name_lower: name.to_lowercase(),
             name,
-            queue_type: text(q.queue_type).unwrap_or_else(|| "classic".into()),
+            queue_type,
+            delivery_limit,
+            members: names(q.members),
+            online: names(q.online),
+            leader: text(q.leader),
+            delayed_retry: text(q.delayed_retry),
+            messages_delayed: q.messages_delayed.as_ref().and_then(Value::as_u64),
+            messages_dlx: q.messages_dlx.as_ref().and_then(Value::as_u64),
             state: text(q.state).unwrap_or_else(|| "running".into()),
             durable: flag(&q.durable),
             exclusive: flag(&q.exclusive),
@@ -216,6 +309,26 @@ impl QueueRow {
         ApiQueue::deserialize(v)
             .map(QueueRow::from)
             .unwrap_or_default()
+    }
+
+    /// The delivery limit of the queue in `v` (one item of the queue API), applying `default`
+    /// (the line's, see `lines::Line::default_delivery_limit`) when neither the broker nor an
+    /// argument or policy says anything: a 4.0 row lacks `delivery_limit` until its first
+    /// statistics arrive, seconds after the queue was declared.
+    pub fn delivery_limit_or(v: &Value, default: Option<u64>) -> Option<u64> {
+        let row = QueueRow::from_api(v);
+        if row.queue_type != "quorum" || row.delivery_limit.is_some() {
+            return row.delivery_limit;
+        }
+        let said = v.get("delivery_limit").is_some_and(|l| !l.is_null())
+            || row.arguments.contains_key("x-delivery-limit")
+            || v.pointer("/effective_policy_definition/delivery-limit")
+                .is_some();
+        if said {
+            None
+        } else {
+            default
+        }
     }
 
     pub fn name_lower(&self) -> &str {
@@ -307,6 +420,66 @@ mod tests {
             ("q", 0, 2, false)
         );
         assert!(row.arguments.is_empty());
+    }
+
+    #[test]
+    fn a_4x_quorum_row_states_its_limit_members_and_leader() {
+        let row = QueueRow::from_api(&json!({
+            "name": "q", "type": "quorum", "delivery_limit": 20,
+            "members": ["rabbit@a", "rabbit@b"], "online": ["rabbit@a"], "leader": "rabbit@a",
+            "messages_delayed": 4, "messages_dlx": 1, "delayed_retry": "failed (min: 1000ms, max: 5000ms)"
+        }));
+        assert_eq!(row.delivery_limit, Some(20));
+        assert_eq!(row.members, ["rabbit@a", "rabbit@b"]);
+        assert_eq!(row.online, ["rabbit@a"]);
+        assert_eq!(row.leader.as_deref(), Some("rabbit@a"));
+        assert_eq!((row.messages_delayed, row.messages_dlx), (Some(4), Some(1)));
+        assert_eq!(
+            row.delayed_retry.as_deref(),
+            Some("failed (min: 1000ms, max: 5000ms)")
+        );
+        // A limit of -1 or "unlimited" on 4.x means none.
+        for v in [json!(-1), json!("unlimited")] {
+            let row =
+                QueueRow::from_api(&json!({"name": "q", "type": "quorum", "delivery_limit": v}));
+            assert_eq!(row.delivery_limit, None);
+        }
+    }
+
+    #[test]
+    fn a_3x_quorum_limit_comes_from_the_argument_or_policy_the_lower_winning() {
+        let row = QueueRow::from_api(&json!({"name": "q", "type": "quorum"}));
+        assert_eq!(row.delivery_limit, None, "3.x: no setting, no limit");
+        let row = QueueRow::from_api(&json!({
+            "name": "q", "type": "quorum", "arguments": {"x-delivery-limit": 7},
+            "effective_policy_definition": {"delivery-limit": 5}
+        }));
+        assert_eq!(row.delivery_limit, Some(5));
+        let row = QueueRow::from_api(&json!({
+            "name": "q", "type": "classic", "arguments": {"x-delivery-limit": 7}, "delivery_limit": 3
+        }));
+        assert_eq!(row.delivery_limit, None, "only quorum queues have one");
+        let row = QueueRow::from_api(&json!({"name": "s", "type": "stream"}));
+        assert!(row.members.is_empty() && row.leader.is_none());
+    }
+
+    #[test]
+    fn the_line_default_applies_only_when_nothing_is_said() {
+        let q = |v| QueueRow::delivery_limit_or(&v, Some(20));
+        assert_eq!(q(json!({"type": "quorum"})), Some(20));
+        assert_eq!(
+            q(json!({"type": "quorum", "arguments": {"x-delivery-limit": -1}})),
+            None
+        );
+        assert_eq!(
+            q(json!({"type": "quorum", "delivery_limit": "unlimited"})),
+            None
+        );
+        assert_eq!(
+            q(json!({"type": "quorum", "arguments": {"x-delivery-limit": 4}})),
+            Some(4)
+        );
+        assert_eq!(q(json!({"type": "classic"})), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ import type { Target } from "../../ipc/bindings/Target";
 import { formatBytes, formatCount } from "../queues/format";
 import { MessageDetail } from "./MessageDetail";
 import { ReplayDialog } from "./ReplayDialog";
-import { formatTime, groupFilter, searchMessages } from "./dlqModel";
+import { formatTime, groupFilter, needsInsist, readsLeftLabel, searchMessages } from "./dlqModel";
 
 type TargetKind = Target["kind"];
 
@@ -32,10 +32,13 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
   const [targetName, setTargetName] = useState("");
   const [dialog, setDialog] = useState<{ request: ReplayRequest; scope: string } | null>(null);
   const [exported, setExported] = useState<string | null>(null);
+  // Set when the user confirmed reading a quorum DLQ whose head is one read from its limit.
+  const [insistOn, setInsistOn] = useState<string | null>(null);
+  const insist = !!selected && insistOn === `${selected.vhost}\u0000${selected.name}`;
   const browse = useQuery({
-    queryKey: ["dlq-browse", env.id, selected?.vhost, selected?.name, limit],
-    queryFn: () => commands.dlqBrowse(env.id, selected!.vhost, selected!.name, limit),
-    enabled: !!selected,
+    queryKey: ["dlq-browse", env.id, selected?.vhost, selected?.name, limit, insist],
+    queryFn: () => commands.dlqBrowse(env.id, selected!.vhost, selected!.name, limit, insist),
+    enabled: !!selected && selected.queue_type !== "stream",
     staleTime: Infinity,
     retry: false,
   });
@@ -170,7 +173,25 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
               {browse.data && <span className="count">{formatCount(messages.length)} of {formatCount(browse.data.read)} read</span>}
             </div>
             {exported && <div className="muted small" data-testid="dlq-exported">{exported}</div>}
-            {browseError && <div className="error-box">{browseError.message}</div>}
+            {browseError && !needsInsist(browseError) && <div className="error-box">{browseError.message}</div>}
+            {browseError && needsInsist(browseError) && selected && (
+              <div className="warning-box" data-testid="dlq-near-limit">
+                {browseError.message}
+                <div className="actions">
+                  <button
+                    className="danger"
+                    data-testid="dlq-read-anyway"
+                    onClick={() => {
+                      if (window.confirm(`Read ${selected.name} anyway? Messages at their delivery limit are dropped or dead-lettered by the broker when given back.`))
+                        setInsistOn(`${selected.vhost}\u0000${selected.name}`);
+                    }}
+                  >
+                    Read anyway…
+                  </button>
+                </div>
+              </div>
+            )}
+            {selected.queue_type === "stream" && <div className="muted">This DLQ is a stream: reading it in place does not apply.</div>}
             {browse.data && (
               <>
                 <div className="muted small" data-testid="dlq-cost">
@@ -227,7 +248,15 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
                       <span className="muted">{m.position}</span>
                       <span className="ellipsis">{String(m.properties["message_id"] ?? "—")}</span>
                       <span className="ellipsis">{m.origin ?? "—"}</span>
-                      <span>{m.reason ?? "—"}</span>
+                      <span>
+                        {m.reason ?? "—"}
+                        {readsLeftLabel(m) && (
+                          <span className={m.reads_left === 0 ? "error-text small" : "muted small"} data-testid="dlq-reads-left">
+                            {" "}
+                            · {readsLeftLabel(m)}
+                          </span>
+                        )}
+                      </span>
                       <span className="num">{m.deaths.reduce((n, d) => n + d.count, 0)}</span>
                       <span className="muted">{formatTime(m.deaths[0]?.time)}</span>
                       <span className="num">{formatBytes(m.body.size)}</span>

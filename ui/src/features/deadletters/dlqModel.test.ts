@@ -36,3 +36,16 @@ describe("dead-letter helpers", () => {
     expect(describeTarget({ kind: "exchange", name: "work" })).toMatch(/each message's routing key/);
   });
 });
+
+describe("delivery limits", () => {
+  it("says how many reads a message has left", async () => {
+    const { readsLeftLabel, needsInsist } = await import("./dlqModel");
+    expect(readsLeftLabel({})).toBe("");
+    expect(readsLeftLabel({ reads_left: 0 })).toBe("next read drops it");
+    expect(readsLeftLabel({ reads_left: 1 })).toBe("1 read left");
+    expect(readsLeftLabel({ reads_left: 19 })).toBe("19 reads left");
+    expect(needsInsist({ kind: "near_delivery_limit" })).toBe(true);
+    expect(needsInsist({ kind: "broker" })).toBe(false);
+    expect(needsInsist(null)).toBe(false);
+  });
+});

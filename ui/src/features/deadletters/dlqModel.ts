@@ -47,3 +47,15 @@ export function formatTime(secs: number | undefined): string {
   if (secs === undefined) return "—";
   return new Date(secs * 1000).toLocaleString();
 }
+
+/** A message's reads left before the broker drops or dead-letters it (quorum queues with a
+ * delivery limit where a browse counts); empty where reads do not count. */
+export function readsLeftLabel(m: Pick<DeadLetter, "reads_left">): string {
+  if (m.reads_left == null) return "";
+  if (m.reads_left === 0) return "next read drops it";
+  return `${m.reads_left} read${m.reads_left === 1 ? "" : "s"} left`;
+}
+
+/** The core refused a browse because the head message is one read from its delivery limit:
+ * the window asks before reading anyway. */
+export const needsInsist = (e: { kind: string } | null | undefined) => e?.kind === "near_delivery_limit";

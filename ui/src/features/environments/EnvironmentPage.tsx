@@ -1,8 +1,10 @@
-// One environment: its settings, Test connection, and edit/duplicate/remove.
+// One environment: its settings, Test connection, edit/duplicate/remove, and what it uses that
+// RabbitMQ deprecated (classic mirroring breaks on an upgrade to 4.x).
 import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { ConnectionResult } from "./ConnectionResult";
+import { checkedBy, severityLabel, sortFindings } from "./deprecations";
 
 interface Props {
   environment: EnvironmentView;
@@ -13,6 +15,7 @@ interface Props {
 
 export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved }: Props) {
   const test = useMutation({ mutationFn: () => commands.testEnvironment(e.id) });
+  const deprecations = useMutation({ mutationFn: () => commands.environmentDeprecations(e.id) });
   const [confirmRemove, setConfirmRemove] = useState(false);
   const remove = useMutation({ mutationFn: () => commands.removeEnvironment(e.id), onSuccess: onRemoved });
 
@@ -70,6 +73,47 @@ export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved
         {remove.error && <div className="error-box">{(remove.error as unknown as ErrorReport).message}</div>}
         {test.error && <div className="error-box" data-testid="test-error">{(test.error as unknown as ErrorReport).message}</div>}
         {test.data && <ConnectionResult report={test.data} />}
+      </div>
+      <div className="card" data-testid="deprecations">
+        <div className="card-head">
+          <h2>Deprecations</h2>
+          <div className="actions">
+            <button data-testid="check-deprecations" onClick={() => deprecations.mutate()} disabled={deprecations.isPending}>
+              {deprecations.isPending ? "Checking…" : "Check for deprecated features"}
+            </button>
+          </div>
+        </div>
+        {!deprecations.data && !deprecations.error && (
+          <div className="muted small">Classic queue mirroring (ha-* policies) is gone in RabbitMQ 4.x; a 4.x broker also reports other deprecated features in use.</div>
+        )}
+        {deprecations.error && <div className="error-box">{(deprecations.error as unknown as ErrorReport).message}</div>}
+        {deprecations.data && (
+          <>
+            {deprecations.data.findings.length === 0 ? (
+              <div className="ok-text" data-testid="no-deprecations">No deprecated features in use.</div>
+            ) : (
+              <ul className="plain" data-testid="deprecation-findings">
+                {sortFindings(deprecations.data.findings).map((f, i) => (
+                  <li key={i} className={f.severity === "no_effect" ? "muted" : ""}>
+                    <b className={f.severity === "breaks_on_upgrade" ? "error-text" : "warn-text"}>{severityLabel(f.severity)}</b> · {f.message}
+                    {f.doc_url && (
+                      <>
+                        {" "}
+                        <span className="muted">({f.doc_url})</span>
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <div className="muted small">{checkedBy(deprecations.data)}</div>
+            {deprecations.data.warnings.map((w) => (
+              <div key={w} className="warn-text small">
+                {w}
+              </div>
+            ))}
+          </>
+        )}
       </div>
     </section>
   );

@@ -10,6 +10,8 @@ const ROWS: [string, string][] = [
   ["vhost:/  type:quorum  state:running  node:rabbit@a*  policy:ha-*", "text fields (exact, * globs, !=)"],
   ["dlx:yes / dlx:no", "has a dead-letter exchange"],
   ["idle:>1h", "idle longer than (s m h d w)"],
+  ["delivery_limit<5  messages_delayed>0  messages_dlx>0", "quorum / 4.3 numbers (queues without them never match)"],
+  ["leader:rabbit@a*", "the node leading a quorum queue or stream"],
   ["realm:acme  worker:billing", "realm template mapping (realm views)"],
   ["-term", "negation, e.g. -type:stream"],
   ["a b | c d   (or: a b OR c d)", "either group"],

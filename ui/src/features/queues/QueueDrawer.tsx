@@ -6,6 +6,7 @@ import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatRate } from "./format";
 import { LogsLink } from "../logs/LogsLink";
 import type { EnvironmentView } from "../../ipc/commands";
+import { STREAM_NOTE, formatDeliveryLimit, isStream, replicaSummary, retryFacts } from "./queueKinds";
 
 interface Props {
   env: EnvironmentView;
@@ -35,21 +36,35 @@ export function QueueDrawer({ env, envId, row, onClose, onPurge, onMove }: Props
     ["Policy", row.policy ?? "—"],
     ["Flags", [row.durable && "durable", row.exclusive && "exclusive", row.auto_delete && "auto-delete"].filter(Boolean).join(", ") || "—"],
   ];
+  if (row.type === "quorum") facts.push(["Delivery limit", formatDeliveryLimit(row)]);
+  const replicas = replicaSummary(row);
+  if (replicas) facts.push(["Replicas", replicas]);
+  facts.push(...retryFacts(row));
+  const stream = isStream(row);
   return (
     <aside className="drawer" data-testid="queue-drawer">
       <div className="drawer-head">
         <h2 title={row.name}>{row.name}</h2>
         <LogsLink env={env} target={{ vhost: row.vhost, queue: row.name, worker: row.worker, realm: row.realm }} />
-        <button data-testid="drawer-move" onClick={onMove}>
-          Move…
-        </button>
-        <button className="danger" data-testid="drawer-purge" onClick={onPurge}>
-          Purge…
-        </button>
+        {!stream && (
+          <>
+            <button data-testid="drawer-move" onClick={onMove}>
+              Move…
+            </button>
+            <button className="danger" data-testid="drawer-purge" onClick={onPurge}>
+              Purge…
+            </button>
+          </>
+        )}
         <button className="ghost" onClick={onClose} aria-label="Close" data-testid="drawer-close">
           ✕
         </button>
       </div>
+      {stream && (
+        <div className="muted small" data-testid="drawer-stream-note">
+          {STREAM_NOTE}
+        </div>
+      )}
       <dl className="details">
         {facts.map(([k, v]) => (
           <div key={k} className="fact">

@@ -25,6 +25,21 @@ const num = (key: keyof QueueRow, header: string, format: (v: number) => string 
   meta: { numeric: true },
 });
 
+/** A number only some queues have (quorum-only, 4.3-only): "—" and sorted last where absent. */
+const optNum = (key: "delivery_limit" | "messages_delayed" | "messages_dlx", header: string, size = 86): ColumnDef<QueueRow> => ({
+  id: key,
+  accessorFn: (r) => r[key] ?? undefined,
+  header,
+  size,
+  sortUndefined: "last",
+  cell: (c) => {
+    const v = c.getValue() as number | undefined;
+    if (v !== undefined) return formatCount(v);
+    return key === "delivery_limit" && c.row.original.type === "quorum" ? "unlimited" : "—";
+  },
+  meta: { numeric: true },
+});
+
 export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
   { id: "vhost", accessorKey: "vhost", header: "Vhost", size: 110 },
   {
@@ -73,6 +88,11 @@ export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
   { id: "policy", accessorFn: (r) => r.policy ?? "", header: "Policy", size: 100 },
   { id: "dead_letter_exchange", accessorFn: (r) => r.dead_letter_exchange ?? "", header: "DLX", size: 90 },
   { id: "node", accessorKey: "node", header: "Node", size: 140 },
+  optNum("delivery_limit", "Delivery limit", 96),
+  { id: "leader", accessorFn: (r) => r.leader ?? "", header: "Leader", size: 140 },
+  { id: "members", accessorFn: (r) => r.members.length, header: "Members", size: 80, cell: (c) => (c.row.original.members.length ? c.row.original.members.length : "—"), meta: { numeric: true } },
+  optNum("messages_delayed", "Delayed"),
+  optNum("messages_dlx", "Dead-lettering"),
 ];
 
 /** A queue's identity across refreshes and filters (selection is kept by it). */

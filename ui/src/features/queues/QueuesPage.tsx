@@ -11,6 +11,7 @@ import { QueueDrawer } from "./QueueDrawer";
 import { FilterHelp } from "./FilterHelp";
 import { loadSavedFilters, removeFilter, saveFilter } from "./savedFilters";
 import { PurgeDialog } from "./PurgeDialog";
+import { STREAM_NOTE, withoutStreams } from "./queueKinds";
 
 const REFRESH_CHOICES = [
   { label: "off", ms: 0 },
@@ -51,7 +52,15 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const [saved, setSaved] = useState(() => loadSavedFilters(envId));
   const [open, setOpen] = useState<QueueRow | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
-  const [visibility, setVisibility] = useState<VisibilityState>({ state: false, policy: false, node: false });
+  const [visibility, setVisibility] = useState<VisibilityState>({
+    state: false,
+    policy: false,
+    node: false,
+    leader: false,
+    members: false,
+    messages_delayed: false,
+    messages_dlx: false,
+  });
   const [pickerOpen, setPickerOpen] = useState(false);
   const [purging, setPurging] = useState<QueueRow[] | null>(null);
   const [moving, setMoving] = useState<QueueRow[] | null>(null);
@@ -117,6 +126,8 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const shownRows = () => (shown ? all.filter((_, i) => shown.has(i)) : all);
   useFilterTiming(filter, shown);
   const selected = useMemo(() => all.filter((r) => selection[queueKey(r)]), [all, selection]);
+  // Streams are never purged or moved: the actions take the other selected queues.
+  const actionable = useMemo(() => withoutStreams(selected), [selected]);
   const total = firstView && firstPage ? firstPage.total : all.length;
   const filterError = outcome.data?.error;
   const loadError = inventory.error as unknown as ErrorReport | null;
@@ -179,12 +190,17 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
         {selected.length > 0 && (
           <span className="selection-actions" data-testid="selection-actions">
             {selected.length.toLocaleString("en-US")} selected
-            <button data-testid="move-selected" onClick={() => setMoving(selected)}>
+            <button data-testid="move-selected" disabled={actionable.rows.length === 0} onClick={() => setMoving(actionable.rows)}>
               Move…
             </button>
-            <button className="danger" data-testid="purge-selected" onClick={() => setPurging(selected)}>
+            <button className="danger" data-testid="purge-selected" disabled={actionable.rows.length === 0} onClick={() => setPurging(actionable.rows)}>
               Purge…
             </button>
+            {actionable.streams > 0 && (
+              <span className="muted small" title={STREAM_NOTE} data-testid="streams-left-out">
+                {actionable.streams} stream{actionable.streams === 1 ? "" : "s"} left out
+              </span>
+            )}
             <button className="ghost" onClick={() => setSelection({})} title="Clear the selection">
               ×
             </button>
@@ -196,7 +212,10 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
           data-testid="purge-shown"
           disabled={noFilter || shownCount === 0 || !!filterError}
           title={filter.trim() ? "Purge every queue the filter shows" : "Filter first: Warren will not purge a whole environment at once"}
-          onClick={() => setPurging(shownRows())}
+          onClick={() => {
+            const { rows } = withoutStreams(shownRows());
+            if (rows.length > 0) setPurging(rows);
+          }}
         >
           Purge shown…
         </button>

@@ -19,4 +19,21 @@ complete: boolean, messages: Array<DeadLetter>, groups: Array<DeathGroup>, realm
 /**
  * What reading cost, for the window and the CLI to say.
  */
-cost: string, };
+cost: string, 
+/**
+ * classic, quorum or stream (as the broker said when the read began).
+ */
+queue_type: string, 
+/**
+ * The queue's delivery limit (quorum queues; `None`: none, or another type).
+ */
+delivery_limit: number | null, 
+/**
+ * This read raised the delivery count of every message it read (quorum queues up to 4.2).
+ */
+read_counts: boolean, 
+/**
+ * Messages that were at their limit: giving them back made the broker drop or
+ * dead-letter them (only a read the user insisted on gets here).
+ */
+dropped_by_read: number, };

@@ -33,4 +33,14 @@ origin?: string, reason?: string,
 /**
  * The origin's realm and worker by the environment's template.
  */
-realm?: string, worker?: string, body: BodyPreview, };
+realm?: string, worker?: string, 
+/**
+ * Quorum queues: `x-delivery-count` as delivered (returns counted against the delivery
+ * limit before this read); `None` when the header is absent (never returned yet).
+ */
+delivery_count?: number, 
+/**
+ * Quorum queues with a delivery limit, filled by a browse: how many more reads the
+ * message survives after this one (0: the next read drops or dead-letters it).
+ */
+reads_left?: number, body: BodyPreview, };

@@ -22,6 +22,39 @@ idle_since?: number,
  */
 worker?: string, realm?: string, 
 /**
+ * Quorum queues: how many times a message may be returned before the broker drops or
+ * dead-letters it (the row's `delivery_limit` on 4.x, which defaults to 20; else the
+ * `x-delivery-limit` argument or the `delivery-limit` policy key, the lower of the two).
+ * `None`: another queue type, or no limit (3.x without a setting).
+ */
+delivery_limit: number | null, 
+/**
+ * The nodes holding a replica (quorum queues and streams); empty for classic queues.
+ */
+members: Array<string>, 
+/**
+ * The members that are running; a member missing here is down or unreachable.
+ */
+online: Array<string>, 
+/**
+ * The node of the replica that leads (quorum queues and streams).
+ */
+leader: string | null, 
+/**
+ * 4.3+ quorum queues: the delayed-retry setting as the broker words it (`disabled`,
+ * `failed (min: 1000ms, max: 5000ms)`); `None` on older brokers and other queue types.
+ */
+delayed_retry: string | null, 
+/**
+ * 4.3+ quorum queues: messages waiting out a delayed retry.
+ */
+messages_delayed: number | null, 
+/**
+ * 4.3+ quorum queues: messages being dead-lettered at-least-once (not yet confirmed by
+ * the dead-letter target).
+ */
+messages_dlx: number | null, 
+/**
  * Change in `messages` since the previous refresh of the window's inventory.
  */
 messages_delta?: number, };
