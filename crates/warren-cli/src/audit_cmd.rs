@@ -1,8 +1,8 @@
-//! `warren audit list|verify|export`: the local audit log of every mutating action, its hash
-//! chain checked, and a copy for whoever asks.
+//! `warren audit list|verify|export|seal`: the local audit log of every mutating action, its
+//! hash chain, MACs and keyring head checked, and a copy for whoever asks.
 
 use clap::{Args, Subcommand};
-use warren_core::audit::{AuditLog, AuditRecord};
+use warren_core::audit::{self, AuditLog, AuditRecord, SeqRange};
 
 use crate::output::{self, json};
 
@@ -10,10 +10,16 @@ use crate::output::{self, json};
 pub enum AuditCommand {
     /// The records, oldest first (filters: --env, --action prefix, --since).
     List(ListArgs),
-    /// Check the hash chain: a record edited, removed or reordered is reported with its line.
+    /// Check the chain, each record's MAC and the head kept in the OS keyring: a record edited,
+    /// removed, reordered, forged or cut off the end is reported with its line. Exit 1 when
+    /// broken, or when the keyring cannot be reached to check.
     Verify(VerifyArgs),
-    /// Copy the log (as it is, with its chain) to a file.
+    /// Copy the log (as it is, with its chain) to a file, owner-only.
     Export(ExportArgs),
+    /// Vouch for unkeyed records at the end of the log (written before Warren kept an audit
+    /// key, or while the keyring could not be reached) with a keyed `audit.seal` record.
+    /// Refused when the chain shows any other problem.
+    Seal,
 }
 
 #[derive(Args)]
@@ -25,7 +31,7 @@ pub struct ListArgs {
     #[arg(long)]
     action: Option<String>,
     /// Only records at or after this time (RFC 3339 prefix, e.g. 2026-11-26 or 2026-11-26T10).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_since)]
     since: Option<String>,
     /// Only the last N records.
     #[arg(long)]
@@ -44,6 +50,41 @@ pub struct VerifyArgs {
 pub struct ExportArgs {
     #[arg(long)]
     out: std::path::PathBuf,
+    /// Print `{"out": PATH, "bytes": N}`.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A UTC time prefix in the log's own format (`2026-11-26`, `2026-11-26T10:30`, a full
+/// RFC 3339 time): records are compared as text, so anything else would silently match all
+/// or nothing.
+fn parse_since(s: &str) -> Result<String, String> {
+    let t = s.trim().trim_end_matches('Z');
+    let shape = b"dddd-dd-ddTdd:dd:dd";
+    let ok = t.len() >= 4
+        && t.bytes().zip(shape.iter()).all(|(c, want)| match want {
+            b'd' => c.is_ascii_digit(),
+            other => c == *other,
+        })
+        && (t.len() <= shape.len() || t.as_bytes()[shape.len()] == b'.')
+        && ![5, 8, 11, 14, 17].contains(&t.len());
+    let in_range = |from: usize, max: u32| {
+        t.get(from..from + 2)
+            .map_or(true, |v| v.parse::<u32>().is_ok_and(|n| n <= max))
+    };
+    if ok
+        && in_range(5, 12)
+        && in_range(8, 31)
+        && in_range(11, 23)
+        && in_range(14, 59)
+        && in_range(17, 60)
+    {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a UTC date or time: use a prefix of RFC 3339 such as 2026-11-26, 2026-11-26T10 or 2026-11-26T10:30:00"
+        ))
+    }
 }
 
 /// Keep the records the filters allow (times compare as RFC 3339 text, which sorts by time).
@@ -79,7 +120,13 @@ pub fn run(cmd: AuditCommand) -> i32 {
                 if a.json {
                     json(&records);
                 } else {
+                    let unfinished = audit::unfinished(&records);
                     for r in &records {
+                        let outcome = if unfinished.contains(&r.seq) {
+                            "started, never finished (still running, or the process was killed)"
+                        } else {
+                            r.outcome.as_str()
+                        };
                         println!(
                             "{:>5}  {}  {}@{}  {} ({})  {}  {}  {}{}",
                             r.seq,
@@ -90,7 +137,7 @@ pub fn run(cmd: AuditCommand) -> i32 {
                             r.tier,
                             r.action,
                             r.targets.join(","),
-                            r.outcome,
+                            outcome,
                             r.error
                                 .as_deref()
                                 .map(|e| format!(": {e}"))
@@ -109,16 +156,27 @@ pub fn run(cmd: AuditCommand) -> i32 {
                     json(&v);
                 } else if v.ok {
                     println!(
-                        "ok: {} record(s), the chain is intact ({})",
+                        "ok: {} record(s), the chain, its MACs and the keyring's head agree ({})",
+                        v.records,
+                        log.path().display()
+                    );
+                    if !v.unkeyed.is_empty() {
+                        println!(
+                            "note: record(s) {} carry no MAC (written before Warren kept an audit key, or while the keyring could not be reached); a later keyed record vouches for them",
+                            ranges(&v.unkeyed)
+                        );
+                    }
+                } else if let Some(line) = v.line {
+                    println!(
+                        "BROKEN at line {line}: {} ({} record(s) read; {})",
+                        v.problem.as_deref().unwrap_or(""),
                         v.records,
                         log.path().display()
                     );
                 } else {
                     println!(
-                        "BROKEN at line {}: {} ({} record(s) before it are intact; {})",
-                        v.line.unwrap_or(0),
+                        "NOT VERIFIED: {} ({})",
                         v.problem.as_deref().unwrap_or(""),
-                        v.records,
                         log.path().display()
                     );
                 }
@@ -126,7 +184,23 @@ pub fn run(cmd: AuditCommand) -> i32 {
             }
             Err(e) => output::error(&e, a.json),
         },
-        AuditCommand::Export(a) => match std::fs::copy(log.path(), &a.out) {
+        AuditCommand::Seal => match log.seal() {
+            Ok(r) => {
+                println!(
+                    "sealed: record {} vouches for the {} record(s) before it ({})",
+                    r.seq,
+                    r.seq - 1,
+                    log.path().display()
+                );
+                0
+            }
+            Err(e) => output::error(&e, false),
+        },
+        AuditCommand::Export(a) => match export(log.path(), &a.out) {
+            Ok(bytes) if a.json => {
+                json(&serde_json::json!({ "out": a.out.display().to_string(), "bytes": bytes }));
+                0
+            }
             Ok(bytes) => {
                 println!(
                     "copied {bytes} bytes of {} to {}",
@@ -140,8 +214,41 @@ pub fn run(cmd: AuditCommand) -> i32 {
                     path: a.out.display().to_string(),
                     reason: e.to_string(),
                 },
-                false,
+                a.json,
             ),
         },
     }
+}
+
+fn ranges(r: &[SeqRange]) -> String {
+    r.iter()
+        .map(|r| {
+            if r.first == r.last {
+                r.first.to_string()
+            } else {
+                format!("{}..{}", r.first, r.last)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Copy the log to `out`, owner-only (0600) whether `out` is new or not: the log names
+/// environments, queues and who did what.
+fn export(log: &std::path::Path, out: &std::path::Path) -> std::io::Result<u64> {
+    let mut from = std::fs::File::open(log)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut to = opts.open(out)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        to.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::io::copy(&mut from, &mut to)
 }

@@ -1,9 +1,10 @@
 // The audit log: every change Warren made from this machine (app and CLI), newest first,
-// filtered by environment, action and time, with the state of its hash chain.
+// filtered by environment, action and time, with the state of its chain (hashes, MACs, and the
+// head kept in the OS keyring). A change started and never finished stands out.
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
-import { describeCounts, filterRecords } from "./auditModel";
+import { describeChain, describeCounts, filterRecords, outcomeOf, unfinished } from "./auditModel";
 
 export function AuditPage({ environments }: { environments: EnvironmentView[] }) {
   const records = useQuery({ queryKey: ["audit"], queryFn: commands.auditList });
@@ -13,6 +14,8 @@ export function AuditPage({ environments }: { environments: EnvironmentView[] })
   const [since, setSince] = useState("");
   const shown = useMemo(() => filterRecords(records.data ?? [], { environment, action, since }), [records.data, environment, action, since]);
   const error = (records.error ?? chain.error) as unknown as ErrorReport | null;
+  const open = useMemo(() => unfinished(records.data ?? []), [records.data]);
+  const chainState = chain.data ? describeChain(chain.data) : null;
   const actions = useMemo(() => [...new Set((records.data ?? []).map((r) => r.action))].sort(), [records.data]);
   return (
     <section className="queues-page" data-testid="audit-page">
@@ -38,9 +41,9 @@ export function AuditPage({ environments }: { environments: EnvironmentView[] })
           <input type="date" value={since} onChange={(ev) => setSince(ev.target.value)} data-testid="audit-since" />
         </label>
         <span className="spacer" />
-        {chain.data && (
-          <span className={chain.data.ok ? "count" : "error-text"} data-testid="audit-chain">
-            {chain.data.ok ? `hash chain intact · ${chain.data.records} records` : `hash chain BROKEN at line ${chain.data.line}: ${chain.data.problem}`}
+        {chainState && (
+          <span className={chainState.ok ? "count" : "error-text"} data-testid="audit-chain">
+            {chainState.text}
           </span>
         )}
         <button className="fixed-width" onClick={() => void records.refetch()} disabled={records.isFetching}>
@@ -68,10 +71,14 @@ export function AuditPage({ environments }: { environments: EnvironmentView[] })
             </span>
             <span>{r.action}</span>
             <span className="ellipsis">{[r.vhost, r.targets.join(", ")].filter(Boolean).join(" · ")}</span>
-            <span className={r.outcome === "ok" ? "" : "error-text"}>
-              {r.outcome}
-              {r.error ? `: ${r.error}` : ""}
-            </span>
+            {(() => {
+              const o = outcomeOf(r, open);
+              return (
+                <span className={{ ok: "", muted: "muted", warn: "warn-text", error: "error-text" }[o.tone]} data-testid="audit-outcome">
+                  {o.text}
+                </span>
+              );
+            })()}
             <span className="ellipsis muted">{describeCounts(r.counts)}</span>
             <span className="muted ellipsis">
               {r.os_user}@{r.host}

@@ -1,5 +1,8 @@
-// Filtering the audit records the window shows (by environment, action and time).
+// Filtering the audit records the window shows (by environment, action and time), how each
+// record's outcome reads, and the chain's state in a sentence.
 import type { AuditRecord } from "../../ipc/bindings/AuditRecord";
+import type { SeqRange } from "../../ipc/bindings/SeqRange";
+import type { Verification } from "../../ipc/bindings/Verification";
 
 export interface AuditFilter {
   environment: string; // "" = all
@@ -23,4 +26,33 @@ export function describeCounts(counts: unknown): string {
     .filter(([k, v]) => v !== null && v !== false && v !== undefined && v !== 0 && k !== "replay_id")
     .map(([k, v]) => `${k.replace(/_/g, " ")} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
     .join(" · ");
+}
+
+/** The seq of each `started` record no outcome record ends (still running, or killed). */
+export function unfinished(records: AuditRecord[]): Set<number> {
+  const ended = new Set(records.map((r) => r.started_seq).filter((s): s is number => s !== undefined));
+  return new Set(records.filter((r) => r.outcome === "started" && !ended.has(r.seq)).map((r) => r.seq));
+}
+
+/** How a record's outcome reads, and whether it deserves attention. */
+export function outcomeOf(r: AuditRecord, open: Set<number>): { text: string; tone: "ok" | "muted" | "warn" | "error" } {
+  if (r.outcome === "started") {
+    return open.has(r.seq) ? { text: "started, never finished (still running, or the process was killed)", tone: "warn" } : { text: "started", tone: "muted" };
+  }
+  const text = r.error ? `${r.outcome}: ${r.error}` : r.outcome;
+  if (r.outcome === "ok") return { text, tone: "ok" };
+  if (r.outcome === "cancelled" || r.outcome === "stopped") return { text, tone: "warn" };
+  return { text, tone: "error" };
+}
+
+const range = (r: SeqRange) => (r.first === r.last ? `${r.first}` : `${r.first}–${r.last}`);
+
+/** The chain's state in a sentence. */
+export function describeChain(v: Verification): { text: string; ok: boolean } {
+  if (v.ok) {
+    const unkeyed = v.unkeyed.length ? ` · records ${v.unkeyed.map(range).join(", ")} carry no MAC (vouched for by a later record)` : "";
+    return { text: `hash chain intact, MACs and keyring head verified · ${v.records} records${unkeyed}`, ok: true };
+  }
+  if (!v.keyed) return { text: `NOT VERIFIED: ${v.problem ?? ""}`, ok: false };
+  return { text: `audit log BROKEN${v.line ? ` at line ${v.line}` : ""}: ${v.problem ?? ""}`, ok: false };
 }
