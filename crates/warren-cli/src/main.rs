@@ -45,7 +45,12 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // Scripts that asked for JSON get every failure as JSON, argument errors included.
+    let wants_json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => output::usage_error(e, wants_json),
+    };
     let log = warren_core::logging::init("warren-cli");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -60,7 +65,7 @@ fn main() {
                 eprintln!("warning: created the `local` environment without its password: {w}");
             }
         }
-        Err(e) => output::fail(&e),
+        Err(e) => output::fail(&e, wants_json),
     }
     let code = runtime.block_on(async {
         match cli.command {

@@ -21,9 +21,34 @@ pub fn error(e: &warren_core::Error, as_json: bool) -> i32 {
     1
 }
 
-pub fn fail(e: &warren_core::Error) -> ! {
-    eprintln!("error: {e}");
-    std::process::exit(1)
+pub fn fail(e: &warren_core::Error, as_json: bool) -> ! {
+    std::process::exit(error(e, as_json))
+}
+
+/// A command line clap refused: help and version print as usual (exit 0); anything else is a
+/// usage error, exit status 2, as JSON when `--json` was given.
+pub fn usage_error(e: clap::Error, as_json: bool) -> ! {
+    use clap::error::ErrorKind;
+    let is_info = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if is_info || !as_json {
+        e.exit()
+    }
+    let message = e.render().to_string();
+    let first = message
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string();
+    json(&serde_json::json!({
+        "error": {"kind": "usage", "message": first, "fields": [], "usage": message.trim_end()}
+    }));
+    std::process::exit(2)
 }
 
 /// A password for one run: `--password-stdin` wins over `WARREN_PASSWORD`; never stored.

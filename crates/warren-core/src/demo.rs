@@ -153,18 +153,15 @@ fn other(e: lapin::Error, what: &str) -> BrokerError {
 
 /// Build the demo topology in `vhost` (recreated from scratch). Modifies state.
 pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
-    let started = std::time::Instant::now();
-    let result = build(env, password, vhost).await;
     let action = Action::new(
         "demo.seed",
         Some(vhost),
         vec![vhost.to_string()],
         serde_json::Value::Null,
     );
-    audit::record(
-        env,
-        action,
-        started,
+    let pending = audit::start(env, action);
+    let result = build(env, password, vhost).await;
+    pending.finish(
         &result,
         |r| serde_json::json!({ "queues": r.queues, "messages": r.messages, "dead_lettered": r.dead_lettered }),
     );
@@ -174,11 +171,8 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
 async fn build(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
     ensure_writable(env)?;
     // Recreating may first delete a big demo vhost (e.g. one seeded with --extra-queues).
+    delete_vhost_emptied(env, &password, vhost).await?;
     let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
-    admin
-        .delete_vhost(vhost, true)
-        .await
-        .map_err(|e| admin_error("delete the old demo vhost", e))?;
     admin
         .create_vhost(&VirtualHostParams {
             name: vhost,
@@ -481,21 +475,83 @@ async fn dlq_depth(ch: &Channel) -> Result<u32> {
 
 /// Remove the demo vhost and everything in it. Modifies state.
 pub async fn clean(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
-    let started = std::time::Instant::now();
-    let result = remove_vhost(env, password, vhost).await;
     let action = Action::new(
         "demo.clean",
         Some(vhost),
         vec![vhost.to_string()],
         serde_json::Value::Null,
     );
-    audit::record(env, action, started, &result, |_| serde_json::Value::Null);
+    let pending = audit::start(env, action);
+    let result = remove_vhost(env, password, vhost).await;
+    pending.finish(&result, |_| serde_json::Value::Null);
     result
 }
 
 async fn remove_vhost(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
     ensure_writable(env)?;
-    let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
+    delete_vhost_emptied(env, &password, vhost).await
+}
+
+/// Delete a vhost, its queues first. One `DELETE /api/vhosts/V` of 10,000 queues outlasts the
+/// management listener's own 60 s limit on RabbitMQ 4.x (the request is cut, and on 4.3 the
+/// deletion stalls half-way); queue deletes pipelined over AMQP take seconds, after which the
+/// vhost goes at once. A vhost that does not exist is not an error.
+async fn delete_vhost_emptied(
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+) -> Result<()> {
+    use futures_util::stream::{self, StreamExt};
+    let client = crate::broker::management::ManagementClient::with_timeout(
+        env,
+        password.clone(),
+        crate::broker::BULK_TIMEOUT,
+    )?;
+    let path = format!(
+        "queues/{}?disable_stats=true&columns=name",
+        percent_encoding::utf8_percent_encode(vhost, percent_encoding::NON_ALPHANUMERIC)
+    );
+    #[derive(serde::Deserialize)]
+    struct Named {
+        name: String,
+    }
+    let names: Vec<Named> = match client.get_json(&path).await {
+        Ok((names, _)) => names,
+        Err(e) if e.kind == BrokerErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    if !names.is_empty() {
+        let conn = amqp::connect(env, password, Some(vhost), "demo clean").await?;
+        let ch = conn.create_channel().await.map_err(|e| {
+            BrokerError::new(BrokerErrorKind::Other, format!("open a channel: {e}"))
+        })?;
+        let failed = stream::iter(names)
+            .map(|q| {
+                let ch = ch.clone();
+                async move {
+                    ch.queue_delete(q.name.as_str().into(), Default::default())
+                        .await
+                        .err()
+                        .map(|e| format!("{}: {e}", q.name))
+                }
+            })
+            .buffer_unordered(64)
+            .filter_map(|e| async move { e })
+            .collect::<Vec<_>>()
+            .await;
+        let _ = conn.close(200, "demo clean".into()).await;
+        if let Some(first) = failed.first() {
+            return Err(BrokerError::new(
+                BrokerErrorKind::Other,
+                format!(
+                    "delete the queues of vhost `{vhost}`: {} failed, e.g. {first}",
+                    failed.len()
+                ),
+            )
+            .into());
+        }
+    }
+    let admin = admin_client_with_timeout(env, password, crate::broker::BULK_TIMEOUT)?;
     admin
         .delete_vhost(vhost, true)
         .await

@@ -36,10 +36,20 @@ pub fn validate(template: &str) -> Result<(), String> {
     if !(t.starts_with("https://") || t.starts_with("http://")) {
         return Err("a logs URL starts with https:// or http://, e.g. https://kibana.internal/app/discover#/?_a=(query:(query:'realm:{realm}'))".into());
     }
+    // The URL is stored in the config file in plain text: credentials belong elsewhere.
+    let authority = t
+        .split_once("://")
+        .map_or("", |(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""));
+    if authority.contains('@') {
+        return Err("remove the user name and password from the logs URL: it is stored in plain text in the config file. Use a logs tool that signs you in through the browser (SSO) instead".into());
+    }
     let mut rest = t;
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else {
-            break;
+            return Err(format!(
+                "unclosed placeholder `{}`: close it with `}}`, e.g. {{realm}}",
+                rest[open..].chars().take(12).collect::<String>()
+            ));
         };
         let name = &rest[open + 1..open + close];
         if !PLACEHOLDERS.contains(&name) {
@@ -68,6 +78,19 @@ pub fn render(template: &str, target: &LogsTarget) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_and_unclosed_placeholders_are_refused() {
+        let e = validate("http://user:pass@kibana/{realm}").unwrap_err();
+        assert!(
+            e.contains("user name and password") && !e.contains("pass@"),
+            "{e}"
+        );
+        assert!(validate("https://tok@kibana/x").is_err());
+        let e = validate("https://kibana/app?q={realm").unwrap_err();
+        assert!(e.contains("unclosed placeholder `{realm`"), "{e}");
+        assert!(validate("https://kibana/app#/?a=(q:'x@y')&r={realm}").is_ok());
+    }
 
     #[test]
     fn fills_and_encodes_and_leaves_missing_values_empty() {

@@ -105,20 +105,26 @@ impl EnvironmentStore {
                 warning: None,
             });
         }
-        let local = Environment::local_default();
-        let warning = self
-            .keyring
-            .set(&local.id, &SecretString::from("guest"))
-            .err()
-            .map(|e| e.to_string());
-        ConfigFile {
-            last_environment: Some(local.id.clone()),
-            environments: vec![local],
-        }
-        .save(&self.path)?;
-        Ok(FirstStart {
-            created: true,
-            warning,
+        // Two first starts at once (the app and a script) create `local` once.
+        ConfigFile::update(&self.path, |cfg, existed| {
+            if existed {
+                return Ok(FirstStart {
+                    created: false,
+                    warning: None,
+                });
+            }
+            let local = Environment::local_default();
+            let warning = self
+                .keyring
+                .set(&local.id, &SecretString::from("guest"))
+                .err()
+                .map(|e| e.to_string());
+            cfg.last_environment = Some(local.id.clone());
+            cfg.environments = vec![local];
+            Ok(FirstStart {
+                created: true,
+                warning,
+            })
         })
     }
 
@@ -191,16 +197,17 @@ impl EnvironmentStore {
 
     fn insert(&self, env: Environment, password: Option<&SecretString>) -> Result<EnvironmentView> {
         env.validate()?;
-        let mut cfg = self.load()?;
-        if cfg.environments.iter().any(|e| e.id == env.id) {
-            return Err(Error::DuplicateEnvironment(env.id));
-        }
-        if let Some(p) = password {
-            self.keyring.set(&env.id, p)?;
-        }
         let id = env.id.clone();
-        cfg.environments.push(env);
-        cfg.save(&self.path)?;
+        ConfigFile::update(&self.path, |cfg, _| {
+            if cfg.environments.iter().any(|e| e.id == env.id) {
+                return Err(Error::DuplicateEnvironment(env.id));
+            }
+            if let Some(p) = password {
+                self.keyring.set(&env.id, p)?;
+            }
+            cfg.environments.push(env);
+            Ok(())
+        })?;
         self.view(&id)
     }
 
@@ -238,17 +245,18 @@ impl EnvironmentStore {
             }]));
         }
         env.validate()?;
-        let mut cfg = self.load()?;
-        let slot = cfg
-            .environments
-            .iter_mut()
-            .find(|e| e.id == id)
-            .ok_or_else(|| Error::UnknownEnvironment(id.to_string()))?;
-        if let Some(p) = password {
-            self.keyring.set(id, p)?;
-        }
-        *slot = env;
-        cfg.save(&self.path)?;
+        ConfigFile::update(&self.path, |cfg, _| {
+            let slot = cfg
+                .environments
+                .iter_mut()
+                .find(|e| e.id == id)
+                .ok_or_else(|| Error::UnknownEnvironment(id.to_string()))?;
+            if let Some(p) = password {
+                self.keyring.set(id, p)?;
+            }
+            *slot = env;
+            Ok(())
+        })?;
         self.view(id)
     }
 
@@ -285,17 +293,18 @@ impl EnvironmentStore {
     }
 
     fn delete(&self, id: &str) -> Result<()> {
-        let mut cfg = self.load()?;
-        let before = cfg.environments.len();
-        cfg.environments.retain(|e| e.id != id);
-        if cfg.environments.len() == before {
-            return Err(Error::UnknownEnvironment(id.to_string()));
-        }
-        self.keyring.delete(id)?;
-        if cfg.last_environment.as_deref() == Some(id) {
-            cfg.last_environment = cfg.environments.first().map(|e| e.id.clone());
-        }
-        cfg.save(&self.path)
+        ConfigFile::update(&self.path, |cfg, _| {
+            let before = cfg.environments.len();
+            cfg.environments.retain(|e| e.id != id);
+            if cfg.environments.len() == before {
+                return Err(Error::UnknownEnvironment(id.to_string()));
+            }
+            self.keyring.delete(id)?;
+            if cfg.last_environment.as_deref() == Some(id) {
+                cfg.last_environment = cfg.environments.first().map(|e| e.id.clone());
+            }
+            Ok(())
+        })
     }
 
     /// Store (or replace) only the password of an environment.
@@ -336,11 +345,12 @@ impl EnvironmentStore {
     }
 
     pub fn set_last_environment(&self, id: &str) -> Result<()> {
-        let mut cfg = self.load()?;
-        if !cfg.environments.iter().any(|e| e.id == id) {
-            return Err(Error::UnknownEnvironment(id.to_string()));
-        }
-        cfg.last_environment = Some(id.to_string());
-        cfg.save(&self.path)
+        ConfigFile::update(&self.path, |cfg, _| {
+            if !cfg.environments.iter().any(|e| e.id == id) {
+                return Err(Error::UnknownEnvironment(id.to_string()));
+            }
+            cfg.last_environment = Some(id.to_string());
+            Ok(())
+        })
     }
 }

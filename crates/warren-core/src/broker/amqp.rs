@@ -72,7 +72,12 @@ pub async fn connect(
         }
         first_error.get_or_insert(error);
     }
-    let mut e = first_error.expect("an environment has at least one AMQP URL");
+    let Some(mut e) = first_error else {
+        return Err(BrokerError::new(
+            BrokerErrorKind::Other,
+            format!("environment `{}` has no AMQP URL: add one in its settings (`warren env edit {} --amqp-url URL`)", env.id, env.id),
+        ));
+    };
     if env.amqp_urls.len() > 1 {
         e.message.push_str(&format!(
             " (the other {} node URL(s) failed too)",
@@ -112,9 +117,30 @@ fn classify(e: &lapin::Error, endpoint: &str, username: &str, vhost: &str) -> Br
     }
 }
 
+/// AMQP 0-9-1 carries queue names, exchange names and routing keys as short strings of at most
+/// 255 bytes, and lapin panics on a longer one: every name is checked here before it reaches
+/// lapin, whether it comes from an argument, a file or a message's headers.
+pub const SHORT_STRING_MAX: usize = 255;
+
+/// `Ok` when `name` fits an AMQP short string; else an error naming `what` and the length.
+pub fn check_name(what: &str, name: &str) -> Result<(), BrokerError> {
+    if name.len() > SHORT_STRING_MAX {
+        let start: String = name.chars().take(40).collect();
+        return Err(BrokerError::new(
+            BrokerErrorKind::Refused,
+            format!(
+                "the {what} `{start}…` is {} bytes long; AMQP allows at most {SHORT_STRING_MAX}, so no broker can have one: check the name",
+                name.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Exact depth by a passive declare on a channel of its own (a missing queue closes it; the
 /// management API's counts lag a few seconds). Does not modify state.
 pub async fn queue_depth(conn: &Connection, vhost: &str, queue: &str) -> Result<u64, BrokerError> {
+    check_name("queue name", queue)?;
     let ch = conn
         .create_channel()
         .await

@@ -65,7 +65,12 @@ impl ManagementClient {
                 Err(e) => return Err(e),
             }
         }
-        let mut e = first_error.expect("an environment has at least one management URL");
+        let Some(mut e) = first_error else {
+            return Err(BrokerError::new(
+                BrokerErrorKind::Other,
+                "the environment has no management URL: add one in its settings (`warren env edit ID --management-url URL`)",
+            ));
+        };
         if self.endpoints.len() > 1 {
             e.message.push_str(&format!(
                 " (the other {} node URL(s) failed too)",
@@ -82,18 +87,28 @@ impl ManagementClient {
     ) -> Result<T, BrokerError> {
         let url = api_url(base, path);
         let shown = url.as_str();
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() && !e.is_connect() {
+                BrokerError::new(
+                    BrokerErrorKind::Timeout,
+                    format!("{shown}: {} accepted the connection but did not answer in time (a hung node, a proxy holding the request, or not the management port). Try again, or check that node", base.as_str()),
+                )
+            } else {
+                classify_transport(&error_chain(&e), base.as_str())
+            }
+        };
         let response = self
             .http
             .get(url.clone())
             .basic_auth(&self.username, Some(self.password.expose_secret()))
             .send()
             .await
-            .map_err(|e| classify_transport(&error_chain(&e), base.as_str()))?;
+            .map_err(transport)?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| classify_transport(&error_chain(&e), base.as_str()))?;
+        let body = response.bytes().await.map_err(transport)?;
+        if status == StatusCode::NOT_FOUND && is_rabbitmq_not_found(&body) {
+            return Err(self.explain_not_found(base, path, shown).await);
+        }
         if !status.is_success() {
             return Err(status_error(status, &body, shown, &self.username));
         }
@@ -104,6 +119,83 @@ impl ManagementClient {
             )
         })
     }
+}
+
+impl ManagementClient {
+    /// RabbitMQ answers an unknown path and a missing object alike (`Object Not Found`): the
+    /// API's own overview tells them apart, and for a vhost's resources, the vhost itself.
+    async fn explain_not_found(&self, base: &Url, path: &str, shown: &str) -> BrokerError {
+        let api_answers = self
+            .get_raw(base, "overview")
+            .await
+            .is_ok_and(|s| s.is_success());
+        if !api_answers {
+            return status_error(StatusCode::NOT_FOUND, b"", shown, &self.username);
+        }
+        let p = path.split('?').next().unwrap_or(path);
+        let mut segments = p.trim_start_matches('/').split('/');
+        let resource = segments.next().unwrap_or("");
+        if let Some(vhost) = segments.next().filter(|_| {
+            matches!(
+                resource,
+                "queues"
+                    | "exchanges"
+                    | "bindings"
+                    | "policies"
+                    | "operator-policies"
+                    | "definitions"
+                    | "permissions"
+                    | "vhost-limits"
+            )
+        }) {
+            let vhost_url = format!("vhosts/{vhost}");
+            if self
+                .get_raw(base, &vhost_url)
+                .await
+                .is_ok_and(|s| s == StatusCode::NOT_FOUND)
+            {
+                let name = percent_encoding::percent_decode_str(vhost).decode_utf8_lossy();
+                return BrokerError::new(
+                    BrokerErrorKind::NotFound,
+                    format!("there is no vhost `{name}` on {}: check the name (`warren env edit ID --vhost V` sets the default), or list the vhosts in the management UI", base.as_str()),
+                );
+            }
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let mut parts = p.trim_start_matches('/').split('/');
+        if let (Some(kind @ ("queues" | "exchanges")), Some(vhost), Some(name)) =
+            (parts.next(), parts.next(), parts.next())
+        {
+            let kind = kind.trim_end_matches('s');
+            return BrokerError::new(
+                BrokerErrorKind::NotFound,
+                format!("there is no {kind} `{}` in vhost `{}` on {}: check the name (`warren queues` lists them)", decode(name), decode(vhost), base.as_str()),
+            );
+        }
+        BrokerError::new(
+            BrokerErrorKind::NotFound,
+            format!("{shown}: not found (404). The management API answers, so the object named there does not exist: check the queue, exchange or vhost name"),
+        )
+    }
+
+    async fn get_raw(&self, base: &Url, path: &str) -> Result<StatusCode, reqwest::Error> {
+        Ok(self
+            .http
+            .get(api_url(base, path))
+            .basic_auth(&self.username, Some(self.password.expose_secret()))
+            .send()
+            .await?
+            .status())
+    }
+}
+
+fn is_rabbitmq_not_found(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|j| j.get("error").and_then(|e| e.as_str()) == Some("Object Not Found"))
 }
 
 fn is_transport(e: &BrokerError) -> bool {

@@ -38,6 +38,8 @@ pub enum BrokerErrorKind {
     TlsFiles,
     /// The broker refused the request for another reason (permissions, bad request...).
     Refused,
+    /// The management API answers, but the thing asked for does not exist (a vhost, a queue).
+    NotFound,
     /// The broker or the connection failed in an unexpected way.
     Other,
 }
@@ -57,6 +59,7 @@ impl BrokerErrorKind {
             BrokerErrorKind::NotRabbitmq => "not_rabbitmq",
             BrokerErrorKind::TlsFiles => "tls_files",
             BrokerErrorKind::Refused => "refused",
+            BrokerErrorKind::NotFound => "not_found",
             BrokerErrorKind::Other => "other",
         }
     }
@@ -86,6 +89,10 @@ impl BrokerError {
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
 /// The longest a connection test's request may take: an answer within 5 s, never a hang.
 pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A peer that accepted the connection but has sent nothing for this long is silent (a hung
+/// node, a proxy holding the request): every request gives up then, even a long listing
+/// (which keeps sending bytes while it is alive).
+pub const SILENT_PEER: std::time::Duration = std::time::Duration::from_secs(10);
 /// The longest a single management request may take.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// Calls that delete many queues at once (a whole vhost).

@@ -33,6 +33,7 @@ pub fn http_client(
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(super::CONNECT_TIMEOUT)
+        .read_timeout(super::SILENT_PEER.min(timeout))
         .timeout(timeout)
         .user_agent(concat!("warren/", env!("CARGO_PKG_VERSION")));
     if let Some(ca) = &tls.ca_bundle {

@@ -390,18 +390,15 @@ pub async fn import(
     queue: &str,
     path: &Path,
 ) -> Result<PublishFileReport> {
-    let started = std::time::Instant::now();
-    let result = publish_file(env, password, vhost, queue, path).await;
     let action = crate::audit::Action::new(
         "dlq.import",
         Some(vhost),
         vec![queue.to_string()],
         json!({ "file": path.display().to_string() }),
     );
-    crate::audit::record(
-        env,
-        action,
-        started,
+    let pending = crate::audit::start(env, action);
+    let result = publish_file(env, password, vhost, queue, path).await;
+    pending.finish(
         &result,
         |r| json!({ "published": r.published, "refused": r.refused }),
     );
@@ -416,6 +413,7 @@ async fn publish_file(
     path: &Path,
 ) -> Result<PublishFileReport> {
     ensure_writable(env)?;
+    amqp::check_name("queue name", queue)?;
     let file = std::fs::File::open(path).map_err(|e| Error::FileRead {
         path: path.display().to_string(),
         reason: e.to_string(),

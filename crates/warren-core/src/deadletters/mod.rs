@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod message;
 pub mod plan;
 pub mod replay;
+mod replay_journal;
 pub mod xdeath;
 
 pub use browse::{browse, Browse, DeathGroup, RealmCount};

@@ -11,7 +11,7 @@ use ts_rs::TS;
 
 use super::browse::read_head;
 use super::discover::{fetch_routes, Routes};
-use super::replay::{destination, Destination, ReplayOptions, Selection, Target};
+use super::replay::{decide, Destination, Keep, ReplayOptions, Selection, Target};
 use super::xdeath;
 use crate::broker::management::ManagementClient;
 use crate::environment::Environment;
@@ -48,6 +48,8 @@ pub struct ReplayPlan {
     pub loop_guarded: u32,
     /// In scope but without `x-death`: no origin to go back to.
     pub no_origin: u32,
+    /// In scope, but the destination's name is longer than AMQP allows (255 bytes): they stay.
+    pub name_too_long: u32,
     pub destinations: Vec<PlannedDestination>,
     pub warnings: Vec<String>,
 }
@@ -64,28 +66,30 @@ pub async fn plan(
     limit: u32,
 ) -> Result<ReplayPlan> {
     let mut counts: BTreeMap<Destination, u32> = BTreeMap::new();
-    let (mut in_scope, mut out_of_scope, mut loop_guarded, mut no_origin) = (0, 0, 0, 0);
+    let (mut in_scope, mut out_of_scope, mut loop_guarded, mut no_origin, mut name_too_long) =
+        (0, 0, 0, 0, 0);
     let mut selection = options.scope.keys.as_deref().map(Selection::new);
     let (depth, read) = read_head(env, password, vhost, queue, limit, |_, d| {
         let headers = d.properties.headers().as_ref();
         let deaths = xdeath::deaths(headers).unwrap_or_default();
-        let selected =
-            options
-                .scope
-                .selects(vhost, &d.properties, &d.data, &deaths, selection.as_mut());
-        if !selected {
-            out_of_scope += 1;
-            return;
+        match decide(
+            options,
+            vhost,
+            &d.properties,
+            &d.data,
+            &deaths,
+            selection.as_mut(),
+        ) {
+            Err(Keep::OutOfScope) => {
+                out_of_scope += 1;
+                return;
+            }
+            Ok(dest) => *counts.entry(dest).or_default() += 1,
+            Err(Keep::LoopGuard) => loop_guarded += 1,
+            Err(Keep::NameTooLong) => name_too_long += 1,
+            Err(Keep::NoOrigin | Keep::Unroutable | Keep::Nacked) => no_origin += 1,
         }
         in_scope += 1;
-        if xdeath::replay_mark(headers).map_or(0, |m| m.count) >= options.max_replays {
-            loop_guarded += 1;
-            return;
-        }
-        match destination(&options.target, headers) {
-            Some(dest) => *counts.entry(dest).or_default() += 1,
-            None => no_origin += 1,
-        }
     })
     .await?;
 
@@ -185,6 +189,11 @@ pub async fn plan(
             "{no_origin} message(s) have no x-death header: there is no origin to send them to"
         ));
     }
+    if name_too_long > 0 {
+        warnings.push(format!(
+            "{name_too_long} message(s) name a destination longer than AMQP's 255 bytes: no broker can have it, so they will stay in the DLQ"
+        ));
+    }
     Ok(ReplayPlan {
         vhost: vhost.to_string(),
         queue: queue.to_string(),
@@ -196,6 +205,7 @@ pub async fn plan(
         out_of_scope,
         loop_guarded,
         no_origin,
+        name_too_long,
         destinations,
         warnings,
     })

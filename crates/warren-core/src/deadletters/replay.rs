@@ -24,7 +24,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
-use futures_util::stream::FuturesOrdered;
+use futures_util::stream::{FuturesOrdered, FuturesUnordered};
 use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -40,9 +40,11 @@ use ts_rs::TS;
 
 use super::filter::{DeadLetterFilter, Facts};
 use super::message::{message_key, origin_of};
+use super::replay_journal::{self, Identity, Journal};
 use super::xdeath::{self, REPLAY_COUNT, REPLAY_ID, REPLAY_TIME};
 use crate::audit::{self, Action};
-use crate::broker::{amqp, BrokerError, BrokerErrorKind};
+use crate::broker::amqp::{self, check_name, SHORT_STRING_MAX};
+use crate::broker::{BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::guard::ensure_writable;
@@ -194,6 +196,45 @@ impl Scope {
     }
 }
 
+/// Where a message goes in a run, or why it stays. The plan and the engine both decide by it.
+pub(crate) fn decide(
+    options: &ReplayOptions,
+    vhost: &str,
+    props: &BasicProperties,
+    body: &[u8],
+    deaths: &[xdeath::Death],
+    selection: Option<&mut Selection>,
+) -> std::result::Result<Destination, Keep> {
+    if !options.scope.selects(vhost, props, body, deaths, selection) {
+        return Err(Keep::OutOfScope);
+    }
+    let headers = props.headers().as_ref();
+    if xdeath::replay_mark(headers).map_or(0, |m| m.count) >= options.max_replays {
+        return Err(Keep::LoopGuard);
+    }
+    let d = destination(&options.target, headers).ok_or(Keep::NoOrigin)?;
+    // AMQP cannot even name a longer exchange or queue (lapin would panic on it).
+    if d.exchange.len() > SHORT_STRING_MAX || d.routing_key.len() > SHORT_STRING_MAX {
+        return Err(Keep::NameTooLong);
+    }
+    Ok(d)
+}
+
+/// The target's own names, checked before anything is read.
+fn check_target(target: &Target) -> Result<()> {
+    match target {
+        Target::Origin | Target::OriginalExchange => Ok(()),
+        Target::Queue { name } => Ok(check_name("target queue name", name)?),
+        Target::Exchange { name, routing_key } => {
+            check_name("target exchange name", name)?;
+            Ok(check_name(
+                "routing key",
+                routing_key.as_deref().unwrap_or(""),
+            )?)
+        }
+    }
+}
+
 /// The default loop guard: a message Warren already replayed this often is kept.
 pub const DEFAULT_MAX_REPLAYS: u32 = 5;
 /// Unacked DLQ deliveries at most (the prefetch): the most a lost connection can duplicate.
@@ -262,23 +303,40 @@ pub struct ReplayReport {
     /// Replayed `max_replays` times already (`x-warren-replay-count`).
     #[ts(type = "number")]
     pub loop_guarded: u64,
+    /// Its origin (or the exchange or routing key it would go to) is longer than AMQP's 255
+    /// bytes: no broker can have such a queue, so it stays.
+    #[ts(type = "number")]
+    pub name_too_long: u64,
+    /// Messages whose copy an earlier run that stopped early had already delivered (its journal
+    /// says so): acked here without a second copy.
+    #[ts(type = "number")]
+    pub deduplicated: u64,
+    /// The id of the earlier run of this DLQ that stopped early and left a journal.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<String>,
     pub destinations: Vec<DestinationCount>,
     pub cancelled: bool,
     /// Why the run stopped early (a lost connection): run it again to finish.
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
-    /// Copies confirmed whose DLQ ack may not have reached the broker before the stop: they
-    /// can be in both places. At most the window (unacked deliveries) in any case.
+    /// An upper bound on the messages that may now be both in the DLQ and at their destination:
+    /// every copy published (confirmed or not) whose DLQ ack the broker had not been seen to
+    /// process when the run stopped. 0 for a run that finished. The next run of this DLQ skips
+    /// the confirmed ones among them (see `deduplicated`).
     #[ts(type = "number")]
     pub possible_duplicates: u64,
     pub seconds: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Keep {
+pub(crate) enum Keep {
     OutOfScope,
     LoopGuard,
+    /// No `x-death` (or the target needs one): nowhere to go back to. Counted as unroutable.
+    NoOrigin,
+    NameTooLong,
     Unroutable,
     Nacked,
 }
@@ -295,8 +353,6 @@ struct Acks {
     pending: BTreeSet<u64>,
     highest: u64,
     acked: u64,
-    /// Replays settled but not yet acked (they would be duplicates if the connection died now).
-    unacked_replays: u64,
 }
 
 impl Acks {
@@ -308,7 +364,6 @@ impl Acks {
         if w > self.acked {
             ch.basic_ack(w, BasicAckOptions { multiple: true }).await?;
             self.acked = w;
-            self.unacked_replays = 0;
         }
         Ok(())
     }
@@ -340,18 +395,19 @@ pub fn new_replay_id() -> String {
     )
 }
 
-/// A quorum queue adds `x-delivery-count` to each redelivery: the broker's bookkeeping for
-/// this delivery, not part of the message, so copies leave it out.
-const DELIVERY_COUNT: &str = "x-delivery-count";
+/// A quorum queue adds `x-delivery-count` (and 4.3 `x-acquired-count`) to each redelivery: the
+/// broker's bookkeeping for this delivery, not part of the message, so copies leave them out
+/// (and a message is recognised across runs without them).
+const DELIVERY_ANNOTATIONS: [&str; 2] = ["x-delivery-count", "x-acquired-count"];
 
 /// The message's properties as published (without the broker's delivery annotations).
 fn as_published(props: &BasicProperties) -> BasicProperties {
     match props.headers() {
-        Some(h) if h.contains_key(DELIVERY_COUNT) => {
+        Some(h) if DELIVERY_ANNOTATIONS.iter().any(|k| h.contains_key(*k)) => {
             let inner: BTreeMap<_, _> = h
                 .inner()
                 .iter()
-                .filter(|(k, _)| k.as_str() != DELIVERY_COUNT)
+                .filter(|(k, _)| !DELIVERY_ANNOTATIONS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             props.clone().with_headers(FieldTable::from(inner))
@@ -428,8 +484,6 @@ pub async fn replay(
     progress: impl FnMut(Progress),
     cancelled: impl Fn() -> bool,
 ) -> Result<ReplayReport> {
-    let started = Instant::now();
-    let result = run(env, password, vhost, queue, options, progress, cancelled).await;
     let action = Action::new(
         if options.discard {
             "dlq.discard"
@@ -445,7 +499,9 @@ pub async fn replay(
             "max_replays": options.max_replays,
         }),
     );
-    audit::record(env, action, started, &result, |r| {
+    let pending = audit::start(env, action);
+    let result = run(env, password, vhost, queue, options, progress, cancelled).await;
+    pending.finish(&result, |r| {
         serde_json::json!({
             "replay_id": r.replay_id,
             "replayed": r.replayed,
@@ -470,8 +526,11 @@ async fn run(
     cancelled: impl Fn() -> bool,
 ) -> Result<ReplayReport> {
     ensure_writable(env)?;
+    check_name("queue name", queue)?;
+    check_target(&options.target)?;
     let started = Instant::now();
     let replay_id = new_replay_id();
+    let journal = Journal::open(&env.id, vhost, queue, &replay_id)?;
     let conn = amqp::connect(env, password, Some(vhost), "replay dead letters").await?;
     let consume = conn
         .create_channel()
@@ -486,6 +545,7 @@ async fn run(
         .await
         .map_err(|e| broker("enable publisher confirms", e))?;
     let total = amqp::queue_depth(&conn, vhost, queue).await?;
+    let resumed_from = journal.earlier_run.clone();
     let mut engine = Engine {
         queue: queue.to_string(),
         publish,
@@ -496,8 +556,12 @@ async fn run(
         returned: HashMap::new(),
         to_nack: Vec::new(),
         acks: Acks::default(),
+        journal,
+        copies: BTreeMap::new(),
+        synced: 0,
         destinations: BTreeMap::new(),
         report: ReplayReport {
+            resumed_from,
             replay_id: replay_id.clone(),
             vhost: vhost.to_string(),
             queue: queue.to_string(),
@@ -507,6 +571,7 @@ async fn run(
     };
     if total == 0 {
         let _ = conn.close(200, "nothing to replay".into()).await;
+        engine.journal.finish(false);
         return Ok(engine.report);
     }
     // `window` bounds the unacked deliveries (the prefetch), hence the duplicates a lost
@@ -533,6 +598,8 @@ async fn run(
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
     let mut reading = true;
+    // At most one request in flight whose answer proves every earlier ack was processed.
+    let mut syncs: FuturesUnordered<BoxFuture<'static, (u64, bool)>> = FuturesUnordered::new();
 
     let outcome: std::result::Result<(), String> = async {
         loop {
@@ -554,6 +621,11 @@ async fn run(
             let room = engine.inflight.len() < publish_window && engine.inflight_bytes <= INFLIGHT_BYTES;
             tokio::select! {
                 biased;
+                Some((acked, ok)) = syncs.next(), if !syncs.is_empty() => {
+                    if ok {
+                        engine.synced(acked);
+                    }
+                }
                 Some(settled) = engine.inflight.next(), if !engine.inflight.is_empty() => {
                     engine.on_settled(settled, &consume).await?;
                 }
@@ -568,17 +640,18 @@ async fn run(
                     let tag = delivery.delivery_tag;
                     engine.acks.pending.insert(tag);
                     engine.acks.highest = tag;
+                    let identity = replay_journal::identity(&as_published(&delivery.properties), &delivery.data);
+                    engine.journal.saw(&identity);
+                    if engine.journal.delivered_earlier(&identity, delivery.redelivered) {
+                        // A stopped run's copy of this very message was confirmed: ack, no copy.
+                        engine.report.deduplicated += 1;
+                        engine.acks.pending.remove(&tag);
+                        continue;
+                    }
                     let headers = delivery.properties.headers().as_ref();
                     let deaths = xdeath::deaths(headers).unwrap_or_default();
-                    let in_scope = options.scope.selects(vhost, &delivery.properties, &delivery.data, &deaths, selection.as_mut());
                     let replays = xdeath::replay_mark(headers).map_or(0, |m| m.count);
-                    let plan: std::result::Result<Destination, Keep> = if !in_scope {
-                        Err(Keep::OutOfScope)
-                    } else if replays >= options.max_replays {
-                        Err(Keep::LoopGuard)
-                    } else {
-                        destination(&options.target, headers).ok_or(Keep::Unroutable)
-                    };
+                    let plan = decide(options, vhost, &delivery.properties, &delivery.data, &deaths, selection.as_mut());
                     if options.discard && plan.is_ok() {
                         // Discarding is acking without a copy: nothing to confirm first.
                         engine.report.discarded += 1;
@@ -594,39 +667,58 @@ async fn run(
                             }
                             Err(why) => (String::new(), queue.to_string(), as_published(&delivery.properties), Kind::Keep(why)),
                         };
-                        engine.push(exchange, key, props, tag, kind, delivery.properties, delivery.data);
+                        engine.push(exchange, key, props, tag, kind, identity, delivery.properties, delivery.data);
                     }
                 }
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {
                     // Nothing settles and nothing arrives: ack what is settled, so the prefetch
                     // frees up, and stop reading if the queue has fewer messages than it said.
-                    engine.acks.flush(&consume).await.map_err(|e| format!("acking failed: {e}"))?;
+                    engine.flush_acks(&consume, &mut syncs, window).await?;
                     if reading && engine.inflight.is_empty() && idle_since.elapsed() > IDLE {
                         reading = false;
                     }
                 }
             }
             if engine.acks.watermark() >= engine.acks.acked + u64::from(window / 8).max(1) {
-                engine.acks.flush(&consume).await.map_err(|e| format!("acking failed: {e}"))?;
+                engine.flush_acks(&consume, &mut syncs, window).await?;
             }
             if last_progress.elapsed() > Duration::from_millis(200) {
                 last_progress = Instant::now();
                 progress(progress_of(read, total, started));
             }
         }
-        engine.acks.flush(&consume).await.map_err(|e| format!("acking failed: {e}"))?;
+        engine.flush_acks(&consume, &mut syncs, window).await?;
         Ok(())
     }
     .await;
+    drop(syncs);
+    // Closing the consumer's channel returns anything prefetched but not processed to its
+    // place; its close-ok says every ack before it was processed.
+    let closed = outcome.is_ok() && consume.close(200, "replay done".into()).await.is_ok();
+    let _ = conn.close(200, "replay done".into()).await;
+    let in_doubt = engine.in_doubt();
+    let covered_everything = read >= total
+        && options.scope.keys.is_none()
+        && options.scope.filter.source().trim().is_empty()
+        && !cancelled();
     let mut report = engine.report;
+    if closed {
+        engine.journal.finish(covered_everything);
+    } else {
+        engine.journal.keep();
+        report.possible_duplicates = in_doubt;
+    }
     if let Err(why) = outcome {
         report.stopped = Some(format!(
-            "{why}. Nothing is lost: every message not acked is still in `{queue}`; run the replay again to finish"
+            "{why}. Nothing is lost: every message not acked is still in `{queue}`; run the replay again to finish: it skips the messages whose copies were already confirmed"
         ));
-        report.possible_duplicates = engine.acks.unacked_replays;
     }
     report.cancelled = cancelled();
-    report.kept = report.unroutable + report.nacked + report.out_of_scope + report.loop_guarded;
+    report.kept = report.unroutable
+        + report.nacked
+        + report.out_of_scope
+        + report.loop_guarded
+        + report.name_too_long;
     report.destinations = engine
         .destinations
         .into_iter()
@@ -635,9 +727,6 @@ async fn run(
             messages,
         })
         .collect();
-    // Closing the consumer's channel returns anything prefetched but not processed to its place.
-    let _ = consume.close(200, "replay done".into()).await;
-    let _ = conn.close(200, "replay done".into()).await;
     report.seconds = started.elapsed().as_secs_f64();
     progress(progress_of(read, total, started));
     Ok(report)
@@ -661,6 +750,8 @@ struct InFlight {
     seq: u64,
     /// What a returned copy is recognised by (see `copy_identity`).
     identity: u64,
+    /// What the original is recognised by in a later run (see `replay_journal`).
+    original: Identity,
     properties: BasicProperties,
     body: Vec<u8>,
 }
@@ -705,7 +796,8 @@ fn count_kept(report: &mut ReplayReport, why: Keep) {
     match why {
         Keep::OutOfScope => report.out_of_scope += 1,
         Keep::LoopGuard => report.loop_guarded += 1,
-        Keep::Unroutable => report.unroutable += 1,
+        Keep::NameTooLong => report.name_too_long += 1,
+        Keep::NoOrigin | Keep::Unroutable => report.unroutable += 1,
         Keep::Nacked => report.nacked += 1,
     }
 }
@@ -731,11 +823,58 @@ struct Engine {
     /// returned to the queue with a nack rather than sent round again.
     to_nack: Vec<(u64, Keep)>,
     acks: Acks,
+    journal: Journal,
+    /// Copies published per DLQ delivery tag whose ack is not yet known to be processed.
+    copies: BTreeMap<u64, u64>,
+    /// Every ack up to this delivery tag is known to be processed by the broker.
+    synced: u64,
     destinations: BTreeMap<String, u64>,
     report: ReplayReport,
 }
 
 impl Engine {
+    /// Ack what is settled (the journal written first: an ack can make an original vanish), and
+    /// ask the broker for an answer that proves the ack was processed.
+    async fn flush_acks(
+        &mut self,
+        consume: &lapin::Channel,
+        syncs: &mut FuturesUnordered<BoxFuture<'static, (u64, bool)>>,
+        prefetch: u16,
+    ) -> std::result::Result<(), String> {
+        self.journal.write();
+        let before = self.acks.acked;
+        self.acks
+            .flush(consume)
+            .await
+            .map_err(|e| format!("acking failed: {e}"))?;
+        if self.acks.acked > before && syncs.is_empty() {
+            // The channel handles its frames in order: once basic.qos-ok is back (the same
+            // prefetch, so nothing changes), every ack sent before it was processed.
+            let (ch, acked) = (consume.clone(), self.acks.acked);
+            syncs.push(Box::pin(async move {
+                let ok = ch
+                    .basic_qos(prefetch, BasicQosOptions::default())
+                    .await
+                    .is_ok();
+                (acked, ok)
+            }));
+        }
+        Ok(())
+    }
+
+    /// The broker processed every ack up to `tag`.
+    fn synced(&mut self, tag: u64) {
+        self.synced = self.synced.max(tag);
+        self.copies = self.copies.split_off(&(self.synced + 1));
+        self.journal.synced(self.synced);
+    }
+
+    /// Copies published whose DLQ delivery is not known to be acked: each may be a duplicate
+    /// if the run stops now.
+    fn in_doubt(&self) -> u64 {
+        self.copies.values().sum()
+    }
+
     async fn flush_nacks(&mut self, consume: &lapin::Channel) -> std::result::Result<(), String> {
         for (tag, kept) in std::mem::take(&mut self.to_nack) {
             consume
@@ -764,6 +903,7 @@ impl Engine {
         props: BasicProperties,
         tag: u64,
         kind: Kind,
+        original_identity: Identity,
         original: BasicProperties,
         body: Vec<u8>,
     ) {
@@ -773,10 +913,12 @@ impl Engine {
             kind,
             seq: self.pushed,
             identity,
+            original: original_identity,
             properties: original,
             body,
         };
         self.pushed += 1;
+        *self.copies.entry(tag).or_default() += 1;
         self.inflight_bytes += m.body.len();
         let ch = self.publish.clone();
         self.inflight.push_back(Box::pin(async move {
@@ -864,10 +1006,11 @@ impl Engine {
                 Kind::Replay(dest) => {
                     self.report.replayed += 1;
                     *self.destinations.entry(dest).or_default() += 1;
-                    self.acks.unacked_replays += 1;
                 }
                 Kind::Keep(why) => count_kept(&mut self.report, why),
             }
+            // Its copy is confirmed: a later run must not send the original again.
+            self.journal.confirmed(p.m.tag, p.m.original);
             self.acks.pending.remove(&p.m.tag);
         }
     }
@@ -883,6 +1026,7 @@ impl Engine {
             props,
             m.tag,
             Kind::Keep(why),
+            m.original,
             m.properties,
             m.body,
         );
@@ -1005,6 +1149,68 @@ mod tests {
         assert_eq!(a.watermark(), 4);
         a.pending.remove(&5);
         assert_eq!(a.watermark(), 5);
+    }
+
+    /// A header value of any shape: what a hostile or broken publisher can put in a message.
+    fn hostile_value() -> impl proptest::strategy::Strategy<Value = AMQPValue> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            "[a-z.]{0,300}".prop_map(|s| AMQPValue::LongString(s.as_str().into())),
+            any::<i64>().prop_map(AMQPValue::LongLongInt),
+            any::<u64>().prop_map(AMQPValue::Timestamp),
+            Just(AMQPValue::Void),
+            any::<bool>().prop_map(AMQPValue::Boolean),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| AMQPValue::FieldArray(FieldArray::from(v))),
+                proptest::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("queue".to_string()),
+                            Just("reason".to_string()),
+                            Just("exchange".to_string()),
+                            Just("routing-keys".to_string()),
+                            Just("count".to_string()),
+                            Just("time".to_string()),
+                            "[a-z-]{1,8}"
+                        ],
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(|kv| {
+                    let mut t = FieldTable::default();
+                    for (k, v) in kv {
+                        t.insert(k.as_str().into(), v);
+                    }
+                    AMQPValue::FieldTable(t)
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_planner_decides_every_hostile_message_without_panicking(
+            death in hostile_value(),
+            first in hostile_value(),
+            replays in hostile_value(),
+            target in proptest::sample::select(vec!["origin", "original-exchange", "queue:q", "exchange:x"]),
+        ) {
+            let mut h = FieldTable::default();
+            h.insert("x-death".into(), death);
+            h.insert("x-first-death-queue".into(), first.clone());
+            h.insert("x-last-death-queue".into(), first);
+            h.insert(REPLAY_COUNT.into(), replays);
+            let props = BasicProperties::default().with_headers(h);
+            let options = ReplayOptions { target: target.parse().unwrap(), ..Default::default() };
+            let deaths = xdeath::deaths(props.headers().as_ref()).unwrap_or_default();
+            if let Ok(d) = decide(&options, "/", &props, b"body", &deaths, None) {
+                proptest::prop_assert!(d.exchange.len() <= SHORT_STRING_MAX && d.routing_key.len() <= SHORT_STRING_MAX);
+            }
+        }
     }
 
     #[test]

@@ -260,8 +260,6 @@ pub async fn existing_policies(
 
 /// Declare the planned policy in each of its vhosts. Refused on a read-only environment.
 pub async fn apply(env: &Environment, password: &SecretString, plan: &PolicyPlan) -> Result<()> {
-    let started = std::time::Instant::now();
-    let result = declare(env, password, plan).await;
     let action = Action::new(
         "realms.policy.apply",
         plan.vhosts.first().map(String::as_str),
@@ -273,10 +271,9 @@ pub async fn apply(env: &Environment, password: &SecretString, plan: &PolicyPlan
             "definition": plan.definition,
         }),
     );
-    audit::record(
-        env,
-        action,
-        started,
+    let pending = audit::start(env, action);
+    let result = declare(env, password, plan).await;
+    pending.finish(
         &result,
         |_| serde_json::json!({ "queues": plan.queues.len(), "overrides": plan.overrides.len() }),
     );
@@ -342,15 +339,15 @@ pub async fn remove(
     vhost: &str,
     name: &str,
 ) -> Result<()> {
-    let started = std::time::Instant::now();
-    let result = delete(env, password, vhost, name).await;
     let action = Action::new(
         "realms.policy.remove",
         Some(vhost),
         vec![name.to_string()],
         Value::Null,
     );
-    audit::record(env, action, started, &result, |_| Value::Null);
+    let pending = audit::start(env, action);
+    let result = delete(env, password, vhost, name).await;
+    pending.finish(&result, |_| Value::Null);
     result
 }
 

@@ -137,7 +137,14 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
             {report.kept > 0 &&
               ` (unroutable ${formatCount(report.unroutable)}, nacked ${formatCount(report.nacked)}, out of scope ${formatCount(report.out_of_scope)}, loop guard ${formatCount(report.loop_guarded)})`}
             .{report.cancelled && " Cancelled: the rest stays in the DLQ."}
-            {report.stopped && <div className="error-text">{report.stopped}</div>}
+            {report.name_too_long > 0 && ` ${formatCount(report.name_too_long)} kept: their destination's name is longer than AMQP allows (255 bytes).`}
+            {report.deduplicated > 0 &&
+              ` ${formatCount(report.deduplicated)} acked without a second copy: an earlier run that stopped early had already delivered them.`}
+            {report.stopped && (
+              <div className="error-text">
+                {report.stopped} At most {formatCount(report.possible_duplicates)} message(s) may now be both in the DLQ and at their destination.
+              </div>
+            )}
           </div>
         )}
         {runError && <div className="error-box">{runError}</div>}

@@ -10,4 +10,8 @@ complete: boolean, in_scope: number, out_of_scope: number, loop_guarded: number,
 /**
  * In scope but without `x-death`: no origin to go back to.
  */
-no_origin: number, destinations: Array<PlannedDestination>, warnings: Array<string>, };
+no_origin: number, 
+/**
+ * In scope, but the destination's name is longer than AMQP allows (255 bytes): they stay.
+ */
+name_too_long: number, destinations: Array<PlannedDestination>, warnings: Array<string>, };

@@ -25,13 +25,29 @@ nacked: number, out_of_scope: number,
 /**
  * Replayed `max_replays` times already (`x-warren-replay-count`).
  */
-loop_guarded: number, destinations: Array<DestinationCount>, cancelled: boolean, 
+loop_guarded: number, 
+/**
+ * Its origin (or the exchange or routing key it would go to) is longer than AMQP's 255
+ * bytes: no broker can have such a queue, so it stays.
+ */
+name_too_long: number, 
+/**
+ * Messages whose copy an earlier run that stopped early had already delivered (its journal
+ * says so): acked here without a second copy.
+ */
+deduplicated: number, 
+/**
+ * The id of the earlier run of this DLQ that stopped early and left a journal.
+ */
+resumed_from?: string, destinations: Array<DestinationCount>, cancelled: boolean, 
 /**
  * Why the run stopped early (a lost connection): run it again to finish.
  */
 stopped?: string, 
 /**
- * Copies confirmed whose DLQ ack may not have reached the broker before the stop: they
- * can be in both places. At most the window (unacked deliveries) in any case.
+ * An upper bound on the messages that may now be both in the DLQ and at their destination:
+ * every copy published (confirmed or not) whose DLQ ack the broker had not been seen to
+ * process when the run stopped. 0 for a run that finished. The next run of this DLQ skips
+ * the confirmed ones among them (see `deduplicated`).
  */
 possible_duplicates: number, seconds: number, };
