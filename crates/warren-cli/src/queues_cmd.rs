@@ -7,7 +7,9 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use warren_core::broker::management::ManagementClient;
 use warren_core::queues::columns::{self, Column};
-use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions};
+use warren_core::queues::inventory::{
+    load_inventory_observed, Inventory, InventoryOptions, LoadEvent,
+};
 use warren_core::queues::move_messages::move_messages;
 use warren_core::queues::purge::purge;
 use warren_core::queues::{parse, QueueRow};
@@ -127,7 +129,17 @@ pub(crate) async fn inventory_of(
         vhost: vhost.or(env.vhost.clone()),
         ..Default::default()
     };
-    let mut inventory = load_inventory(&client, &opts).await?;
+    // A big broker takes seconds per listing: show the pages on a terminal (never in a pipe).
+    let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut inventory = load_inventory_observed(&client, &opts, |event| {
+        if let (true, LoadEvent::Page { done, pages }) = (show, event) {
+            eprint!("\rreading queues: page {done} of {pages}   ");
+            if done == pages {
+                eprint!("\r{:30}\r", "");
+            }
+        }
+    })
+    .await?;
     warren_core::realms::map_inventory(env.realm_template.as_deref(), &mut inventory)
         .map_err(|e| warren_core::Error::InvalidArgument(e.0))?;
     if inventory.partial {

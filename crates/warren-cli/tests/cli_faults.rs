@@ -295,9 +295,10 @@ fn a_replay_killed_with_sigkill_loses_nothing_and_the_rerun_skips_what_it_delive
     let duplicates: u64 = ids.values().map(|n| n - 1).sum();
     let skipped = second["deduplicated"].as_u64().unwrap();
     // Every message in both places was either recognised and skipped, or is a duplicate now;
-    // what remains is at most the copies in flight without a confirm (half the window).
+    // what remains are copies the killed run had not yet settled: at most its window (2,000
+    // unacked deliveries).
     assert_eq!(duplicates + skipped, in_both, "{second}");
-    assert!(duplicates <= 1000, "{duplicates} duplicates");
+    assert!(duplicates <= 2000, "{duplicates} duplicates");
     println!("# SIGKILL mid-replay: {in_both} in both places, {skipped} skipped by the rerun, {duplicates} duplicates left");
 }
 

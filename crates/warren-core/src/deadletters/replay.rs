@@ -628,6 +628,8 @@ async fn run(
                 }
                 Some(settled) = engine.inflight.next(), if !engine.inflight.is_empty() => {
                     engine.on_settled(settled, &consume).await?;
+                    // Decided copies go to the journal at once, so a kill loses as few as possible.
+                    engine.journal.write();
                 }
                 next = consumer.next(), if reading && room => {
                     let delivery: Delivery = match next {
