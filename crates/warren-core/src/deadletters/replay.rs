@@ -274,8 +274,8 @@ pub struct DestinationCount {
     pub messages: u64,
 }
 
-/// The outcome of a run. Every message read is counted once: replayed, discarded, or kept (for
-/// one of the reasons that follow `kept`).
+/// The outcome of a run. Every message read is counted once: replayed, discarded, kept (for
+/// one of the reasons that follow `kept`), or deduplicated.
 #[derive(Debug, Clone, Default, Serialize, TS)]
 #[ts(export)]
 pub struct ReplayReport {
