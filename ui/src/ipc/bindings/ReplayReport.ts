@@ -2,8 +2,8 @@
 import type { DestinationCount } from "./DestinationCount";
 
 /**
- * The outcome of a run. Every message read is counted once: replayed, discarded, or kept (for
- * one of the reasons that follow `kept`).
+ * The outcome of a run. Every message read is counted once: replayed, discarded, kept (for
+ * one of the reasons that follow `kept`), or deduplicated.
  */
 export type ReplayReport = { replay_id: string, vhost: string, queue: string, 
 /**
