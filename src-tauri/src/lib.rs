@@ -1,15 +1,16 @@
-//! The Tauri shell: builds the window, holds the environment store, registers the commands.
-//! No business logic lives here; each command calls one warren-core function.
+//! The Tauri shell: builds the window, holds the session (environment store, loaded inventories,
+//! running jobs), registers the commands. No business logic lives here; each command is one
+//! call into warren-core.
 
 mod commands;
 mod window_state;
 
 use tauri::Manager;
-use warren_core::queues::cache::InventoryCache;
-use warren_core::EnvironmentStore;
+use warren_core::{EnvironmentStore, Session};
 
 pub fn run() {
     let _log = warren_core::logging::init("warren-app");
+    let store = EnvironmentStore::open_default();
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
@@ -21,9 +22,10 @@ pub fn run() {
                 window_state::save_soon(window.app_handle());
             }
         })
-        .manage(EnvironmentStore::open_default())
-        .manage(InventoryCache::default())
-        .manage(commands::jobs::RunningJobs::default())
+        // The environment commands take the store; the others the session, which holds a copy
+        // of the same store (it is a path: both read and write the same config file).
+        .manage(store.clone())
+        .manage(Session::new(store))
         .invoke_handler(tauri::generate_handler![
             commands::environments::app_start,
             commands::environments::environments_list,

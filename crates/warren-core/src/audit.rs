@@ -1048,6 +1048,14 @@ mod tests {
         (v.line, v.problem.unwrap())
     }
 
+    /// Write `lines` as the log: verify must find it broken at `line`, saying `why`.
+    fn assert_broken(log: &AuditLog, lines: &[String], line: u64, why: &str) {
+        write_lines(log, lines);
+        let (at, problem) = broken(log);
+        assert_eq!(at, Some(line), "{problem}");
+        assert!(problem.contains(why), "{problem}");
+    }
+
     /// What someone with the file but not the key can do: change a record and recompute its
     /// hash (and, to keep the chain, the hashes of those after it).
     fn rehash(records: &mut [AuditRecord]) -> Vec<String> {
@@ -1180,17 +1188,11 @@ mod tests {
         let mut last = parse(&all[2]);
         last.counts = json!({"messages": 0});
         all[2] = rehash(std::slice::from_mut(&mut last)).remove(0);
-        write_lines(&log, &all);
-        let (line, problem) = broken(&log);
-        assert_eq!(line, Some(3));
-        assert!(problem.contains("MAC does not match"), "{problem}");
+        assert_broken(&log, &all, 3, "MAC does not match");
         // Without its MAC, it is no longer the record the keyring's head names.
         last.mac = None;
         all[2] = rehash(std::slice::from_mut(&mut last)).remove(0);
-        write_lines(&log, &all);
-        let (line, problem) = broken(&log);
-        assert_eq!(line, Some(3));
-        assert!(problem.contains("the log was rewritten"), "{problem}");
+        assert_broken(&log, &all, 3, "the log was rewritten");
     }
 
     #[test]
@@ -1215,10 +1217,7 @@ mod tests {
         // With a made-up MAC.
         forged.mac = Some("ab".repeat(32));
         *all.last_mut().unwrap() = serde_json::to_string(&forged).unwrap();
-        write_lines(&log, &all);
-        let (line, problem) = broken(&log);
-        assert_eq!(line, Some(3));
-        assert!(problem.contains("MAC does not match"), "{problem}");
+        assert_broken(&log, &all, 3, "MAC does not match");
     }
 
     #[test]
@@ -1231,19 +1230,13 @@ mod tests {
             r.targets = vec!["someone-else".into()];
         }
         // Kept MACs are wrong…
-        write_lines(&log, &rehash(&mut records));
-        let (line, problem) = broken(&log);
-        assert_eq!(line, Some(1));
-        assert!(problem.contains("MAC does not match"), "{problem}");
+        assert_broken(&log, &rehash(&mut records), 1, "MAC does not match");
         // …and without MACs the chain is not the one the keyring's head names.
         for r in &mut records {
             r.mac = None;
             r.keyring_head = None;
         }
-        write_lines(&log, &rehash(&mut records));
-        let (line, problem) = broken(&log);
-        assert_eq!(line, Some(3));
-        assert!(problem.contains("the log was rewritten"), "{problem}");
+        assert_broken(&log, &rehash(&mut records), 3, "the log was rewritten");
         // A shorter rewritten chain, too.
         write_lines(&log, &rehash(&mut records[..1]));
         assert!(broken(&log).1.contains("were removed"));

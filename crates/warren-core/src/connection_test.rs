@@ -9,49 +9,31 @@ use ts_rs::TS;
 use crate::broker::{amqp, management::ManagementClient, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct ManagementCheck {
     pub ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub error_kind: Option<BrokerErrorKind>,
     /// The node URL that answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub cluster_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub rabbitmq_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub erlang_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub user_tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub node_count: Option<u32>,
     /// Things that work but limit what Warren can show (e.g. no `monitoring` tag).
     #[serde(default)]
     pub warnings: Vec<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct AmqpCheck {
     pub ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
     pub error_kind: Option<BrokerErrorKind>,
 }
 
@@ -78,6 +60,7 @@ pub async fn test_connection(env: &Environment, password: SecretString) -> Conne
     ConnectionReport { management, amqp }
 }
 
+/// Needs the `management` tag (`monitoring` for the node count). Does not modify state.
 pub async fn check_management(env: &Environment, password: SecretString) -> ManagementCheck {
     match management_details(env, password).await {
         Ok(check) => check,
@@ -154,6 +137,7 @@ fn parse_tags(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// Needs access to the vhost (no user tag). Does not modify state.
 pub async fn check_amqp(env: &Environment, password: &SecretString) -> AmqpCheck {
     match amqp::connect(env, password, None, "connection test").await {
         Ok(conn) => {

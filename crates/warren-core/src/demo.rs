@@ -19,12 +19,12 @@ use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::audit::{self, Action};
-use crate::broker::admin::{admin_client_with_timeout, admin_error};
+use crate::audit::Action;
+use crate::broker::admin::Admin;
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 use crate::error::Result;
-use crate::guard::ensure_writable;
+use crate::guard::{guarded, WriteToken};
 
 pub const DEFAULT_VHOST: &str = "warren-demo";
 
@@ -152,6 +152,7 @@ fn other(e: lapin::Error, what: &str) -> BrokerError {
 }
 
 /// Build the demo topology in `vhost` (recreated from scratch). Modifies state.
+/// Needs the `administrator` tag (it creates a vhost).
 pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
     let action = Action::new(
         "demo.seed",
@@ -159,42 +160,52 @@ pub async fn seed(env: &Environment, password: SecretString, vhost: &str) -> Res
         vec![vhost.to_string()],
         serde_json::Value::Null,
     );
-    let pending = audit::start(env, action);
-    let result = build(env, password, vhost).await;
-    pending.finish(
-        &result,
-        |r| serde_json::json!({ "queues": r.queues, "messages": r.messages, "dead_lettered": r.dead_lettered }),
-    );
-    result
+    let counts = |r: &DemoReport| serde_json::json!({ "queues": r.queues, "messages": r.messages, "dead_lettered": r.dead_lettered });
+    guarded(env, action, counts, |gate| async move {
+        build(&gate, env, password, vhost).await
+    })
+    .await
 }
 
-async fn build(env: &Environment, password: SecretString, vhost: &str) -> Result<DemoReport> {
-    ensure_writable(env)?;
+async fn build(
+    gate: &WriteToken,
+    env: &Environment,
+    password: SecretString,
+    vhost: &str,
+) -> Result<DemoReport> {
     // Recreating may first delete a big demo vhost (e.g. one seeded with --extra-queues).
-    delete_vhost_emptied(env, &password, vhost).await?;
-    let admin = admin_client_with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
+    delete_vhost_emptied(gate, env, &password, vhost).await?;
+    let admin = Admin::with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
     admin
-        .create_vhost(&VirtualHostParams {
-            name: vhost,
-            description: Some("Warren demo topology (warren demo seed)"),
-            tags: Some(vec!["warren-demo"]),
-            default_queue_type: None,
-            tracing: false,
+        .write(gate, "create the demo vhost", |c| async move {
+            c.create_vhost(&VirtualHostParams {
+                name: vhost,
+                description: Some("Warren demo topology (warren demo seed)"),
+                tags: Some(vec!["warren-demo"]),
+                default_queue_type: None,
+                tracing: false,
+            })
+            .await
         })
-        .await
-        .map_err(|e| admin_error("create the demo vhost", e))?;
+        .await?;
     admin
-        .declare_permissions(&Permissions {
-            user: &env.username,
-            vhost,
-            configure: ".*",
-            read: ".*",
-            write: ".*",
-        })
-        .await
-        .map_err(|e| admin_error("grant permissions on the demo vhost", e))?;
+        .write(
+            gate,
+            "grant permissions on the demo vhost",
+            |c| async move {
+                c.declare_permissions(&Permissions {
+                    user: &env.username,
+                    vhost,
+                    configure: ".*",
+                    read: ".*",
+                    write: ".*",
+                })
+                .await
+            },
+        )
+        .await?;
 
-    let conn = amqp::connect(env, &password, Some(vhost), "demo seed").await?;
+    let conn = amqp::connect_to_write(gate, env, &password, Some(vhost), "demo seed").await?;
     let ch = conn
         .create_channel()
         .await
@@ -294,15 +305,36 @@ async fn build(env: &Environment, password: SecretString, vhost: &str) -> Result
 }
 
 /// Add `count` empty queues to the seeded vhost, named like partitioned workers with many
-/// realms (`billing.tenant-0042`), to try Warren at the scale of a big fleet. Modifies state.
+/// realms (`billing.tenant-0042`), to try Warren at the scale of a big fleet. Modifies state
+/// (through the gate).
+/// Needs configure permission on the vhost (no user tag).
 pub async fn add_bulk_queues(
     env: &Environment,
     password: &SecretString,
     vhost: &str,
     count: u32,
 ) -> Result<u32> {
-    ensure_writable(env)?;
-    let conn = amqp::connect(env, password, Some(vhost), "demo bulk queues").await?;
+    let action = Action::new(
+        "demo.extra_queues",
+        Some(vhost),
+        vec![vhost.to_string()],
+        serde_json::json!({ "count": count }),
+    );
+    let counts = |n: &u32| serde_json::json!({ "queues": n });
+    guarded(env, action, counts, |gate| async move {
+        declare_bulk_queues(&gate, env, password, vhost, count).await
+    })
+    .await
+}
+
+async fn declare_bulk_queues(
+    gate: &WriteToken,
+    env: &Environment,
+    password: &SecretString,
+    vhost: &str,
+    count: u32,
+) -> Result<u32> {
+    let conn = amqp::connect_to_write(gate, env, password, Some(vhost), "demo bulk queues").await?;
     let ch = conn
         .create_channel()
         .await
@@ -453,20 +485,11 @@ async fn publish(
     Ok(())
 }
 
-/// Exact depth via a passive declare (the management API's counts lag a few seconds).
+/// Exact depth (the management API's counts lag a few seconds).
 async fn depth(ch: &Channel, queue: &str) -> Result<u32> {
-    let q = ch
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
+    Ok(amqp::passive_depth(ch, queue)
         .await
-        .map_err(|e| other(e, "read a queue depth"))?;
-    Ok(q.message_count())
+        .map_err(|e| other(e, "read a queue depth"))?)
 }
 
 async fn dlq_depth(ch: &Channel) -> Result<u32> {
@@ -474,6 +497,7 @@ async fn dlq_depth(ch: &Channel) -> Result<u32> {
 }
 
 /// Remove the demo vhost and everything in it. Modifies state.
+/// Needs the `administrator` tag (it deletes a vhost).
 pub async fn clean(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
     let action = Action::new(
         "demo.clean",
@@ -481,15 +505,13 @@ pub async fn clean(env: &Environment, password: SecretString, vhost: &str) -> Re
         vec![vhost.to_string()],
         serde_json::Value::Null,
     );
-    let pending = audit::start(env, action);
-    let result = remove_vhost(env, password, vhost).await;
-    pending.finish(&result, |_| serde_json::Value::Null);
-    result
-}
-
-async fn remove_vhost(env: &Environment, password: SecretString, vhost: &str) -> Result<()> {
-    ensure_writable(env)?;
-    delete_vhost_emptied(env, &password, vhost).await
+    guarded(
+        env,
+        action,
+        |_| serde_json::Value::Null,
+        |gate| async move { delete_vhost_emptied(&gate, env, &password, vhost).await },
+    )
+    .await
 }
 
 /// Delete a vhost, its queues first. One `DELETE /api/vhosts/V` of 10,000 queues outlasts the
@@ -497,6 +519,7 @@ async fn remove_vhost(env: &Environment, password: SecretString, vhost: &str) ->
 /// deletion stalls half-way); queue deletes pipelined over AMQP take seconds, after which the
 /// vhost goes at once. A vhost that does not exist is not an error.
 async fn delete_vhost_emptied(
+    gate: &WriteToken,
     env: &Environment,
     password: &SecretString,
     vhost: &str,
@@ -521,7 +544,7 @@ async fn delete_vhost_emptied(
         Err(e) => return Err(e.into()),
     };
     if !names.is_empty() {
-        let conn = amqp::connect(env, password, Some(vhost), "demo clean").await?;
+        let conn = amqp::connect_to_write(gate, env, password, Some(vhost), "demo clean").await?;
         let ch = conn.create_channel().await.map_err(|e| {
             BrokerError::new(BrokerErrorKind::Other, format!("open a channel: {e}"))
         })?;
@@ -551,11 +574,11 @@ async fn delete_vhost_emptied(
             .into());
         }
     }
-    let admin = admin_client_with_timeout(env, password, crate::broker::BULK_TIMEOUT)?;
-    admin
-        .delete_vhost(vhost, true)
-        .await
-        .map_err(|e| admin_error("delete the demo vhost", e))?;
+    Admin::with_timeout(env, password, crate::broker::BULK_TIMEOUT)?
+        .write(gate, "delete the demo vhost", |c| async move {
+            c.delete_vhost(vhost, true).await
+        })
+        .await?;
     Ok(())
 }
 

@@ -179,8 +179,8 @@ impl Environment {
             }
         }
         if let Some(t) = self.realm_template.as_deref().map(str::trim) {
-            if !t.is_empty() && !t.eq_ignore_ascii_case(crate::realms::template::AUTO) {
-                if let Err(e) = crate::realms::RealmTemplate::parse(t) {
+            if !t.is_empty() && !t.eq_ignore_ascii_case(crate::template::AUTO) {
+                if let Err(e) = crate::template::RealmTemplate::parse(t) {
                     push("realm_template", e.0);
                 }
             }

@@ -54,6 +54,9 @@ pub enum Error {
     #[error("{0}")]
     Broker(#[from] crate::broker::BrokerError),
 
+    #[error("the queues of environment `{0}` are not loaded yet: open the Queues tab or refresh")]
+    NotLoaded(String),
+
     #[error("the head message of quorum queue `{queue}` (vhost `{vhost}`) has been given back {returned} time(s) against its delivery limit of {limit}: its next read makes the broker drop or dead-letter it, and every browse is a read. Replay or move the messages instead, or insist to read anyway (CLI: --insist)")]
     NearDeliveryLimit {
         vhost: String,
@@ -93,6 +96,7 @@ impl Error {
             Error::ConfigRead { .. } | Error::ConfigWrite { .. } => "config",
             Error::FileRead { .. } | Error::FileWrite { .. } => "file",
             Error::Broker(e) => e.kind.as_str(),
+            Error::NotLoaded(_) => "not_loaded",
             Error::NearDeliveryLimit { .. } => "near_delivery_limit",
             Error::NotForStreams { .. } => "not_for_streams",
         }
@@ -115,6 +119,13 @@ pub struct ErrorReport {
     pub kind: String,
     pub message: String,
     pub fields: Vec<FieldError>,
+}
+
+/// The one conversion to what crosses IPC: a command body ends in `?`.
+impl From<Error> for ErrorReport {
+    fn from(e: Error) -> Self {
+        ErrorReport::from(&e)
+    }
 }
 
 impl From<&Error> for ErrorReport {

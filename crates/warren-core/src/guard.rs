@@ -1,5 +1,8 @@
-//! The one gate every mutating core function passes: read-only environments are refused here,
-//! in the core, so no front end can route around it.
+//! The one gate every change to a broker passes: `guarded` refuses a read-only environment,
+//! times the change and writes its audit record, and hands the change the `WriteToken` that
+//! the broker's write calls (`Admin::write`, `amqp::connect_to_write`) require. A write that
+//! skips the gate does not compile. Read-only is enforced here, in the core, so no front end
+//! can route around it.
 //!
 //! A read-only environment can be *armed* for a few minutes (the window's "Arm writes"): until
 //! then its writes pass the gate, afterwards it is read-only again by itself. Arming lives only
@@ -10,8 +13,36 @@ use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::audit::{self, Action};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
+
+/// Proof that the gate let a change through. Only `guarded` makes one (its field is private),
+/// and it lives only as long as the change.
+pub struct WriteToken {
+    _private: (),
+}
+
+/// Run `change` on `env` through the gate: the audit log gets a `started` record, then the
+/// outcome (`ok` with `counts` of the result, `error`, `refused` on a read-only environment).
+/// The tag is the change's to say. Modifies state (it is the gate of every change).
+pub async fn guarded<T, Fut>(
+    env: &Environment,
+    action: Action,
+    counts: impl FnOnce(&T) -> serde_json::Value,
+    change: impl FnOnce(WriteToken) -> Fut,
+) -> Result<T>
+where
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let pending = audit::start(env, action);
+    let result = match ensure_writable(env) {
+        Ok(()) => change(WriteToken { _private: () }).await,
+        Err(e) => Err(e),
+    };
+    pending.finish(&result, counts);
+    result
+}
 
 /// Arming is for a task, not a shift.
 pub const MAX_ARM_MINUTES: u32 = 240;
@@ -57,13 +88,13 @@ pub fn arm(env: &Environment, minutes: u32) -> Result<i64> {
             .insert(env.id.clone(), until);
         Ok(armed_until(&env.id).unwrap_or_default())
     })();
-    let action = crate::audit::Action::new(
+    let action = Action::new(
         "environment.arm",
         None,
         vec![env.id.clone()],
         serde_json::json!({ "minutes": minutes }),
     );
-    crate::audit::record(
+    audit::record(
         env,
         action,
         started,
@@ -81,19 +112,20 @@ pub fn disarm(env: &Environment) {
         .remove(&env.id)
         .is_some();
     if was {
-        let action = crate::audit::Action::new(
+        let action = Action::new(
             "environment.disarm",
             None,
             vec![env.id.clone()],
             serde_json::Value::Null,
         );
-        crate::audit::record(env, action, std::time::Instant::now(), &Ok(()), |_| {
+        audit::record(env, action, std::time::Instant::now(), &Ok(()), |_| {
             serde_json::Value::Null
         });
     }
 }
 
-/// Refuse to change anything on a read-only environment (unless its writes are armed).
+/// Refuse to change anything on a read-only environment (unless its writes are armed). The
+/// gate asks; a front end may ask first to grey out a button.
 pub fn ensure_writable(env: &Environment) -> Result<()> {
     if env.read_only && armed_until(&env.id).is_none() {
         Err(Error::ReadOnly(env.id.clone()))

@@ -19,8 +19,11 @@ pub mod queues;
 pub mod rabbitmqadmin_import;
 pub mod realms;
 pub mod secrets;
+pub mod session;
 pub mod store;
+pub mod template;
 
 pub use environment::{Environment, EnvironmentView, Tier, TlsSettings};
 pub use error::{Error, ErrorReport, FieldError, Result};
+pub use session::Session;
 pub use store::EnvironmentStore;

@@ -40,6 +40,7 @@ impl Line {
 }
 
 /// The broker's line, from `GET /api/overview?columns=rabbitmq_version`.
+/// Needs the `management` tag. Does not modify state.
 pub async fn broker_line(client: &ManagementClient) -> Result<Option<Line>, BrokerError> {
     let (overview, _): (Value, _) = client.get_json("overview?columns=rabbitmq_version").await?;
     Ok(overview

@@ -9,11 +9,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use warren_core::broker::management::ManagementClient;
 use warren_core::demo::{self, REALMS, WORKERS};
-use warren_core::queues::inventory::{load_inventory, InventoryOptions};
 use warren_core::queues::purge::purge;
-use warren_core::realms::{map_inventory, queues_of, rank, summarize, Metric};
+use warren_core::realms::{queues_of, rank, summarize, Metric};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn realm_and_worker_sums_match_the_brokers_per_queue_numbers() {
@@ -31,15 +29,9 @@ async fn realm_and_worker_sums_match_the_brokers_per_queue_numbers() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let client = ManagementClient::new(&local(), guest()).unwrap();
-    let opts = InventoryOptions {
-        vhost: Some(vhost.clone()),
-        ..Default::default()
-    };
-    let mut inventory = load_inventory(&client, &opts).await.unwrap();
-    map_inventory(None, &mut inventory).unwrap();
+    let inventory = mapped_inventory(&vhost, None).await;
     assert_eq!(
-        inventory.realm_template.as_deref(),
+        inventory.realm_template.as_ref().map(|t| t.source()),
         Some("{worker}.{realm}"),
         "the suggestion for the demo"
     );
@@ -103,17 +95,9 @@ async fn purging_a_realm_leaves_every_other_realm_untouched() {
     let vhost = unique("warren-test-realm-purge");
     let _cleanup = VhostGuard(vhost.clone());
     demo::seed(&local(), guest(), &vhost).await.expect("seed");
-    let conn = warren_core::broker::amqp::connect(&local(), &guest(), Some(&vhost), "test")
-        .await
-        .unwrap();
+    let conn = connect_as_warren(&vhost, "test").await;
     let ch = conn.create_channel().await.unwrap();
-    let client = ManagementClient::new(&local(), guest()).unwrap();
-    let opts = InventoryOptions {
-        vhost: Some(vhost.clone()),
-        ..Default::default()
-    };
-    let mut inventory = load_inventory(&client, &opts).await.unwrap();
-    map_inventory(Some("{worker}.{realm}"), &mut inventory).unwrap();
+    let inventory = mapped_inventory(&vhost, Some("{worker}.{realm}")).await;
 
     let mut before = BTreeMap::new();
     for r in &inventory.rows {
@@ -144,41 +128,41 @@ async fn purging_a_realm_leaves_every_other_realm_untouched() {
 }
 
 /// A realm policy's generated pattern matches exactly the realm's queues: the broker's own
-/// `policy` field names it on every globex queue and on no other queue.
+/// `policy` field names it on every globex queue and on no other queue. It goes through the one
+/// pipeline the window and the CLI share (`policy::run`), and its writes fail over: the
+/// environment's first management URL is dead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_realm_policy_applies_to_exactly_the_realms_queues() {
-    use warren_core::realms::{policy, RealmTemplate};
+    use warren_core::realms::policy::{self, PolicyRequest};
     let vhost = unique("warren-test-realm-policy");
     let _cleanup = VhostGuard(vhost.clone());
     demo::seed(&local(), guest(), &vhost).await.expect("seed");
-    let client = ManagementClient::new(&local(), guest()).unwrap();
-    let opts = InventoryOptions {
-        vhost: Some(vhost.clone()),
-        ..Default::default()
+    let inventory = mapped_inventory(&vhost, None).await;
+    let mut request = PolicyRequest {
+        realm: "globex".into(),
+        worker: None,
+        settings: vec!["max-length=100000".into()],
+        priority: 10,
+        apply: false,
     };
-    let mut inventory = load_inventory(&client, &opts).await.unwrap();
-    map_inventory(None, &mut inventory).unwrap();
-    let template = RealmTemplate::parse(inventory.realm_template.as_deref().unwrap()).unwrap();
-    let definition = policy::definition(&["max-length=100000".into()]).unwrap();
-    let plan = policy::plan(
-        &template,
-        &inventory.rows,
-        "globex",
-        None,
-        definition,
-        10,
-        &[],
-    )
-    .unwrap();
+    let plan = policy::run(&local(), &guest(), &inventory, &request)
+        .await
+        .unwrap();
     assert_eq!(plan.queues.len(), WORKERS.len());
 
-    let mut read_only = local();
-    read_only.read_only = true;
+    request.apply = true;
     assert!(matches!(
-        policy::apply(&read_only, &guest(), &plan).await,
+        policy::run(&read_only(), &guest(), &inventory, &request).await,
         Err(warren_core::Error::ReadOnly(_))
     ));
-    policy::apply(&local(), &guest(), &plan).await.unwrap();
+    let mut failover = local();
+    failover
+        .management_urls
+        .insert(0, "http://127.0.0.1:1".into());
+    let applied = policy::run(&failover, &guest(), &inventory, &request)
+        .await
+        .unwrap();
+    assert_eq!(applied.name, plan.name, "the same plan, computed again");
 
     let mut tagged = vec![];
     for _ in 0..40 {
@@ -206,7 +190,7 @@ async fn a_realm_policy_applies_to_exactly_the_realms_queues() {
     assert!(policy::remove(&local(), &guest(), &vhost, "not-warrens")
         .await
         .is_err());
-    policy::remove(&local(), &guest(), &vhost, &plan.name)
+    policy::remove(&failover, &guest(), &vhost, &plan.name)
         .await
         .unwrap();
     assert!(!policy::list(&local(), &guest())

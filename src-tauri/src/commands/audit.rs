@@ -6,15 +6,11 @@ use warren_core::ErrorReport;
 /// Every record, oldest first. Does not modify state.
 #[tauri::command]
 pub async fn audit_list() -> Result<Vec<AuditRecord>, ErrorReport> {
-    AuditLog::open_default()
-        .read()
-        .map_err(|e| ErrorReport::from(&e))
+    Ok(AuditLog::open_default().read()?)
 }
 
 /// Check the hash chain. Does not modify state.
 #[tauri::command]
 pub async fn audit_verify() -> Result<Verification, ErrorReport> {
-    AuditLog::open_default()
-        .verify()
-        .map_err(|e| ErrorReport::from(&e))
+    Ok(AuditLog::open_default().verify()?)
 }

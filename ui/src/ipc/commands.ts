@@ -26,27 +26,19 @@ import type { DeadLetterTopology } from "./bindings/DeadLetterTopology";
 import type { ReplayPlan } from "./bindings/ReplayPlan";
 import type { ReplayReport } from "./bindings/ReplayReport";
 import type { Target } from "./bindings/Target";
+import type { ReplayRequest } from "./bindings/ReplayRequest";
+import type { PolicyRequest } from "./bindings/PolicyRequest";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { AuditRecord } from "./bindings/AuditRecord";
 import type { Verification } from "./bindings/Verification";
 import type { DeprecationReport } from "./bindings/DeprecationReport";
 
 export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
-export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, Target };
+export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, ReplayRequest, Target };
+export type { PolicyRequest };
 export type { AuditRecord, Verification };
 export type { DeprecationReport };
 
-/** What a replay or discard acts on (the Rust `ReplayRequest`). */
-export interface ReplayRequest {
-  vhost: string;
-  queue: string;
-  target: Target;
-  /** Dead-letter filter, e.g. `origin:billing.acme reason:rejected`; empty: all. */
-  filter: string;
-  /** Message keys from a browse; null: every message the filter selects. */
-  keys: string[] | null;
-  discard: boolean;
-}
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
 
@@ -117,7 +109,7 @@ export const commands = {
   realmsPreview: (envId: string, template: string) => call<Preview>("realms_preview", { envId, template }),
   /** Plan (apply = false) or declare a policy for a realm's (or a worker's) queues. */
   realmPolicy: (envId: string, realm: string, worker: string | null, settings: string[], priority: number, apply: boolean) =>
-    call<PolicyPlan>("realms_policy", { envId, realm, worker, settings, priority, apply }),
+    call<PolicyPlan>("realms_policy", { envId, request: { realm, worker, settings, priority, apply } satisfies PolicyRequest }),
   /** The policies Warren created (`warren-realm-…`). */
   realmPolicies: (envId: string) => call<WarrenPolicy[]>("realms_policies", { envId }),
   removeRealmPolicy: (envId: string, vhost: string, name: string) => call<void>("realms_policy_remove", { envId, vhost, name }),

@@ -1,42 +1,122 @@
-//! rabbitmq_http_client for the plain administrative calls (vhosts, users, permissions,
-//! connections), built on our TLS-aware reqwest client and the environment's first node URL.
+//! rabbitmq_http_client for the administrative calls (policies, shovels, vhosts), one client per
+//! node URL of the environment, tried in order like the hand-written `ManagementClient`: the
+//! next node only when this one could not be reached. Writes take the gate's `WriteToken`.
+
+use std::future::Future;
+use std::sync::Arc;
 
 use rabbitmq_http_client::api::Client;
+use rabbitmq_http_client::error::HttpClientError;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{error_chain, tls, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
+use crate::guard::WriteToken;
 
 pub type AdminClient = Client<String, String, String>;
 
-pub fn admin_client(
-    env: &Environment,
-    password: &SecretString,
-) -> Result<AdminClient, BrokerError> {
-    admin_client_with_timeout(env, password, super::REQUEST_TIMEOUT)
+/// The management API of one environment, for calls rabbitmq_http_client expresses.
+pub struct Admin {
+    /// (node URL as configured, its client)
+    nodes: Vec<(String, Arc<AdminClient>)>,
 }
 
-/// For calls whose work on the broker grows with its size (deleting a vhost of 10,000 queues
-/// takes the broker well over the usual request timeout).
-pub fn admin_client_with_timeout(
-    env: &Environment,
-    password: &SecretString,
-    timeout: std::time::Duration,
-) -> Result<AdminClient, BrokerError> {
-    let http = tls::http_client(&env.tls, timeout)?;
-    let base = env.management_urls.first().ok_or_else(|| {
-        BrokerError::new(
-            BrokerErrorKind::Other,
-            "the environment has no management URL",
-        )
-    })?;
-    let endpoint = format!("{}/api", base.trim_end_matches('/'));
-    Ok(Client::from_http_client(
-        http,
-        endpoint,
-        env.username.clone(),
-        password.expose_secret().to_string(),
-    ))
+impl Admin {
+    pub fn new(env: &Environment, password: &SecretString) -> Result<Admin, BrokerError> {
+        Self::with_timeout(env, password, super::REQUEST_TIMEOUT)
+    }
+
+    /// For calls whose work on the broker grows with its size (deleting a vhost of 10,000
+    /// queues takes the broker well over the usual request timeout).
+    pub fn with_timeout(
+        env: &Environment,
+        password: &SecretString,
+        timeout: std::time::Duration,
+    ) -> Result<Admin, BrokerError> {
+        let http = tls::http_client(&env.tls, timeout)?;
+        let nodes: Vec<_> = env
+            .management_urls
+            .iter()
+            .map(|base| {
+                let endpoint = format!("{}/api", base.trim_end_matches('/'));
+                let client = Client::from_http_client(
+                    http.clone(),
+                    endpoint,
+                    env.username.clone(),
+                    password.expose_secret().to_string(),
+                );
+                (base.clone(), Arc::new(client))
+            })
+            .collect();
+        if nodes.is_empty() {
+            return Err(BrokerError::new(
+                BrokerErrorKind::Other,
+                "the environment has no management URL: add one in its settings (`warren env edit ID --management-url URL`)",
+            ));
+        }
+        Ok(Admin { nodes })
+    }
+
+    /// A call that reads (`what` names it in errors).
+    /// Needs whatever tag the call needs. Does not modify state.
+    pub async fn read<T, Fut>(
+        &self,
+        what: &str,
+        call: impl Fn(Arc<AdminClient>) -> Fut,
+    ) -> Result<T, BrokerError>
+    where
+        Fut: Future<Output = Result<T, HttpClientError>>,
+    {
+        self.first_reachable(what, call).await
+    }
+
+    /// A call that changes the broker: only with the gate's token. Every write Warren makes
+    /// through this client is an idempotent PUT or DELETE, so a node that timed out may be
+    /// asked again on the next one.
+    /// Needs whatever tag the call needs (`policymaker` for policies and shovels, `administrator` for vhosts). Modifies state.
+    pub async fn write<T, Fut>(
+        &self,
+        _gate: &WriteToken,
+        what: &str,
+        call: impl Fn(Arc<AdminClient>) -> Fut,
+    ) -> Result<T, BrokerError>
+    where
+        Fut: Future<Output = Result<T, HttpClientError>>,
+    {
+        self.first_reachable(what, call).await
+    }
+
+    async fn first_reachable<T, Fut>(
+        &self,
+        what: &str,
+        call: impl Fn(Arc<AdminClient>) -> Fut,
+    ) -> Result<T, BrokerError>
+    where
+        Fut: Future<Output = Result<T, HttpClientError>>,
+    {
+        let mut first_error = None;
+        for (base, client) in &self.nodes {
+            match call(client.clone()).await {
+                Ok(v) => return Ok(v),
+                Err(rabbitmq_http_client::error::Error::RequestError { error, .. })
+                    if error.is_connect() || error.is_timeout() =>
+                {
+                    first_error.get_or_insert_with(|| {
+                        super::classify_transport(&format!("{what}: {}", error_chain(&error)), base)
+                    });
+                }
+                Err(e) => return Err(admin_error(&format!("{what} ({base})"), e)),
+            }
+        }
+        let mut e = first_error.expect("at least one node");
+        if self.nodes.len() > 1 {
+            e.message.push_str(&format!(
+                " (the other {} node URL(s) failed too)",
+                self.nodes.len() - 1
+            ));
+        }
+        Err(e)
+    }
 }
 
 /// rabbitmq_http_client's errors, named with the call that failed (never with credentials).
@@ -47,6 +127,13 @@ pub fn admin_error(what: &str, e: rabbitmq_http_client::error::HttpClientError) 
             BrokerError::new(
                 BrokerErrorKind::WrongCredentials,
                 format!("{what}: the broker refused the credentials (401)"),
+            )
+        }
+        E::NotFound => BrokerError::new(BrokerErrorKind::NotFound, format!("{what}: not found")),
+        E::ClientErrorResponse { status_code, .. } if status_code.as_u16() == 404 => {
+            BrokerError::new(
+                BrokerErrorKind::NotFound,
+                format!("{what}: not found (404)"),
             )
         }
         E::ClientErrorResponse {

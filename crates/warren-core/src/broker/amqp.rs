@@ -9,12 +9,28 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{classify_transport, error_chain, tls, BrokerError, BrokerErrorKind, CONNECT_TIMEOUT};
 use crate::environment::{validate_url, Environment};
+use crate::guard::WriteToken;
 
 /// The whole AMQP handshake (TCP, TLS, SASL, vhost) must finish within this.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Open a connection to the first node that accepts one. `vhost` overrides the URL's vhost.
 /// Needs a user with access to that vhost. Does not modify state.
+/// An AMQP connection for a change to the broker: only with the gate's token. (lapin's channels
+/// cannot be restricted, so a connection opened with `connect` could publish too; every write
+/// path opens its connection here, which is what review checks.)
+/// Needs access to the vhost (no user tag). The caller modifies state.
+pub async fn connect_to_write(
+    _gate: &WriteToken,
+    env: &Environment,
+    password: &SecretString,
+    vhost: Option<&str>,
+    purpose: &str,
+) -> Result<Connection, BrokerError> {
+    connect(env, password, vhost, purpose).await
+}
+
+/// Needs access to the vhost (no user tag). Does not modify state.
 pub async fn connect(
     env: &Environment,
     password: &SecretString,
@@ -139,28 +155,49 @@ pub fn check_name(what: &str, name: &str) -> Result<(), BrokerError> {
 
 /// Exact depth by a passive declare on a channel of its own (a missing queue closes it; the
 /// management API's counts lag a few seconds). Does not modify state.
+/// Needs access to the vhost (no user tag).
 pub async fn queue_depth(conn: &Connection, vhost: &str, queue: &str) -> Result<u64, BrokerError> {
     check_name("queue name", queue)?;
     let ch = conn
         .create_channel()
         .await
         .map_err(|e| BrokerError::new(BrokerErrorKind::Other, format!("open a channel: {e}")))?;
-    let q = ch
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
+    let depth = passive_depth(&ch, queue).await.map_err(|_| {
+        BrokerError::new(
+            BrokerErrorKind::Refused,
+            format!("there is no queue `{queue}` in vhost `{vhost}`"),
         )
-        .await
-        .map_err(|_| {
-            BrokerError::new(
-                BrokerErrorKind::Refused,
-                format!("there is no queue `{queue}` in vhost `{vhost}`"),
-            )
-        })?;
+    })?;
     let _ = ch.close(200, "ok".into()).await;
-    Ok(u64::from(q.message_count()))
+    Ok(u64::from(depth))
+}
+
+/// A queue's depth by a passive declare on `ch` (a missing queue closes the channel).
+pub async fn passive_depth(ch: &lapin::Channel, queue: &str) -> Result<u32, lapin::Error> {
+    let options = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let q = ch
+        .queue_declare(queue.into(), options, FieldTable::default())
+        .await?;
+    Ok(q.message_count())
+}
+
+/// Consume `queue` with manual acks and at most `prefetch` unacked deliveries.
+pub async fn consume(
+    ch: &lapin::Channel,
+    queue: &str,
+    consumer_tag: &str,
+    prefetch: u16,
+) -> Result<lapin::Consumer, lapin::Error> {
+    ch.basic_qos(prefetch, lapin::options::BasicQosOptions::default())
+        .await?;
+    ch.basic_consume(
+        queue.into(),
+        consumer_tag.into(),
+        lapin::options::BasicConsumeOptions::default(),
+        FieldTable::default(),
+    )
+    .await
 }

@@ -54,6 +54,7 @@ impl ManagementClient {
     /// `GET {base}/api/{path}` on the first node that answers; the next node is tried only when
     /// this one cannot be reached (an HTTP answer, even 401, is the cluster's answer).
     /// Returns the JSON and the base URL that answered.
+    /// Needs the `management` tag (or what the path needs). Does not modify state.
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<(T, Url), BrokerError> {
         let mut first_error = None;
         for base in &self.endpoints {

@@ -15,10 +15,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{
-    BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicQosOptions,
-};
-use lapin::types::FieldTable;
+use lapin::options::{BasicCancelOptions, BasicGetOptions, BasicNackOptions};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -32,7 +29,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::lines::{broker_line, Line};
 use crate::queues::QueueRow;
-use crate::realms::RealmTemplate;
+use crate::template::RealmTemplate;
 
 pub const DEFAULT_LIMIT: u32 = 200;
 /// A browse holds every message it reads unacknowledged, and AMQP's prefetch is a u16.
@@ -42,17 +39,14 @@ pub const MAX_LIMIT: u32 = 65_535;
 const IDLE: Duration = Duration::from_millis(1500);
 
 /// Messages per (origin queue, reason), the unit a replay can be scoped to.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct DeathGroup {
     pub origin: String,
     pub reason: String,
     pub count: u32,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
 }
 
@@ -182,16 +176,7 @@ async fn read_head_checked(
         }
     }
     if read < want {
-        ch.basic_qos((want - read) as u16, BasicQosOptions::default())
-            .await
-            .map_err(|e| other("set the prefetch", e))?;
-        let mut consumer = ch
-            .basic_consume(
-                queue.into(),
-                "warren-browse".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
+        let mut consumer = amqp::consume(&ch, queue, "warren-browse", (want - read) as u16)
             .await
             .map_err(|e| other("start reading", e))?;
         while read < want {
@@ -290,6 +275,7 @@ pub fn group(messages: &[DeadLetter]) -> (Vec<DeathGroup>, Vec<RealmCount>) {
 /// Read the first `limit` messages of a dead-letter queue and decode them; origins are mapped
 /// to realms with `template`. `browse_queue` without insisting: the queue's type and limit
 /// are asked of the broker, the two arguments that used to carry them are ignored.
+/// Needs read permission on the queue (no user tag). Removes no message (they are redelivered).
 #[allow(clippy::too_many_arguments)]
 pub async fn browse(
     env: &Environment,
@@ -314,6 +300,7 @@ pub async fn browse(
 /// where reads count (up to 4.2) unless `opts.insist`: finding that out costs the head one
 /// read. Requires the `management` tag and read permission on the queue. Does not remove
 /// messages (see the module comment for the cost).
+/// Removes no message (they are redelivered and counted as reads).
 pub async fn browse_queue(
     env: &Environment,
     password: &SecretString,
@@ -423,6 +410,7 @@ fn delivery_count(d: &Delivery) -> u64 {
 
 /// Count the messages of a queue by origin queue without decoding more than `x-death`: what
 /// attributing a shared DLQ to realms needs. Returns (origin → count, messages read, depth).
+/// Needs read permission on the queue (no user tag). Removes no message (they are redelivered).
 pub async fn count_origins(
     env: &Environment,
     password: &SecretString,

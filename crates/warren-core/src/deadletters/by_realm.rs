@@ -126,6 +126,7 @@ pub fn attribute(
 /// Dead letters per realm and worker for an inventory the template has mapped. With `scan`,
 /// shared DLQs are read (up to `limit` messages each, see `browse`) to split them exactly.
 /// Does not modify state.
+/// Needs the `management` tag (and read permission on the DLQs it scans).
 pub async fn realm_dead_letters(
     env: &Environment,
     password: SecretString,

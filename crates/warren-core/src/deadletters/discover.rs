@@ -31,8 +31,9 @@ pub enum Wiring {
     ByName,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct DeadLetterQueue {
     pub vhost: String,
     pub name: String,
@@ -49,14 +50,9 @@ pub struct DeadLetterQueue {
     pub exchanges: Vec<String>,
     /// A quorum queue's `x-delivery-limit`: browsing raises each message's delivery count.
     #[ts(optional, type = "number")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_limit: Option<u64>,
     /// The realm and worker the template maps the DLQ's own name to, if any.
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
 }
 
@@ -205,6 +201,7 @@ impl<'a> Routes<'a> {
 }
 
 /// A vhost's exchanges (name and type) and bindings, from the management API.
+/// Needs the `management` tag. Does not modify state.
 pub async fn fetch_routes(
     client: &ManagementClient,
     vhost: &str,

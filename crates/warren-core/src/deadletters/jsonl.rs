@@ -25,7 +25,7 @@ use super::xdeath;
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
-use crate::guard::ensure_writable;
+use crate::guard::{guarded, WriteToken};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -325,6 +325,7 @@ pub struct ExportReport {
 
 /// Write the messages of `queue` (up to `limit`, those `scope` selects) to `path`
 /// as JSON Lines, created with owner-only permissions. Does not remove messages.
+/// Removes no message (they are redelivered).
 #[allow(clippy::too_many_arguments)]
 pub async fn export(
     env: &Environment,
@@ -382,7 +383,8 @@ pub struct PublishFileReport {
 }
 
 /// Publish every message of a JSON Lines file into `queue` (default exchange), with confirms.
-/// The whole file is parsed first. Refused on a read-only environment. Modifies state.
+/// The whole file is parsed first. Requires write permission on the vhost. Modifies state
+/// (through the gate: refused on a read-only environment, audited).
 pub async fn import(
     env: &Environment,
     password: &SecretString,
@@ -396,23 +398,21 @@ pub async fn import(
         vec![queue.to_string()],
         json!({ "file": path.display().to_string() }),
     );
-    let pending = crate::audit::start(env, action);
-    let result = publish_file(env, password, vhost, queue, path).await;
-    pending.finish(
-        &result,
-        |r| json!({ "published": r.published, "refused": r.refused }),
-    );
-    result
+    let counts = |r: &PublishFileReport| json!({ "published": r.published, "refused": r.refused });
+    guarded(env, action, counts, |gate| async move {
+        publish_file(&gate, env, password, vhost, queue, path).await
+    })
+    .await
 }
 
 async fn publish_file(
+    gate: &WriteToken,
     env: &Environment,
     password: &SecretString,
     vhost: &str,
     queue: &str,
     path: &Path,
 ) -> Result<PublishFileReport> {
-    ensure_writable(env)?;
     amqp::check_name("queue name", queue)?;
     let file = std::fs::File::open(path).map_err(|e| Error::FileRead {
         path: path.display().to_string(),
@@ -420,7 +420,8 @@ async fn publish_file(
     })?;
     let messages = parse(std::io::BufReader::new(file))
         .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))?;
-    let conn = amqp::connect(env, password, Some(vhost), "import dead letters").await?;
+    let conn =
+        amqp::connect_to_write(gate, env, password, Some(vhost), "import dead letters").await?;
     let other = |e: lapin::Error| {
         Error::from(BrokerError::new(
             BrokerErrorKind::Other,

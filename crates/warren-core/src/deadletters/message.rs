@@ -40,8 +40,9 @@ pub struct BodyPreview {
     pub truncated: bool,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct DeadLetter {
     /// Position in the queue when it was read (0 = head).
     pub position: u32,
@@ -59,41 +60,23 @@ pub struct DeadLetter {
     pub headers: Map<String, Value>,
     pub deaths: Vec<Death>,
     /// A malformed `x-death` header: what is wrong and where.
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub death_error: Option<String>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_death: Option<DeathSummary>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_death: Option<DeathSummary>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayMark>,
     /// The queue it died in (newest death), where "replay to origin" sends it.
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The origin's realm and worker by the environment's template.
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
     /// Quorum queues: `x-delivery-count` as delivered (returns counted against the delivery
     /// limit before this read); `None` when the header is absent (never returned yet).
     #[ts(optional, type = "number")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_count: Option<u64>,
     /// Quorum queues with a delivery limit, filled by a browse: how many more reads the
     /// message survives after this one (0: the next read drops or dead-letters it).
     #[ts(optional, type = "number")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reads_left: Option<u64>,
     pub body: BodyPreview,
 }

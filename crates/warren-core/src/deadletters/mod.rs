@@ -19,4 +19,4 @@ pub use by_realm::{realm_dead_letters, RealmDeadLetters};
 pub use discover::{discover, DeadLetterQueue, DeadLetterTopology, Wiring};
 pub use message::DeadLetter;
 pub use plan::{plan, ReplayPlan};
-pub use replay::{replay, ReplayOptions, ReplayReport, Scope, Target};
+pub use replay::{replay, ReplayOptions, ReplayReport, ReplayRequest, Scope, Target};

@@ -56,6 +56,7 @@ pub struct ReplayPlan {
 
 /// Plan a replay of `queue` with `options` over the first `limit` messages. `rows` is the
 /// environment's inventory (which queues exist).
+/// Needs read permission on the DLQ (no user tag). Removes no message (they are redelivered).
 pub async fn plan(
     env: &Environment,
     password: &SecretString,

@@ -42,15 +42,13 @@ pub struct DeathSummary {
 }
 
 /// Warren's replay marks on a message.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct ReplayMark {
     pub count: u32,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[ts(optional, type = "number")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<i64>,
 }
 
@@ -258,7 +256,9 @@ pub(crate) mod tests {
         assert!(deaths(None).unwrap().is_empty());
     }
 
-    fn any_value() -> impl proptest::strategy::Strategy<Value = AMQPValue> {
+    /// A header value of any shape: what a hostile or broken publisher can put in a message
+    /// (names past AMQP's 255 bytes included).
+    pub(crate) fn any_value() -> impl proptest::strategy::Strategy<Value = AMQPValue> {
         use proptest::prelude::*;
         let leaf = prop_oneof![
             any::<bool>().prop_map(AMQPValue::Boolean),
@@ -267,6 +267,7 @@ pub(crate) mod tests {
             any::<u64>().prop_map(AMQPValue::Timestamp),
             any::<f64>().prop_map(AMQPValue::Double),
             ".{0,12}".prop_map(|s| AMQPValue::LongString(s.as_str().into())),
+            "[a-z.]{250,300}".prop_map(|s| AMQPValue::LongString(s.as_str().into())),
             proptest::collection::vec(any::<u8>(), 0..8)
                 .prop_map(|b| AMQPValue::LongString(b.into())),
             Just(AMQPValue::Void),
@@ -279,6 +280,7 @@ pub(crate) mod tests {
                     prop_oneof![
                         Just("queue".to_string()),
                         Just("reason".to_string()),
+                        Just("exchange".to_string()),
                         Just("count".to_string()),
                         Just("routing-keys".to_string()),
                         Just("time".to_string()),

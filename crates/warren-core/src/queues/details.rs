@@ -51,6 +51,7 @@ fn s(v: &Value, k: &str) -> String {
         .to_string()
 }
 
+/// Needs the `management` tag. Does not modify state.
 pub async fn queue_details(
     env: &Environment,
     password: SecretString,

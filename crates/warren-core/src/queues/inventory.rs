@@ -16,6 +16,7 @@ use ts_rs::TS;
 use super::row::{ApiQueue, QueueRow};
 use crate::broker::management::ManagementClient;
 use crate::broker::{BrokerError, BrokerErrorKind};
+use crate::template::{resolve, RealmTemplate};
 
 /// The largest page the management API accepts.
 pub const PAGE_SIZE: u32 = 500;
@@ -43,9 +44,37 @@ pub struct Inventory {
     pub errors: Vec<String>,
     /// The realm template that filled the rows' `worker` and `realm` (the environment's own or
     /// the suggestion); `None`: nothing is partitioned.
-    #[ts(optional)]
+    #[ts(optional, type = "string")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub realm_template: Option<String>,
+    pub realm_template: Option<RealmTemplate>,
+}
+
+impl Inventory {
+    /// Map every queue to (worker, realm) with the environment's template (`configured`; unset
+    /// or `auto`: the suggestion from these queues) and keep the template used.
+    pub fn map_realms(&mut self, configured: Option<&str>) -> crate::Result<()> {
+        let template = resolve(
+            configured,
+            self.rows.iter().map(|r| (r.vhost.as_str(), r.name.as_str())),
+        )
+        .map_err(|e| {
+            crate::Error::InvalidArgument(format!("the environment's realm template `{}` is not usable: {e}; fix it with `warren env edit ID --realm-template …` or in the environment's settings", configured.unwrap_or_default()))
+        })?;
+        map_rows(template.as_ref(), &mut self.rows);
+        self.realm_template = template;
+        Ok(())
+    }
+}
+
+/// Fill each row's `worker` and `realm` by `template` (cleared where it does not match).
+pub fn map_rows(template: Option<&RealmTemplate>, rows: &mut [QueueRow]) {
+    for row in rows {
+        let mapped = template.and_then(|t| t.map(&row.vhost, &row.name));
+        (row.worker, row.realm) = match mapped {
+            Some((w, r)) => (Some(w.to_string()), Some(r.to_string())),
+            None => (None, None),
+        };
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +159,7 @@ pub enum LoadEvent<'a> {
 
 /// Read every queue (of one vhost, or all visible). The first page must succeed (it says how
 /// many pages there are); later pages are fetched a few at a time, in any order, and sorted.
+/// Needs the `management` tag (`monitoring` to see every vhost). Does not modify state.
 pub async fn load_inventory(
     client: &ManagementClient,
     opts: &InventoryOptions,
@@ -138,6 +168,7 @@ pub async fn load_inventory(
 }
 
 /// `load_inventory`, telling `observe` about the first page and each page after it.
+/// Needs the `management` tag (`monitoring` to see every vhost). Does not modify state.
 pub async fn load_inventory_observed(
     client: &ManagementClient,
     opts: &InventoryOptions,

@@ -1,7 +1,6 @@
 //! Queues: one row per queue (`row.rs`), the paged inventory of an environment
 //! (`inventory.rs`), and the filter language over it (`filter.rs`).
 
-pub mod cache;
 pub mod columns;
 pub mod details;
 pub mod filter;
@@ -13,5 +12,5 @@ pub mod row;
 
 pub use filter::{parse, FilterError, Query};
 pub use index::RowIndex;
-pub use inventory::{load_inventory, Inventory};
+pub use inventory::{load_inventory, map_rows, Inventory};
 pub use row::QueueRow;

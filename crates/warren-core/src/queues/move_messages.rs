@@ -3,7 +3,8 @@
 //! it ends even while producers keep publishing) and `ack-mode: on-confirm` (a message leaves the
 //! source only after the destination confirmed it). The shovel deletes itself when done.
 //!
-//! Requires the shovel plugin and the `policymaker` (or `administrator`) tag. Modifies state.
+//! Requires the shovel plugin and the `policymaker` (or `administrator`) tag. Modifies state
+//! (through the gate: refused on a read-only environment, audited).
 
 use std::time::{Duration, Instant};
 
@@ -14,12 +15,12 @@ use serde::Serialize;
 use serde_json::json;
 use ts_rs::TS;
 
-use crate::audit::{self, Action};
-use crate::broker::admin::{admin_client, admin_error};
+use crate::audit::Action;
+use crate::broker::admin::Admin;
 use crate::broker::{amqp, BrokerError, BrokerErrorKind};
 use crate::environment::Environment;
 use crate::error::Result;
-use crate::guard::ensure_writable;
+use crate::guard::{guarded, WriteToken};
 use crate::progress::Progress;
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -44,6 +45,7 @@ const STALL_LIMIT: Duration = Duration::from_secs(60);
 /// the source held at the start. `from` must exist; `to` is declared by the shovel if missing.
 /// When `cancelled()` turns true the shovel is deleted: what it moved stays moved (each message
 /// left `from` only once `to` confirmed it), the rest stays in `from`.
+/// Needs the shovel plugin and the `policymaker` tag. Modifies state (through the gate).
 pub async fn move_messages(
     env: &Environment,
     password: &SecretString,
@@ -59,13 +61,21 @@ pub async fn move_messages(
         vec![from.to_string()],
         serde_json::json!({ "to": to }),
     );
-    let pending = audit::start(env, action);
-    let result = shovel(env, password, vhost, from, to, on_progress, cancelled).await;
-    pending.finish(
-        &result,
-        |r| serde_json::json!({ "moved": r.moved, "cancelled": r.cancelled }),
-    );
-    result
+    let counts = |r: &MoveReport| serde_json::json!({ "moved": r.moved, "cancelled": r.cancelled });
+    guarded(env, action, counts, |gate| async move {
+        shovel(
+            &gate,
+            env,
+            password,
+            vhost,
+            from,
+            to,
+            on_progress,
+            cancelled,
+        )
+        .await
+    })
+    .await
 }
 
 /// A shovel consumes a stream from its next offset and removes nothing from it: moving one
@@ -96,7 +106,9 @@ async fn refuse_stream(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn shovel(
+    gate: &WriteToken,
     env: &Environment,
     password: &SecretString,
     vhost: &str,
@@ -105,14 +117,13 @@ async fn shovel(
     mut on_progress: impl FnMut(Progress),
     cancelled: impl Fn() -> bool,
 ) -> Result<MoveReport> {
-    ensure_writable(env)?;
     if from == to {
         return Err(crate::Error::InvalidArgument(format!(
             "`{from}` cannot be moved into itself: pick another destination queue"
         )));
     }
     refuse_stream(env, password, vhost, from).await?;
-    let conn = amqp::connect(env, password, Some(vhost), "move messages").await?;
+    let conn = amqp::connect_to_write(gate, env, password, Some(vhost), "move messages").await?;
     let total = amqp::queue_depth(&conn, vhost, from).await?;
     let shovel = format!(
         "warren-move-{}-{}",
@@ -125,21 +136,25 @@ async fn shovel(
         "dest-protocol": "amqp091", "dest-uri": uri, "dest-queue": to,
         "ack-mode": "on-confirm",
     });
-    let admin = admin_client(env, password)?;
+    let admin = Admin::new(env, password)?;
     let started = Instant::now();
+    let definition = value.as_object().cloned().unwrap_or_default();
     admin
-        .upsert_runtime_parameter(&RuntimeParameterDefinition {
-            name: &shovel,
-            vhost,
-            component: "shovel",
-            value: value.as_object().cloned().unwrap_or_default(),
+        .write(gate, "start the shovel", |c| {
+            let param = RuntimeParameterDefinition {
+                name: &shovel,
+                vhost,
+                component: "shovel",
+                value: definition.clone(),
+            };
+            async move { c.upsert_runtime_parameter(&param).await }
         })
         .await
-        .map_err(|e| {
-            let mut e = admin_error("start the shovel", e);
+        .map_err(|mut e| {
             e.message.push_str(" (moving needs the rabbitmq_shovel plugin and the `policymaker` or `administrator` tag)");
             e
         })?;
+    let shovel_name = shovel.as_str();
     // Done when the shovel removed itself (src-delete-after); progress is what left the source.
     let mut done = 0;
     let mut last_change = Instant::now();
@@ -147,9 +162,7 @@ async fn shovel(
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         if cancelled() {
-            let _ = admin
-                .clear_runtime_parameter("shovel", vhost, &shovel, true)
-                .await;
+            stop_shovel(gate, &admin, vhost, &shovel).await;
             // Messages in flight at the stop go back to the source: count once the depth holds.
             let mut left = amqp::queue_depth(&conn, vhost, from).await.unwrap_or(total);
             for _ in 0..15 {
@@ -176,22 +189,21 @@ async fn shovel(
             total,
             rate: if secs > 0.0 { done as f64 / secs } else { 0.0 },
         });
-        let gone = match admin.get_runtime_parameter("shovel", vhost, &shovel).await {
-            Err(rabbitmq_http_client::error::Error::NotFound) => true,
-            Err(rabbitmq_http_client::error::Error::ClientErrorResponse {
-                status_code, ..
-            }) => status_code.as_u16() == 404,
-            _ => false,
-        };
+        let gone = matches!(
+            admin
+                .read("look at the shovel", |c| async move {
+                    c.get_runtime_parameter("shovel", vhost, shovel_name).await
+                })
+                .await,
+            Err(e) if e.kind == BrokerErrorKind::NotFound
+        );
         if gone {
             done = total;
             break;
         }
         if last_change.elapsed() > STALL_LIMIT {
             // A shovel that cannot reach its destination retries forever: stop it and say so.
-            let _ = admin
-                .clear_runtime_parameter("shovel", vhost, &shovel, true)
-                .await;
+            stop_shovel(gate, &admin, vhost, &shovel).await;
             let _ = conn.close(200, "move stopped".into()).await;
             return Err(BrokerError::new(
                 BrokerErrorKind::Other,
@@ -210,4 +222,15 @@ async fn shovel(
         seconds: started.elapsed().as_secs_f64(),
         cancelled: stopped,
     })
+}
+
+/// Delete the shovel (a move that was cancelled or stalled); a failure leaves it to the broker's
+/// `src-delete-after`, which ends it anyway.
+async fn stop_shovel(gate: &WriteToken, admin: &Admin, vhost: &str, shovel: &str) {
+    let _ = admin
+        .write(gate, "stop the shovel", |c| async move {
+            c.clear_runtime_parameter("shovel", vhost, shovel, true)
+                .await
+        })
+        .await;
 }

@@ -1,5 +1,5 @@
-//! Purging queues: their messages go, the queues stay. Goes through the read-only guard first;
-//! a dry run only lists what would be purged. Uses AMQP `queue.purge`, which reports exactly how
+//! Purging queues: their messages go, the queues stay. Goes through the gate (read-only refused,
+//! audited); a dry run only lists what would be purged. Uses AMQP `queue.purge`, which reports exactly how
 //! many messages each queue lost. Requires read permission on the queues. Modifies state.
 
 use std::collections::BTreeMap;
@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::row::QueueRow;
-use crate::audit::{self, Action};
+use crate::audit::Action;
 use crate::broker::amqp;
 use crate::environment::Environment;
 use crate::error::Result;
-use crate::guard::ensure_writable;
+use crate::guard::{guarded, WriteToken};
 
 /// A queue named by the window (vhost and name).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -50,41 +50,29 @@ pub struct PurgeReport {
     pub failed: Vec<FailedQueue>,
 }
 
-/// Purge `targets` (rows from an inventory). Refused on a read-only environment unless
-/// `dry_run`. One AMQP connection per vhost; a queue that fails (gone, no permission, a stream:
-/// purge does not apply to streams) is reported and the others still proceed.
-pub async fn purge(
-    env: &Environment,
-    password: &SecretString,
-    targets: &[QueueRow],
-    dry_run: bool,
-) -> Result<PurgeReport> {
-    let pending = (!dry_run).then(|| {
-        let action = Action::new(
-            "queues.purge",
-            targets.first().map(|t| t.vhost.as_str()),
-            targets
-                .iter()
-                .map(|t| format!("{}/{}", t.vhost, t.name))
-                .collect(),
-            serde_json::json!({}),
-        );
-        audit::start(env, action)
-    });
-    let result = purge_queues(env, password, targets, dry_run).await;
-    if let Some(pending) = pending {
-        pending.finish(&result, |r| {
-            serde_json::json!({
-                "purged_queues": r.purged.len(),
-                "messages": r.purged.iter().map(|p| p.messages).sum::<u64>(),
-                "failed_queues": r.failed.len(),
-            })
-        });
-    }
-    result
+/// The rows of `targets` in `inventory` (they carry each queue's type: a stream is never
+/// purged), or bare rows for queues it does not hold.
+pub fn rows_of(inventory: Option<&super::Inventory>, targets: &[QueueRef]) -> Vec<QueueRow> {
+    targets
+        .iter()
+        .map(|t| {
+            inventory
+                .and_then(|i| {
+                    i.rows
+                        .iter()
+                        .find(|r| r.vhost == t.vhost && r.name == t.name)
+                })
+                .cloned()
+                .unwrap_or_else(|| QueueRow::named(&t.vhost, &t.name))
+        })
+        .collect()
 }
 
-async fn purge_queues(
+/// Purge `targets` (rows from an inventory); `dry_run`: only list them with their last seen
+/// depth. One AMQP connection per vhost; a queue that fails (gone, no permission, a stream:
+/// purge does not apply to streams) is reported and the others still proceed. Requires read
+/// permission on the queues. Modifies state (through the gate) unless `dry_run`.
+pub async fn purge(
     env: &Environment,
     password: &SecretString,
     targets: &[QueueRow],
@@ -105,13 +93,40 @@ async fn purge_queues(
             failed: vec![],
         });
     }
-    ensure_writable(env)?;
+    let action = Action::new(
+        "queues.purge",
+        targets.first().map(|t| t.vhost.as_str()),
+        targets
+            .iter()
+            .map(|t| format!("{}/{}", t.vhost, t.name))
+            .collect(),
+        serde_json::json!({}),
+    );
+    let counts = |r: &PurgeReport| {
+        serde_json::json!({
+            "purged_queues": r.purged.len(),
+            "messages": r.purged.iter().map(|p| p.messages).sum::<u64>(),
+            "failed_queues": r.failed.len(),
+        })
+    };
+    guarded(env, action, counts, |gate| async move {
+        purge_queues(&gate, env, password, targets).await
+    })
+    .await
+}
+
+async fn purge_queues(
+    gate: &WriteToken,
+    env: &Environment,
+    password: &SecretString,
+    targets: &[QueueRow],
+) -> Result<PurgeReport> {
     let mut by_vhost: BTreeMap<&str, Vec<&QueueRow>> = BTreeMap::new();
     for t in targets {
         by_vhost.entry(t.vhost.as_str()).or_default().push(t);
     }
     let mut report = PurgeReport {
-        dry_run,
+        dry_run: false,
         purged: vec![],
         failed: vec![],
     };
@@ -125,7 +140,7 @@ async fn purge_queues(
                 });
             }
         };
-        let conn = match amqp::connect(env, password, Some(vhost), "purge").await {
+        let conn = match amqp::connect_to_write(gate, env, password, Some(vhost), "purge").await {
             Ok(c) => c,
             Err(e) => {
                 fail_all(&mut report, e.message);

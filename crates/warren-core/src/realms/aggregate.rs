@@ -282,7 +282,7 @@ pub fn rank(groups: &[Group], metric: Metric, top: Option<usize>) -> Vec<Group> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realms::RealmTemplate;
+    use crate::template::RealmTemplate;
 
     fn row(name: &str, messages: u64, consumers: u64) -> QueueRow {
         let mut r = QueueRow::named("/", name);
@@ -300,9 +300,8 @@ mod tests {
             row("billing.globex", 1, 2),
             row("audit-log", 7, 0),
         ];
-        RealmTemplate::parse("{worker}.{realm}")
-            .unwrap()
-            .apply(&mut rows);
+        let t = RealmTemplate::parse("{worker}.{realm}").unwrap();
+        crate::queues::map_rows(Some(&t), &mut rows);
         let s = summarize(&rows);
         let acme = &s.realms.iter().find(|g| g.key == "acme").unwrap().totals;
         assert_eq!(

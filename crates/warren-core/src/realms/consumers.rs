@@ -32,20 +32,17 @@ pub struct RealmConsumer {
 }
 
 /// One client connection and what it consumes of the realm.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct ConsumerConnection {
     pub name: String,
     pub vhost: String,
     pub user: String,
     pub peer: String,
     /// The `connection_name` the client gave itself (often host + worker + pid).
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
     /// Client library, version and platform from its properties, e.g. `RabbitMQ Java 5.20 / Java 21`.
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     pub channels: u32,
     pub consumers: Vec<RealmConsumer>,
@@ -196,6 +193,7 @@ fn assemble(
 
 /// The connections, channels and consumers serving `queues` (a realm's, from `queues_of`).
 /// Does not modify state.
+/// Needs the `management` tag (`monitoring` to see other users' connections).
 pub async fn realm_consumers(
     env: &Environment,
     password: SecretString,

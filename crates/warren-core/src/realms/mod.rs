@@ -1,55 +1,16 @@
-//! Realm partitions: the environment's template maps each queue to (worker, realm)
-//! (`template.rs`), a template can be suggested from the inventory (`suggest.rs`), and the
-//! inventory summed per realm, worker and cell (`aggregate.rs`).
+//! Realm partitions: the inventory summed per realm, worker and cell (`aggregate.rs`), the
+//! consumers serving a realm, realm policies, and the live preview of a template (the template
+//! itself, and its suggestion, live below in `crate::template`).
 
 pub mod aggregate;
 pub mod consumers;
 pub mod policy;
-pub mod suggest;
-pub mod template;
 
+pub use crate::template::{suggest, RealmTemplate, Suggestion, TemplateError};
 pub use aggregate::{rank, summarize, Metric, RealmSummary, Totals};
-pub use suggest::{suggest, Suggestion};
-pub use template::{RealmTemplate, TemplateError};
 
-use crate::queues::{Inventory, QueueRow};
-
-/// The template an environment uses: its own, or (unset or `auto`) the suggestion from `rows`.
-/// `None` when it has none and nothing in the inventory looks partitioned.
-pub fn resolve(
-    configured: Option<&str>,
-    rows: &[QueueRow],
-) -> Result<Option<RealmTemplate>, TemplateError> {
-    match configured
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case(template::AUTO))
-    {
-        Some(t) => RealmTemplate::parse(t).map(Some),
-        None => {
-            let names: Vec<(&str, &str)> = rows
-                .iter()
-                .map(|r| (r.vhost.as_str(), r.name.as_str()))
-                .collect();
-            Ok(suggest(&names).and_then(|s| RealmTemplate::parse(&s.template).ok()))
-        }
-    }
-}
-
-/// Map every queue of `inventory` to (worker, realm) with the environment's template (or the
-/// suggestion) and record which template that was.
-pub fn map_inventory(
-    configured: Option<&str>,
-    inventory: &mut Inventory,
-) -> Result<(), TemplateError> {
-    let template = resolve(configured, &inventory.rows).map_err(|e| {
-        TemplateError(format!("the environment's realm template `{}` is not usable: {e}; fix it with `warren env edit ID --realm-template …` or in the environment's settings", configured.unwrap_or_default()))
-    })?;
-    if let Some(t) = &template {
-        t.apply(&mut inventory.rows);
-    }
-    inventory.realm_template = template.map(|t| t.source().to_string());
-    Ok(())
-}
+use crate::queues::QueueRow;
+use crate::template::resolve;
 
 /// The queues of `realm` (and of `worker` in it, if given) among rows the template has mapped:
 /// what a realm purge or a realm policy acts on.
@@ -61,31 +22,25 @@ pub fn queues_of<'a>(rows: &'a [QueueRow], realm: &str, worker: Option<&str>) ->
 }
 
 /// The realm screens' data: the template that mapped the queues and their totals.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct RealmView {
     /// `None`: the environment has no template and nothing looks partitioned.
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     pub summary: RealmSummary,
     /// How the dead letters were attributed, once they have been (`realms_dead_letters`).
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dead_letters: Option<crate::deadletters::RealmDeadLetters>,
 }
 
 /// What a template would do to the current inventory: the live preview while editing one.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct Preview {
     /// The template previewed (`auto` resolved to the suggestion; `None`: nothing suggested).
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     /// Why the template cannot be used (then nothing else is filled).
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub matched: u32,
     pub unmatched: u32,
@@ -107,7 +62,10 @@ pub struct Example {
 /// Preview `spec` (a template, `auto` or empty for the suggestion) on `rows`, with up to
 /// `examples` examples of each kind.
 pub fn preview(spec: &str, rows: &[QueueRow], examples: usize) -> Preview {
-    let template = match resolve(Some(spec), rows) {
+    let template = match resolve(
+        Some(spec),
+        rows.iter().map(|r| (r.vhost.as_str(), r.name.as_str())),
+    ) {
         Ok(Some(t)) => t,
         Ok(None) => return Preview::default(),
         Err(e) => {

@@ -12,18 +12,18 @@ use rabbitmq_http_client::commons::PolicyTarget;
 use rabbitmq_http_client::requests::PolicyParams;
 use regex::Regex;
 use secrecy::SecretString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
 
 use super::queues_of;
-use super::template::RealmTemplate;
-use crate::audit::{self, Action};
-use crate::broker::admin::{admin_client, admin_error};
+use crate::audit::Action;
+use crate::broker::admin::Admin;
 use crate::environment::Environment;
 use crate::error::{Error, Result};
-use crate::guard::ensure_writable;
-use crate::queues::QueueRow;
+use crate::guard::guarded;
+use crate::queues::{Inventory, QueueRow};
+use crate::template::RealmTemplate;
 
 /// The prefix of every policy Warren creates.
 pub const PREFIX: &str = "warren-realm-";
@@ -234,19 +234,66 @@ pub fn plan(
     })
 }
 
+/// What a front end asks of a realm policy: the plan, and with `apply` its declaration.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[ts(export)]
+pub struct PolicyRequest {
+    pub realm: String,
+    /// Only this worker's queue in the realm.
+    #[serde(default)]
+    pub worker: Option<String>,
+    /// `key=value` settings (`max-length=10000`, `message-ttl=60000`).
+    pub settings: Vec<String>,
+    #[serde(default)]
+    pub priority: i32,
+    /// Declare it (else only plan). Front ends confirm before they ask.
+    #[serde(default)]
+    pub apply: bool,
+}
+
+/// Plan `request` on `inventory` (mapped by its realm template) against the broker's policies,
+/// and with `apply` declare it. The plan is computed here both times, never taken from a front
+/// end. Requires the `policymaker` tag (reading policies needs it too). Modifies state only
+/// with `apply` (through the gate).
+pub async fn run(
+    env: &Environment,
+    password: &SecretString,
+    inventory: &Inventory,
+    request: &PolicyRequest,
+) -> Result<PolicyPlan> {
+    let template = inventory.realm_template.as_ref().ok_or_else(|| {
+        Error::InvalidArgument(format!("environment `{}` has no realm template: set one (window: Template…; CLI: `warren env edit {} --realm-template …`)", env.id, env.id))
+    })?;
+    let definition = definition(&request.settings)?;
+    let existing = existing_policies(env, password).await?;
+    let plan = plan(
+        template,
+        &inventory.rows,
+        &request.realm,
+        request.worker.as_deref(),
+        definition,
+        request.priority,
+        &existing,
+    )?;
+    if request.apply {
+        apply(env, password, &plan).await?;
+    }
+    Ok(plan)
+}
+
 /// Every policy on the broker the user may see.
 async fn all_policies(
     env: &Environment,
     password: &SecretString,
 ) -> Result<Vec<rabbitmq_http_client::responses::Policy>> {
-    let admin = admin_client(env, password)?;
+    let admin = Admin::new(env, password)?;
     Ok(admin
-        .list_policies()
-        .await
-        .map_err(|e| admin_error("list policies", e))?)
+        .read("list policies", |c| async move { c.list_policies().await })
+        .await?)
 }
 
 /// The broker's policies as (vhost, name, priority), for `plan`.
+/// Needs the `policymaker` tag. Does not modify state.
 pub async fn existing_policies(
     env: &Environment,
     password: &SecretString,
@@ -258,7 +305,8 @@ pub async fn existing_policies(
         .collect())
 }
 
-/// Declare the planned policy in each of its vhosts. Refused on a read-only environment.
+/// Declare the planned policy in each of its vhosts. Requires the `policymaker` tag.
+/// Modifies state (through the gate: refused on a read-only environment, audited).
 pub async fn apply(env: &Environment, password: &SecretString, plan: &PolicyPlan) -> Result<()> {
     let action = Action::new(
         "realms.policy.apply",
@@ -271,37 +319,32 @@ pub async fn apply(env: &Environment, password: &SecretString, plan: &PolicyPlan
             "definition": plan.definition,
         }),
     );
-    let pending = audit::start(env, action);
-    let result = declare(env, password, plan).await;
-    pending.finish(
-        &result,
-        |_| serde_json::json!({ "queues": plan.queues.len(), "overrides": plan.overrides.len() }),
-    );
-    result
-}
-
-async fn declare(env: &Environment, password: &SecretString, plan: &PolicyPlan) -> Result<()> {
-    ensure_writable(env)?;
-    let admin = admin_client(env, password)?;
-    for vhost in &plan.vhosts {
-        admin
-            .declare_policy(&PolicyParams {
-                vhost,
-                name: &plan.name,
-                pattern: &plan.pattern,
-                apply_to: PolicyTarget::Queues,
-                priority: plan.priority,
-                definition: plan.definition.clone(),
-            })
-            .await
-            .map_err(|e| {
-                let mut e = admin_error("declare the policy", e);
-                e.message
-                    .push_str(" (policies need the `policymaker` or `administrator` tag)");
-                e
-            })?;
-    }
-    Ok(())
+    let counts = |_: &()| serde_json::json!({ "queues": plan.queues.len(), "overrides": plan.overrides.len() });
+    guarded(env, action, counts, |gate| async move {
+        let admin = Admin::new(env, password)?;
+        for vhost in &plan.vhosts {
+            admin
+                .write(&gate, "declare the policy", |c| async move {
+                    c.declare_policy(&PolicyParams {
+                        vhost,
+                        name: &plan.name,
+                        pattern: &plan.pattern,
+                        apply_to: PolicyTarget::Queues,
+                        priority: plan.priority,
+                        definition: plan.definition.clone(),
+                    })
+                    .await
+                })
+                .await
+                .map_err(|mut e| {
+                    e.message
+                        .push_str(" (policies need the `policymaker` or `administrator` tag)");
+                    e
+                })?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Warren's policies on the broker: (vhost, name, pattern, priority).
@@ -316,6 +359,7 @@ pub struct WarrenPolicy {
     pub definition: Map<String, Value>,
 }
 
+/// Needs the `policymaker` tag. Does not modify state.
 pub async fn list(env: &Environment, password: &SecretString) -> Result<Vec<WarrenPolicy>> {
     Ok(all_policies(env, password)
         .await?
@@ -332,7 +376,7 @@ pub async fn list(env: &Environment, password: &SecretString) -> Result<Vec<Warr
 }
 
 /// Remove one of Warren's policies (others are refused: Warren does not delete what it did not
-/// create). Refused on a read-only environment.
+/// create). Requires the `policymaker` tag. Modifies state (through the gate).
 pub async fn remove(
     env: &Environment,
     password: &SecretString,
@@ -345,23 +389,18 @@ pub async fn remove(
         vec![name.to_string()],
         Value::Null,
     );
-    let pending = audit::start(env, action);
-    let result = delete(env, password, vhost, name).await;
-    pending.finish(&result, |_| Value::Null);
-    result
-}
-
-async fn delete(env: &Environment, password: &SecretString, vhost: &str, name: &str) -> Result<()> {
-    ensure_writable(env)?;
-    if !name.starts_with(PREFIX) {
-        return Err(Error::InvalidArgument(format!("`{name}` is not a Warren policy (those start with `{PREFIX}`): remove it with the management UI or rabbitmqadmin")));
-    }
-    let admin = admin_client(env, password)?;
-    admin
-        .delete_policy(vhost, name, false)
-        .await
-        .map_err(|e| admin_error("delete the policy", e))?;
-    Ok(())
+    guarded(env, action, |_| Value::Null, |gate| async move {
+        if !name.starts_with(PREFIX) {
+            return Err(Error::InvalidArgument(format!("`{name}` is not a Warren policy (those start with `{PREFIX}`): remove it with the management UI or rabbitmqadmin")));
+        }
+        Admin::new(env, password)?
+            .write(&gate, "delete the policy", |c| async move {
+                c.delete_policy(vhost, name, false).await
+            })
+            .await?;
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -370,7 +409,7 @@ mod tests {
 
     fn mapped(names: &[&str], template: &RealmTemplate) -> Vec<QueueRow> {
         let mut rows: Vec<QueueRow> = names.iter().map(|n| QueueRow::named("/", n)).collect();
-        template.apply(&mut rows);
+        crate::queues::map_rows(Some(template), &mut rows);
         rows
     }
 

@@ -1,4 +1,6 @@
-//! An environment's realm template: how a queue maps to (worker, realm).
+//! An environment's realm template: how a queue maps to (worker, realm). It sits below the
+//! areas that use it (queues map their rows with it, realms sum by it, dead letters attribute
+//! by it) and knows nothing of them: it maps names.
 //!
 //! ```text
 //! {worker}.{realm}                 billing.worker.acme -> worker `billing.worker`, realm `acme`
@@ -11,6 +13,10 @@
 //! In a pattern, `{realm}` never spans the literal characters next to it (so with `.` around it
 //! it is one dot-separated segment) while `{worker}` takes the rest: workers are often dotted
 //! (`billing.worker`), realms rarely are. Queues that do not match are "unpartitioned".
+
+pub mod suggest;
+
+pub use suggest::{suggest, Suggestion};
 
 use regex::{Regex, RegexBuilder};
 
@@ -185,17 +191,29 @@ impl RealmTemplate {
             }
         }
     }
+}
 
-    /// Fill each row's `worker` and `realm` (cleared where the template does not match).
-    pub fn apply(&self, rows: &mut [crate::queues::QueueRow]) {
-        for row in rows {
-            let mapped = self
-                .map(&row.vhost, &row.name)
-                .map(|(w, r)| (w.to_string(), r.to_string()));
-            (row.worker, row.realm) = match mapped {
-                Some((w, r)) => (Some(w), Some(r)),
-                None => (None, None),
-            };
+/// A template crosses to the UI and `--json` as what the user wrote.
+impl serde::Serialize for RealmTemplate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.source())
+    }
+}
+
+/// The template an environment uses: its own, or (unset or `auto`) the suggestion from the
+/// queue names `(vhost, name)`. `None` when it has none and nothing looks partitioned.
+pub fn resolve<'a>(
+    configured: Option<&str>,
+    names: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Option<RealmTemplate>, TemplateError> {
+    match configured
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case(AUTO))
+    {
+        Some(t) => RealmTemplate::parse(t).map(Some),
+        None => {
+            let names: Vec<(&str, &str)> = names.into_iter().collect();
+            Ok(suggest(&names).and_then(|s| RealmTemplate::parse(&s.template).ok()))
         }
     }
 }

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::template::VHOST;
+use super::VHOST;
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]

@@ -9,13 +9,15 @@ use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::filter::{parse, FilterError};
-use super::index::RowIndex;
-use super::inventory::{load_inventory_observed, Inventory, InventoryOptions, LoadEvent};
-use super::row::QueueRow;
 use crate::broker::management::ManagementClient;
+use crate::deadletters::RealmDeadLetters;
 use crate::environment::Environment;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::queues::filter::{parse, FilterError};
+use crate::queues::index::RowIndex;
+use crate::queues::inventory::{load_inventory_observed, Inventory, InventoryOptions, LoadEvent};
+use crate::queues::row::QueueRow;
+use crate::realms::{Preview, RealmView};
 
 /// Which rows of the cached inventory match a filter (indices into `Inventory::rows`).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -64,7 +66,7 @@ struct Loaded {
     inventory: Arc<Inventory>,
     index: Arc<RowIndex>,
     /// Dead letters per realm for this inventory, once attributed.
-    dead_letters: Option<crate::deadletters::RealmDeadLetters>,
+    dead_letters: Option<RealmDeadLetters>,
 }
 
 #[derive(Default)]
@@ -95,8 +97,7 @@ impl InventoryCache {
             ..Default::default()
         };
         let mut inventory = load_inventory_observed(&client, &opts, observe).await?;
-        crate::realms::map_inventory(env.realm_template.as_deref(), &mut inventory)
-            .map_err(|e| crate::Error::InvalidArgument(e.0))?;
+        inventory.map_realms(env.realm_template.as_deref())?;
         let previous = self.get(&env.id);
         if let Some(prev) = previous {
             let before: HashMap<(&str, &str), u64> = prev
@@ -134,6 +135,12 @@ impl InventoryCache {
             .map(|l| l.inventory.clone())
     }
 
+    /// The environment's loaded inventory, or `NotLoaded` (the window has not refreshed it yet).
+    pub fn loaded(&self, env_id: &str) -> Result<Arc<Inventory>> {
+        self.get(env_id)
+            .ok_or_else(|| Error::NotLoaded(env_id.to_string()))
+    }
+
     /// Filter the cached rows. A query that does not parse answers with its error (and no rows)
     /// so the filter box can show where it went wrong while the user types.
     pub fn filter(&self, env_id: &str, query: &str) -> FilterOutcome {
@@ -167,19 +174,23 @@ impl InventoryCache {
 
 impl InventoryCache {
     /// The cached inventory's realm totals (through its filter index) and the template used.
-    pub fn realm_summary(&self, env_id: &str) -> Option<crate::realms::RealmView> {
+    pub fn realm_summary(&self, env_id: &str) -> Result<RealmView> {
         let (inventory, index, dead_letters) = self
             .by_env
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(env_id)
-            .map(|l| (l.inventory.clone(), l.index.clone(), l.dead_letters.clone()))?;
+            .map(|l| (l.inventory.clone(), l.index.clone(), l.dead_letters.clone()))
+            .ok_or_else(|| Error::NotLoaded(env_id.to_string()))?;
         let mut summary = crate::realms::aggregate::summarize_index(&index);
         if let Some(dl) = &dead_letters {
             summary.set_dead_letters(dl);
         }
-        Some(crate::realms::RealmView {
-            template: inventory.realm_template.clone(),
+        Ok(RealmView {
+            template: inventory
+                .realm_template
+                .as_ref()
+                .map(|t| t.source().to_string()),
             summary,
             dead_letters,
         })
@@ -187,12 +198,7 @@ impl InventoryCache {
 
     /// Keep the dead letters attributed for the inventory `rows_of` was (ignored if the
     /// inventory was refreshed meanwhile: they belong to the old one).
-    pub fn set_dead_letters(
-        &self,
-        env_id: &str,
-        rows_of: &Arc<Inventory>,
-        dl: crate::deadletters::RealmDeadLetters,
-    ) {
+    pub fn set_dead_letters(&self, env_id: &str, rows_of: &Arc<Inventory>, dl: RealmDeadLetters) {
         if let Some(l) = self
             .by_env
             .lock()
@@ -206,8 +212,31 @@ impl InventoryCache {
     }
 
     /// Preview a realm template on the cached inventory.
-    pub fn realm_preview(&self, env_id: &str, template: &str) -> Option<crate::realms::Preview> {
-        let inventory = self.get(env_id)?;
-        Some(crate::realms::preview(template, &inventory.rows, 8))
+    pub fn realm_preview(&self, env_id: &str, template: &str) -> Result<Preview> {
+        let inventory = self.loaded(env_id)?;
+        Ok(crate::realms::preview(template, &inventory.rows, 8))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorReport;
+
+    #[test]
+    fn an_environment_not_loaded_is_a_typed_error() {
+        let cache = InventoryCache::default();
+        assert!(matches!(cache.loaded("prod"), Err(Error::NotLoaded(id)) if id == "prod"));
+        assert!(matches!(
+            cache.realm_summary("prod"),
+            Err(Error::NotLoaded(_))
+        ));
+        assert!(matches!(
+            cache.realm_preview("prod", "auto"),
+            Err(Error::NotLoaded(_))
+        ));
+        let report = ErrorReport::from(cache.loaded("prod").unwrap_err());
+        assert_eq!(report.kind, "not_loaded");
+        assert!(report.message.contains("`prod`") && report.message.contains("refresh"));
     }
 }

@@ -1,0 +1,77 @@
+//! The queue requests: refresh and filter the inventory, one queue's details, purge, move.
+
+use std::sync::Arc;
+
+use super::cache::{FilterOutcome, RefreshEvent};
+use super::Session;
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::queues::details::{self, QueueDetails};
+use crate::queues::move_messages::{move_messages, MoveReport};
+use crate::queues::purge::{self, PurgeReport, QueueRef};
+use crate::queues::Inventory;
+
+impl Session {
+    /// Load (or reload) the environment's queues. Requires the `management` tag. Does not
+    /// modify state. `on_event` gets the first page at once and then the count of pages read.
+    pub async fn refresh(
+        &self,
+        env_id: &str,
+        mut on_event: impl FnMut(RefreshEvent),
+    ) -> Result<Arc<Inventory>> {
+        let (env, password) = self.connect(env_id)?;
+        self.cache
+            .refresh(&env, password, |e| on_event(RefreshEvent::from(e)))
+            .await
+    }
+
+    /// The loaded rows matching `query` (indices), or the query's error. Does not touch the
+    /// broker.
+    pub fn filter(&self, env_id: &str, query: &str) -> FilterOutcome {
+        self.cache.filter(env_id, query)
+    }
+
+    /// Bindings and consumers of one queue. Requires the `management` tag. Does not modify state.
+    pub async fn queue_details(
+        &self,
+        env_id: &str,
+        vhost: &str,
+        name: &str,
+    ) -> Result<QueueDetails> {
+        let (env, password) = self.connect(env_id)?;
+        details::queue_details(&env, password, vhost, name).await
+    }
+
+    /// Purge `targets` (`dry_run`: only list them), typed by the loaded rows so a stream is
+    /// refused. Requires read permission on the queues. Modifies state (through the gate).
+    pub async fn purge(
+        &self,
+        env_id: &str,
+        targets: &[QueueRef],
+        dry_run: bool,
+    ) -> Result<PurgeReport> {
+        let (env, password) = self.connect(env_id)?;
+        let rows = purge::rows_of(self.cache.get(env_id).as_deref(), targets);
+        purge::purge(&env, &password, &rows, dry_run).await
+    }
+
+    /// Move every message of `from` to `to` as the job `job_id` (cancel with `cancel`). Requires
+    /// the shovel plugin and the `policymaker` tag. Modifies state (through the gate).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn move_messages(
+        &self,
+        env_id: &str,
+        vhost: &str,
+        from: &str,
+        to: &str,
+        job_id: &str,
+        on_progress: impl FnMut(Progress),
+    ) -> Result<MoveReport> {
+        let (env, password) = self.connect(env_id)?;
+        let job = self.jobs.start(job_id);
+        move_messages(&env, &password, vhost, from, to, on_progress, || {
+            job.cancelled()
+        })
+        .await
+    }
+}
