@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use warren_core::audit::{self, AuditLog, AuditRecord, SeqRange};
 
-use crate::output::{self, json};
+use crate::output::{self, Exit, Output};
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
@@ -36,23 +36,23 @@ pub struct ListArgs {
     /// Only the last N records.
     #[arg(long)]
     last: Option<usize>,
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: Output,
 }
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: Output,
 }
 
+/// `--json`: `{"out": PATH, "bytes": N}`.
 #[derive(Args)]
 pub struct ExportArgs {
     #[arg(long)]
     out: std::path::PathBuf,
-    /// Print `{"out": PATH, "bytes": N}`.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: Output,
 }
 
 /// A UTC time prefix in the log's own format (`2026-11-26`, `2026-11-26T10:30`, a full
@@ -102,121 +102,107 @@ pub fn filter(
         .collect()
 }
 
-pub fn run(cmd: AuditCommand) -> i32 {
+pub fn run(cmd: AuditCommand) -> Exit {
     let log = AuditLog::open_default();
     match cmd {
-        AuditCommand::List(a) => match log.read() {
-            Ok(all) => {
-                let mut records = filter(
-                    all,
-                    a.env.as_deref(),
-                    a.action.as_deref(),
-                    a.since.as_deref(),
-                );
-                if let Some(n) = a.last {
-                    let skip = records.len().saturating_sub(n);
-                    records.drain(..skip);
-                }
-                if a.json {
-                    json(&records);
-                } else {
-                    let unfinished = audit::unfinished(&records);
-                    for r in &records {
-                        let outcome = if unfinished.contains(&r.seq) {
-                            "started, never finished (still running, or the process was killed)"
-                        } else {
-                            r.outcome.as_str()
-                        };
-                        println!(
-                            "{:>5}  {}  {}@{}  {} ({})  {}  {}  {}{}",
-                            r.seq,
-                            r.time,
-                            r.os_user,
-                            r.host,
-                            r.environment,
-                            r.tier,
-                            r.action,
-                            r.targets.join(","),
-                            outcome,
-                            r.error
-                                .as_deref()
-                                .map(|e| format!(": {e}"))
-                                .unwrap_or_default()
-                        );
-                    }
-                    eprintln!("{} record(s) in {}", records.len(), log.path().display());
-                }
-                0
+        AuditCommand::List(a) => {
+            let mut records = filter(
+                log.read()?,
+                a.env.as_deref(),
+                a.action.as_deref(),
+                a.since.as_deref(),
+            );
+            if let Some(n) = a.last {
+                let skip = records.len().saturating_sub(n);
+                records.drain(..skip);
             }
-            Err(e) => output::error(&e, a.json),
-        },
-        AuditCommand::Verify(a) => match log.verify() {
-            Ok(v) => {
-                if a.json {
-                    json(&v);
-                } else if v.ok {
-                    println!(
-                        "ok: {} record(s), the chain, its MACs and the keyring's head agree ({})",
-                        v.records,
-                        log.path().display()
-                    );
-                    if !v.unkeyed.is_empty() {
-                        println!(
-                            "note: record(s) {} carry no MAC (written before Warren kept an audit key, or while the keyring could not be reached); a later keyed record vouches for them",
-                            ranges(&v.unkeyed)
-                        );
-                    }
-                } else if let Some(line) = v.line {
-                    println!(
-                        "BROKEN at line {line}: {} ({} record(s) read; {})",
-                        v.problem.as_deref().unwrap_or(""),
-                        v.records,
-                        log.path().display()
-                    );
-                } else {
-                    println!(
-                        "NOT VERIFIED: {} ({})",
-                        v.problem.as_deref().unwrap_or(""),
-                        log.path().display()
-                    );
-                }
-                i32::from(!v.ok)
-            }
-            Err(e) => output::error(&e, a.json),
-        },
-        AuditCommand::Seal => match log.seal() {
-            Ok(r) => {
-                println!(
-                    "sealed: record {} vouches for the {} record(s) before it ({})",
-                    r.seq,
-                    r.seq - 1,
-                    log.path().display()
-                );
-                0
-            }
-            Err(e) => output::error(&e, false),
-        },
-        AuditCommand::Export(a) => match export(log.path(), &a.out) {
-            Ok(bytes) if a.json => {
-                json(&serde_json::json!({ "out": a.out.display().to_string(), "bytes": bytes }));
-                0
-            }
-            Ok(bytes) => {
-                println!(
-                    "copied {bytes} bytes of {} to {}",
-                    log.path().display(),
-                    a.out.display()
-                );
-                0
-            }
-            Err(e) => output::error(
-                &warren_core::Error::FileWrite {
-                    path: a.out.display().to_string(),
-                    reason: e.to_string(),
-                },
-                a.json,
-            ),
-        },
+            a.output.show(&records, |records| {
+                print_records(records);
+                eprintln!("{} record(s) in {}", records.len(), log.path().display());
+            });
+            Ok(0)
+        }
+        AuditCommand::Verify(a) => {
+            let v = log.verify()?;
+            a.output.show(&v, |v| print_verification(v, log.path()));
+            Ok(i32::from(!v.ok) * output::FAILED)
+        }
+        AuditCommand::Seal => {
+            let r = log.seal()?;
+            println!(
+                "sealed: record {} vouches for the {} record(s) before it ({})",
+                r.seq,
+                r.seq - 1,
+                log.path().display()
+            );
+            Ok(0)
+        }
+        AuditCommand::Export(a) => {
+            let bytes = export(log.path(), &a.out).map_err(|e| warren_core::Error::FileWrite {
+                path: a.out.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let out = a.out.display().to_string();
+            a.output
+                .show(&serde_json::json!({ "out": out, "bytes": bytes }), |_| {
+                    println!("copied {bytes} bytes of {} to {out}", log.path().display())
+                });
+            Ok(0)
+        }
+    }
+}
+
+fn print_records(records: &[AuditRecord]) {
+    let unfinished = audit::unfinished(records);
+    for r in records {
+        let outcome = if unfinished.contains(&r.seq) {
+            "started, never finished (still running, or the process was killed)"
+        } else {
+            r.outcome.as_str()
+        };
+        println!(
+            "{:>5}  {}  {}@{}  {} ({})  {}  {}  {}{}",
+            r.seq,
+            r.time,
+            r.os_user,
+            r.host,
+            r.environment,
+            r.tier,
+            r.action,
+            r.targets.join(","),
+            outcome,
+            r.error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn print_verification(v: &audit::Verification, path: &std::path::Path) {
+    let path = path.display();
+    if v.ok {
+        println!(
+            "ok: {} record(s), the chain, its MACs and the keyring's head agree ({path})",
+            v.records
+        );
+        if !v.unkeyed.is_empty() {
+            println!(
+                "note: record(s) {} carry no MAC (written before Warren kept an audit key, or while the keyring could not be reached); a later keyed record vouches for them",
+                ranges(&v.unkeyed)
+            );
+        }
+    } else if let Some(line) = v.line {
+        println!(
+            "BROKEN at line {line}: {} ({} record(s) read; {path})",
+            v.problem.as_deref().unwrap_or(""),
+            v.records
+        );
+    } else {
+        println!(
+            "NOT VERIFIED: {} ({path})",
+            v.problem.as_deref().unwrap_or("")
+        );
     }
 }
 

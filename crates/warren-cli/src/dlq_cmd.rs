@@ -1,20 +1,20 @@
-//! `warren dlq list|show|replay|discard`: find dead-letter queues, read their messages in place
-//! with `x-death` decoded and grouped, and send them back where they died (or elsewhere) with
-//! the core's replay engine: confirms before acks, nothing lost, a report at the end.
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+//! `warren dlq list|show|replay|discard|export|import`: find dead-letter queues, read their
+//! messages in place with `x-death` decoded and grouped, and send them back where they died (or
+//! elsewhere) with the core's replay engine: confirms before acks, nothing lost, a report at the
+//! end. Replay and discard share one run; they differ in their options and their words.
 
 use clap::{Args, Subcommand};
-use warren_core::deadletters::browse::{DEFAULT_LIMIT, MAX_LIMIT};
+use warren_core::deadletters::browse::{BrowseOptions, DEFAULT_LIMIT, MAX_LIMIT};
 use warren_core::deadletters::filter::DeadLetterFilter;
 use warren_core::deadletters::replay::{ReplayOptions, Scope, Target, DEFAULT_MAX_REPLAYS};
-use warren_core::deadletters::{self, Wiring};
-use warren_core::realms::RealmTemplate;
+use warren_core::deadletters::{self, jsonl, ReplayPlan, ReplayReport, Wiring};
 use warren_core::EnvironmentStore;
 
-use crate::output::{self, json};
-use crate::queues_cmd::inventory_of;
+use crate::output::{
+    self, usage, Bar, Confirm, Exit, Failure, Output, PlanOrConfirm, QueueTarget, Refused,
+    VhostTarget,
+};
+use crate::queues_cmd::{inventory_for, inventory_of};
 
 #[derive(Subcommand)]
 pub enum DlqCommand {
@@ -31,18 +31,73 @@ pub enum DlqCommand {
     /// Write a DLQ's messages (read in place) to a JSON Lines file: properties, typed
     /// headers, base64 body.
     Export(ExportArgs),
-    /// Publish the messages of such a JSON Lines file into a queue (with confirms).
+    /// Publish the messages of such a JSON Lines file into --queue (through the default
+    /// exchange, with confirms).
     Import(ImportArgs),
 }
 
 #[derive(Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    at: VhostTarget,
+    #[command(flatten)]
+    out: Output,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    queue: QueueTarget,
+    /// How many messages to read from the head (at most 65535).
+    #[arg(long, default_value_t = DEFAULT_LIMIT)]
+    limit: u32,
+    /// Read a quorum queue even when its head message is one read from its delivery limit
+    /// (that read makes the broker drop or dead-letter it).
+    #[arg(long)]
+    insist: bool,
+    #[command(flatten)]
+    out: Output,
+}
+
+/// What replay and discard both take: the DLQ, which of its messages, and the confirmation.
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    queue: QueueTarget,
+    /// Only these messages, e.g. 'reason:rejected origin:billing.acme' (fields: reason, origin,
+    /// realm, worker, exchange; `*` wildcards); the others stay in the DLQ. Without it, every
+    /// message of the queue.
+    #[arg(long, default_value = "")]
+    filter: String,
+    #[command(flatten)]
+    change: PlanOrConfirm,
+    #[command(flatten)]
+    out: Output,
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// origin (the queue each message died in), original-exchange (its exchange and routing
+    /// keys: every bound queue gets a copy), queue:NAME, or exchange:NAME[:KEY].
+    #[arg(long, default_value = "origin")]
+    to: String,
+    /// Keep messages Warren already replayed this many times (a loop guard).
+    #[arg(long, default_value_t = DEFAULT_MAX_REPLAYS)]
+    max_replays: u32,
+}
+
+#[derive(Args)]
+pub struct DiscardArgs {
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Args)]
 pub struct ExportArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: String,
-    #[arg(long)]
-    queue: String,
+    #[command(flatten)]
+    queue: QueueTarget,
     /// Only these messages (as for replay).
     #[arg(long, default_value = "")]
     filter: String,
@@ -52,645 +107,334 @@ pub struct ExportArgs {
     /// The file to write (created with owner-only permissions).
     #[arg(long)]
     out: std::path::PathBuf,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    output: Output,
 }
 
 #[derive(Args)]
 pub struct ImportArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: String,
-    /// The queue to publish into (through the default exchange).
-    #[arg(long)]
-    queue: String,
+    #[command(flatten)]
+    queue: QueueTarget,
     #[arg(long)]
     file: std::path::PathBuf,
-    #[arg(long)]
-    yes: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    confirm: Confirm,
+    #[command(flatten)]
+    out: Output,
 }
 
-#[derive(Args)]
-pub struct ListArgs {
-    #[arg(long)]
-    env: String,
-    /// Only this vhost (default: the environment's, else all).
-    #[arg(long)]
-    vhost: Option<String>,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
-}
-
-#[derive(Args)]
-pub struct ShowArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: String,
-    #[arg(long)]
-    queue: String,
-    /// How many messages to read from the head (at most 65535).
-    #[arg(long, default_value_t = DEFAULT_LIMIT)]
-    limit: u32,
-    /// Read a quorum queue even when its head message is one read from its delivery limit
-    /// (that read makes the broker drop or dead-letter it).
-    #[arg(long)]
-    insist: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
-}
-
-#[derive(Args)]
-pub struct ReplayArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: String,
-    #[arg(long)]
-    queue: String,
-    /// origin (the queue each message died in), original-exchange (its exchange and routing
-    /// keys: every bound queue gets a copy), queue:NAME, or exchange:NAME[:KEY].
-    #[arg(long, default_value = "origin")]
-    to: String,
-    /// Only these messages, e.g. 'reason:rejected origin:billing.acme' (fields: reason, origin,
-    /// realm, worker, exchange; `*` wildcards). The others stay in the DLQ.
-    #[arg(long, default_value = "")]
-    filter: String,
-    /// Keep messages Warren already replayed this many times (a loop guard).
-    #[arg(long, default_value_t = DEFAULT_MAX_REPLAYS)]
-    max_replays: u32,
-    /// Plan only: where the messages would go, which destinations are missing.
-    #[arg(long)]
-    dry_run: bool,
-    #[arg(long)]
-    yes: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
-}
-
-#[derive(Args)]
-pub struct DiscardArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: String,
-    #[arg(long)]
-    queue: String,
-    /// Only these messages (as for replay). Without it, every message of the queue.
-    #[arg(long, default_value = "")]
-    filter: String,
-    #[arg(long)]
-    dry_run: bool,
-    #[arg(long)]
-    yes: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
-}
-
-fn usage(message: String, as_json: bool) -> i32 {
-    output::error(&warren_core::Error::InvalidArgument(message), as_json)
-}
-
-pub async fn run(store: &EnvironmentStore, cmd: DlqCommand) -> i32 {
+pub async fn run(store: &EnvironmentStore, cmd: DlqCommand) -> Exit {
     match cmd {
         DlqCommand::List(a) => run_list(store, a).await,
         DlqCommand::Show(a) => run_show(store, a).await,
-        DlqCommand::Replay(a) => run_replay(store, a).await,
-        DlqCommand::Discard(a) => run_discard(store, a).await,
+        DlqCommand::Replay(a) => {
+            let target: Target = a.to.parse().refused("--to: ")?;
+            let options = ReplayOptions {
+                target,
+                max_replays: a.max_replays,
+                ..scoped(&a.run.filter)?
+            };
+            run_dead_letters(store, &a.run, options).await
+        }
+        DlqCommand::Discard(a) => {
+            let options = ReplayOptions {
+                // Discarded messages go nowhere; a target is needed only for the plan's shape.
+                target: Target::Origin,
+                discard: true,
+                // Discarding ignores the loop guard.
+                max_replays: u32::MAX,
+                ..scoped(&a.run.filter)?
+            };
+            run_dead_letters(store, &a.run, options).await
+        }
         DlqCommand::Export(a) => run_export(store, a).await,
         DlqCommand::Import(a) => run_import(store, a).await,
     }
 }
 
-async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
-    let as_json = args.json;
-    let result = async {
-        let (env, password, inventory) =
-            inventory_of(store, &args.env, args.vhost, args.password_stdin).await?;
-        deadletters::discover(&env, password, &inventory.rows).await
+/// A run's options with `--filter` parsed (the realm template comes with the inventory).
+fn scoped(filter: &str) -> Result<ReplayOptions, Failure> {
+    Ok(ReplayOptions {
+        scope: scope(filter)?,
+        ..Default::default()
+    })
+}
+
+fn scope(filter: &str) -> Result<Scope, Failure> {
+    Ok(Scope {
+        filter: DeadLetterFilter::parse(filter).refused("--filter: ")?,
+        ..Default::default()
+    })
+}
+
+/// `--limit`: a read holds every message it reads unacknowledged.
+fn check_limit(limit: u32, why: &str) -> Result<(), Failure> {
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(usage(format!("--limit must be 1..={MAX_LIMIT}{why}")));
     }
-    .await;
-    let topology = match result {
-        Ok(t) => t,
-        Err(e) => return output::error(&e, as_json),
-    };
+    Ok(())
+}
+
+async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
+    let (env, password, inventory) =
+        inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
+    let topology = deadletters::discover(&env, password, &inventory.rows).await?;
     for u in &topology.unrouted {
         eprintln!(
             "warning: dead letters of {}/{} are dropped: {}",
             u.vhost, u.queue, u.problem
         );
     }
-    if as_json {
-        json(&topology.queues);
-        return 0;
-    }
-    if topology.queues.is_empty() {
-        println!("no dead-letter queues");
-    }
-    println!(
-        "{:<16} {:<32} {:>9}  {:<9} FED BY",
-        "VHOST", "QUEUE", "MESSAGES", "FOUND"
-    );
-    for q in &topology.queues {
-        let fed = match q.feeders.len() {
-            0 => String::from("-"),
-            1..=3 => q.feeders.join(", "),
-            n => format!("{}, … ({n} queues)", q.feeders[..2].join(", ")),
-        };
-        println!(
-            "{:<16} {:<32} {:>9}  {:<9} {fed}",
-            q.vhost,
-            q.name,
-            q.messages,
-            if q.wiring == Wiring::Wired {
+    args.out.show(&topology.queues, |queues| {
+        if queues.is_empty() {
+            println!("no dead-letter queues");
+        }
+        let rows = queues.iter().map(|q| {
+            let fed = match q.feeders.len() {
+                0 => String::from("-"),
+                1..=3 => q.feeders.join(", "),
+                n => format!("{}, … ({n} queues)", q.feeders[..2].join(", ")),
+            };
+            let found = if q.wiring == Wiring::Wired {
                 "wired"
             } else {
                 "by name"
-            }
-        );
-    }
-    0
-}
-
-/// The environment's template (for realm grouping and `realm:` filters), if it has one.
-fn template_of(inventory: &warren_core::queues::Inventory) -> Option<RealmTemplate> {
-    inventory
-        .realm_template
-        .as_deref()
-        .and_then(|t| RealmTemplate::parse(t).ok())
-}
-
-async fn run_show(store: &EnvironmentStore, args: ShowArgs) -> i32 {
-    let as_json = args.json;
-    if args.limit == 0 || args.limit > MAX_LIMIT {
-        return usage(
-            format!("--limit must be 1..={MAX_LIMIT}: a read holds every message it reads unacknowledged"),
-            as_json,
-        );
-    }
-    let result = async {
-        let (env, password, inventory) = inventory_of(
-            store,
-            &args.env,
-            Some(args.vhost.clone()),
-            args.password_stdin,
-        )
-        .await?;
-        // The core asks the broker for the queue's type and delivery limit.
-        let opts = deadletters::browse::BrowseOptions {
-            limit: args.limit,
-            insist: args.insist,
-        };
-        deadletters::browse::browse_queue(
-            &env,
-            &password,
-            &args.vhost,
-            &args.queue,
-            template_of(&inventory).as_ref(),
-            &opts,
-        )
-        .await
-    }
-    .await;
-    let b = match result {
-        Ok(b) => b,
-        Err(e) => return output::error(&e, as_json),
-    };
-    if as_json {
-        json(&b);
-        return 0;
-    }
-    println!(
-        "{}/{}: read {} of {} message(s){}",
-        b.vhost,
-        b.queue,
-        b.read,
-        b.depth,
-        if b.complete {
-            ""
-        } else {
-            " (the groups cover those read)"
-        }
-    );
-    eprintln!("{}", b.cost);
-    println!("\n{:>6}  {:<40} {:<10} REALM", "COUNT", "ORIGIN", "REASON");
-    for g in &b.groups {
-        println!(
-            "{:>6}  {:<40} {:<10} {}",
-            g.count,
-            g.origin,
-            g.reason,
-            g.realm.as_deref().unwrap_or("-")
-        );
-    }
-    println!(
-        "\n{:>5}  {:<24} {:<32} {:<10} {:>5} {:>9} {:>10}",
-        "#", "MESSAGE ID", "ORIGIN", "REASON", "DEATHS", "BYTES", "READS LEFT"
-    );
-    for m in &b.messages {
-        println!(
-            "{:>5}  {:<24} {:<32} {:<10} {:>5} {:>9} {:>10}",
-            m.position,
-            m.properties
-                .get("message_id")
-                .and_then(|v| v.as_str())
-                .unwrap_or("-"),
-            m.origin.as_deref().unwrap_or("-"),
-            m.reason.as_deref().unwrap_or("-"),
-            m.deaths.iter().map(|d| d.count).sum::<u64>(),
-            m.body.size,
-            m.reads_left.map_or("-".to_string(), |n| n.to_string())
-        );
-    }
-    0
-}
-
-/// The environment, its password, the vhost's inventory (which queues exist) and the run's
-/// options, built with the environment's realm template.
-async fn prepare(
-    store: &EnvironmentStore,
-    env_id: &str,
-    vhost: &str,
-    password_stdin: bool,
-    options: impl FnOnce(Option<RealmTemplate>) -> ReplayOptions,
-) -> Result<
-    (
-        warren_core::Environment,
-        secrecy::SecretString,
-        warren_core::queues::Inventory,
-        ReplayOptions,
-    ),
-    warren_core::Error,
-> {
-    let (env, password, inventory) =
-        inventory_of(store, env_id, Some(vhost.to_string()), password_stdin).await?;
-    let options = options(template_of(&inventory));
-    Ok((env, password, inventory, options))
-}
-
-/// Ctrl-C asks the run to stop; it settles what is in flight and reports.
-fn interrupt_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            f.store(true, Ordering::SeqCst);
-        }
+            };
+            vec![
+                q.vhost.clone(),
+                q.name.clone(),
+                q.messages.to_string(),
+                found.to_string(),
+                fed,
+            ]
+        });
+        output::print_table(&["VHOST", "QUEUE", ">MESSAGES", "FOUND", "FED BY"], rows);
     });
-    flag
+    Ok(0)
 }
 
-async fn run_replay(store: &EnvironmentStore, args: ReplayArgs) -> i32 {
-    let as_json = args.json;
-    let target: Target = match args.to.parse() {
-        Ok(t) => t,
-        Err(e) => return usage(format!("--to: {e}"), as_json),
+async fn run_show(store: &EnvironmentStore, args: ShowArgs) -> Exit {
+    check_limit(
+        args.limit,
+        ": a read holds every message it reads unacknowledged",
+    )?;
+    let (env, password, inventory) = inventory_for(store, args.out, &args.queue).await?;
+    let QueueTarget { vhost, queue, .. } = &args.queue;
+    // The core asks the broker for the queue's type and delivery limit.
+    let opts = BrowseOptions {
+        limit: args.limit,
+        insist: args.insist,
     };
-    let filter = match DeadLetterFilter::parse(&args.filter) {
-        Ok(f) => f,
-        Err(e) => return usage(format!("--filter: {e}"), as_json),
-    };
-    let prepared = prepare(
-        store,
-        &args.env,
-        &args.vhost,
-        args.password_stdin,
-        |template| ReplayOptions {
-            target,
-            scope: Scope {
-                filter,
-                keys: None,
-                template,
-            },
-            max_replays: args.max_replays,
-            ..Default::default()
-        },
-    )
-    .await;
-    let (env, password, inventory, options) = match prepared {
-        Ok(v) => v,
-        Err(e) => return output::error(&e, as_json),
-    };
-    if args.dry_run {
-        return match deadletters::plan(
-            &env,
-            &password,
-            &args.vhost,
-            &args.queue,
-            &options,
-            &inventory.rows,
-            MAX_LIMIT,
-        )
-        .await
-        {
-            Ok(p) if as_json => {
-                json(&serde_json::json!({ "dry_run": true, "plan": p }));
-                0
+    let template = inventory.realm_template.as_ref();
+    let b =
+        deadletters::browse::browse_queue(&env, &password, vhost, queue, template, &opts).await?;
+    args.out.show(&b, |b| {
+        println!(
+            "{}/{}: read {} of {} message(s){}",
+            b.vhost,
+            b.queue,
+            b.read,
+            b.depth,
+            if b.complete {
+                ""
+            } else {
+                " (the groups cover those read)"
             }
-            Ok(p) => {
-                println!(
-                    "would replay {} of {} message(s) of {}/{} ({} stay: out of scope {}, loop guard {}, no origin {}){}",
-                    p.in_scope - p.loop_guarded - p.no_origin,
-                    p.depth,
-                    p.vhost,
-                    p.queue,
-                    p.out_of_scope + p.loop_guarded + p.no_origin,
-                    p.out_of_scope,
-                    p.loop_guarded,
-                    p.no_origin,
-                    if p.complete { "" } else { " — planned on the first 65535" }
-                );
-                for d in &p.destinations {
-                    println!(
-                        "  {:>7}  -> {}{}",
-                        d.messages,
-                        d.destination,
-                        if d.exists {
-                            ""
-                        } else {
-                            "  (does not exist: stays, unroutable)"
-                        }
-                    );
-                }
-                for w in &p.warnings {
-                    println!("warning: {w}");
-                }
-                0
-            }
-            Err(e) => output::error(&e, as_json),
-        };
-    }
-    if !args.yes {
-        return usage(
-            format!(
-                "replaying the dead letters of `{}` in `{}` ({:?}) needs --yes; --dry-run shows where they go",
-                args.queue, env.id, env.tier
-            ),
-            as_json,
         );
-    }
-    let flag = interrupt_flag();
-    let result = deadletters::replay(
-        &env,
-        &password,
-        &args.vhost,
-        &args.queue,
-        &options,
-        |p| {
-            if !as_json {
-                let pct = if p.total > 0 {
-                    p.done * 100 / p.total
-                } else {
-                    100
-                };
-                let bar = "█".repeat((pct / 5) as usize);
-                let eta = if p.rate > 0.0 {
-                    format!(
-                        "{:.0} s left",
-                        (p.total.saturating_sub(p.done)) as f64 / p.rate
-                    )
-                } else {
-                    String::new()
-                };
-                eprint!(
-                    "\r[{bar:<20}] {pct:>3} %  {} of {}  {:.0} msg/s  {eta}   ",
-                    p.done, p.total, p.rate
-                );
-            }
-        },
-        || flag.load(Ordering::SeqCst),
-    )
-    .await;
-    if !as_json {
-        eprintln!();
-    }
-    match result {
-        Ok(r) => {
-            if as_json {
-                json(&r);
-            } else {
-                println!(
-                    "replayed {} message(s) in {:.1} s; kept {} in {} (unroutable {}, nacked {}, out of scope {}, loop guard {})",
-                    r.replayed, r.seconds, r.kept, r.queue, r.unroutable, r.nacked, r.out_of_scope, r.loop_guarded
-                );
-                for d in &r.destinations {
-                    println!("  {:>7}  -> {}", d.messages, d.destination);
-                }
-                if r.name_too_long > 0 {
-                    println!(
-                        "  {} kept: their destination's name is longer than AMQP's 255 bytes",
-                        r.name_too_long
-                    );
-                }
-                if r.deduplicated > 0 {
-                    println!(
-                        "  {} acked without a second copy: the earlier run {} that stopped early had already delivered them",
-                        r.deduplicated,
-                        r.resumed_from.as_deref().unwrap_or("")
-                    );
-                }
-                if let Some(why) = &r.stopped {
-                    println!("stopped: {why}");
-                    println!(
-                        "at most {} message(s) may now be both in {} and at their destination",
-                        r.possible_duplicates, r.queue
-                    );
-                }
-                if r.cancelled {
-                    println!("interrupted: the rest stays in {}", r.queue);
-                }
-            }
-            if r.cancelled {
-                130
-            } else if r.stopped.is_some() {
-                1
-            } else {
-                0
-            }
-        }
-        Err(e) => output::error(&e, as_json),
-    }
+        eprintln!("{}", b.cost);
+        println!();
+        let groups = b.groups.iter().map(|g| {
+            vec![
+                g.count.to_string(),
+                g.origin.clone(),
+                g.reason.clone(),
+                g.realm.clone().unwrap_or_else(|| "-".into()),
+            ]
+        });
+        output::print_table(&[">COUNT", "ORIGIN", "REASON", "REALM"], groups);
+        println!();
+        let messages = b.messages.iter().map(|m| {
+            let text = |v: Option<&str>| v.unwrap_or("-").to_string();
+            vec![
+                m.position.to_string(),
+                text(m.properties.get("message_id").and_then(|v| v.as_str())),
+                text(m.origin.as_deref()),
+                text(m.reason.as_deref()),
+                m.deaths.iter().map(|d| d.count).sum::<u64>().to_string(),
+                m.body.size.to_string(),
+                m.reads_left.map_or("-".to_string(), |n| n.to_string()),
+            ]
+        });
+        let headers = [
+            ">#",
+            "MESSAGE ID",
+            "ORIGIN",
+            "REASON",
+            ">DEATHS",
+            ">BYTES",
+            ">READS LEFT",
+        ];
+        output::print_table(&headers, messages);
+    });
+    Ok(0)
 }
 
-async fn run_discard(store: &EnvironmentStore, args: DiscardArgs) -> i32 {
-    let as_json = args.json;
-    let filter = match DeadLetterFilter::parse(&args.filter) {
-        Ok(f) => f,
-        Err(e) => return usage(format!("--filter: {e}"), as_json),
-    };
-    let prepared = prepare(
-        store,
-        &args.env,
-        &args.vhost,
-        args.password_stdin,
-        |template| ReplayOptions {
-            // Discarded messages go nowhere; a target is needed only for the plan's shape.
-            target: Target::Origin,
-            scope: Scope {
-                filter,
-                keys: None,
-                template,
-            },
-            discard: true,
-            // Discarding ignores the loop guard.
-            max_replays: u32::MAX,
-            ..Default::default()
-        },
-    )
-    .await;
-    let (env, password, inventory, options) = match prepared {
-        Ok(v) => v,
-        Err(e) => return output::error(&e, as_json),
-    };
-    if args.dry_run || !args.yes {
-        let plan = deadletters::plan(
-            &env,
-            &password,
-            &args.vhost,
-            &args.queue,
-            &options,
-            &inventory.rows,
-            MAX_LIMIT,
-        )
-        .await;
-        return match plan {
-            Ok(p) if !args.dry_run => usage(
-                format!(
-                    "discarding {} dead letter(s) of `{}` in `{}` ({:?}) removes them for good and needs --yes",
-                    p.in_scope, args.queue, env.id, env.tier
-                ),
-                as_json,
-            ),
-            Ok(p) if as_json => {
-                json(&serde_json::json!({ "dry_run": true, "discard": p.in_scope, "keep": p.out_of_scope }));
-                0
-            }
-            Ok(p) => {
-                println!("would discard {} and keep {} of {} message(s)", p.in_scope, p.out_of_scope, p.depth);
-                0
-            }
-            Err(e) => output::error(&e, as_json),
-        };
+/// Replay or discard (`options.discard`): plan it (`--dry-run`), refuse it without `--yes`, or
+/// run it with a progress bar until done, stopped or interrupted (Ctrl-C settles what is in
+/// flight).
+async fn run_dead_letters(
+    store: &EnvironmentStore,
+    args: &RunArgs,
+    mut options: ReplayOptions,
+) -> Exit {
+    let (env, password, inventory) = inventory_for(store, args.out, &args.queue).await?;
+    let QueueTarget { vhost, queue, .. } = &args.queue;
+    options.scope.template = inventory.realm_template.clone();
+    let discard = options.discard;
+    let rows = &inventory.rows;
+    let plan = || deadletters::plan(&env, &password, vhost, queue, &options, rows, MAX_LIMIT);
+    if args.change.dry_run {
+        let p = plan().await?;
+        if discard {
+            let counts = serde_json::json!({ "dry_run": true, "discard": p.in_scope, "keep": p.out_of_scope });
+            args.out.show(&counts, |_| {
+                println!(
+                    "would discard {} and keep {} of {} message(s)",
+                    p.in_scope, p.out_of_scope, p.depth
+                )
+            });
+        } else {
+            let planned = serde_json::json!({ "dry_run": true, "plan": p });
+            args.out.show(&planned, |_| print_plan(&p));
+        }
+        return Ok(0);
     }
-    let flag = interrupt_flag();
-    match deadletters::replay(
+    if discard && !args.change.confirm.yes {
+        let p = plan().await?;
+        return Err(usage(format!(
+            "discarding {} dead letter(s) of `{queue}` in `{}` ({:?}) removes them for good and needs --yes",
+            p.in_scope, env.id, env.tier
+        )));
+    }
+    let what = || format!("replaying the dead letters of `{queue}`");
+    let hint = "; --dry-run shows where they go";
+    args.change.confirm.required_in(&env, what, hint)?;
+    let bar = Bar::new(args.out, if discard { "discarding" } else { "replaying" });
+    let r = deadletters::replay(
         &env,
         &password,
-        &args.vhost,
-        &args.queue,
+        vhost,
+        queue,
         &options,
-        |_| {},
-        || flag.load(Ordering::SeqCst),
+        |p| bar.progress(p),
+        output::interrupt_flag(),
     )
-    .await
-    {
-        Ok(r) if as_json => {
-            json(&r);
-            i32::from(r.stopped.is_some())
-        }
-        Ok(r) => {
+    .await?;
+    drop(bar);
+    args.out.show(&r, |r| {
+        if discard {
             println!(
                 "discarded {} message(s); kept {} in {}",
                 r.discarded, r.kept, r.queue
             );
-            if let Some(why) = &r.stopped {
-                println!("stopped: {why}");
+        } else {
+            print_replayed(r);
+        }
+        if let Some(why) = &r.stopped {
+            println!("stopped: {why}");
+            if !discard {
+                println!(
+                    "at most {} message(s) may now be both in {} and at their destination",
+                    r.possible_duplicates, r.queue
+                );
             }
-            i32::from(r.stopped.is_some())
         }
-        Err(e) => output::error(&e, as_json),
+        if r.cancelled {
+            println!("interrupted: the rest stays in {}", r.queue);
+        }
+    });
+    Ok(output::run_status(r.cancelled, r.stopped.is_some()))
+}
+
+fn print_plan(p: &ReplayPlan) {
+    println!(
+        "would replay {} of {} message(s) of {}/{} ({} stay: out of scope {}, loop guard {}, no origin {}){}",
+        p.in_scope - p.loop_guarded - p.no_origin,
+        p.depth,
+        p.vhost,
+        p.queue,
+        p.out_of_scope + p.loop_guarded + p.no_origin,
+        p.out_of_scope,
+        p.loop_guarded,
+        p.no_origin,
+        if p.complete { "" } else { " — planned on the first 65535" }
+    );
+    for d in &p.destinations {
+        println!(
+            "  {:>7}  -> {}{}",
+            d.messages,
+            d.destination,
+            if d.exists {
+                ""
+            } else {
+                "  (does not exist: stays, unroutable)"
+            }
+        );
+    }
+    for w in &p.warnings {
+        println!("warning: {w}");
     }
 }
 
-async fn run_export(store: &EnvironmentStore, args: ExportArgs) -> i32 {
-    use warren_core::deadletters::jsonl;
-    let as_json = args.json;
-    let filter = match DeadLetterFilter::parse(&args.filter) {
-        Ok(f) => f,
-        Err(e) => return usage(format!("--filter: {e}"), as_json),
-    };
-    if args.limit == 0 || args.limit > MAX_LIMIT {
-        return usage(format!("--limit must be 1..={MAX_LIMIT}"), as_json);
+fn print_replayed(r: &ReplayReport) {
+    println!(
+        "replayed {} message(s) in {:.1} s; kept {} in {} (unroutable {}, nacked {}, out of scope {}, loop guard {})",
+        r.replayed, r.seconds, r.kept, r.queue, r.unroutable, r.nacked, r.out_of_scope, r.loop_guarded
+    );
+    for d in &r.destinations {
+        println!("  {:>7}  -> {}", d.messages, d.destination);
     }
-    let result = async {
-        let (env, password) =
-            store.with_password(&args.env, output::password_for_run(args.password_stdin)?)?;
-        jsonl::export(
-            &env,
-            &password,
-            &args.vhost,
-            &args.queue,
-            args.limit,
-            &Scope {
-                filter,
-                ..Default::default()
-            },
-            &args.out,
+    if r.name_too_long > 0 {
+        println!(
+            "  {} kept: their destination's name is longer than AMQP's 255 bytes",
+            r.name_too_long
+        );
+    }
+    if r.deduplicated > 0 {
+        println!(
+            "  {} acked without a second copy: the earlier run {} that stopped early had already delivered them",
+            r.deduplicated,
+            r.resumed_from.as_deref().unwrap_or("")
+        );
+    }
+}
+
+async fn run_export(store: &EnvironmentStore, args: ExportArgs) -> Exit {
+    let scope = scope(&args.filter)?;
+    check_limit(args.limit, "")?;
+    let (env, password) = args.queue.target.open(store)?;
+    let (vhost, queue) = (&args.queue.vhost, &args.queue.queue);
+    let r = jsonl::export(&env, &password, vhost, queue, args.limit, &scope, &args.out).await?;
+    args.output.show(&r, |r| {
+        println!(
+            "wrote {} of {} message(s) read ({} in the queue) to {}",
+            r.exported, r.read, r.depth, r.path
         )
-        .await
-    }
-    .await;
-    match result {
-        Ok(r) if as_json => {
-            json(&r);
-            0
-        }
-        Ok(r) => {
-            println!(
-                "wrote {} of {} message(s) read ({} in the queue) to {}",
-                r.exported, r.read, r.depth, r.path
-            );
-            0
-        }
-        Err(e) => output::error(&e, as_json),
-    }
+    });
+    Ok(0)
 }
 
-async fn run_import(store: &EnvironmentStore, args: ImportArgs) -> i32 {
-    use warren_core::deadletters::jsonl;
-    let as_json = args.json;
-    let result = async {
-        let (env, password) =
-            store.with_password(&args.env, output::password_for_run(args.password_stdin)?)?;
-        if !args.yes {
-            return Err(warren_core::Error::InvalidArgument(format!(
-                "publishing {} into `{}` in `{}` ({:?}) needs --yes",
-                args.file.display(),
-                args.queue,
-                env.id,
-                env.tier
-            )));
-        }
-        jsonl::import(&env, &password, &args.vhost, &args.queue, &args.file).await
-    }
-    .await;
-    match result {
-        Ok(r) if as_json => {
-            json(&r);
-            i32::from(r.refused > 0)
-        }
-        Ok(r) => {
-            println!(
-                "published {} message(s) into {}; {} refused (unroutable or nacked)",
-                r.published, args.queue, r.refused
-            );
-            i32::from(r.refused > 0)
-        }
-        Err(e) => output::error(&e, as_json),
-    }
+async fn run_import(store: &EnvironmentStore, args: ImportArgs) -> Exit {
+    let (env, password) = args.queue.target.open(store)?;
+    let QueueTarget { vhost, queue, .. } = &args.queue;
+    let what = || format!("publishing {} into `{queue}`", args.file.display());
+    args.confirm.required_in(&env, what, "")?;
+    let r = jsonl::import(&env, &password, vhost, queue, &args.file).await?;
+    args.out.show(&r, |r| {
+        println!(
+            "published {} message(s) into {queue}; {} refused (unroutable or nacked)",
+            r.published, r.refused
+        )
+    });
+    Ok(i32::from(r.refused > 0) * output::FAILED)
 }

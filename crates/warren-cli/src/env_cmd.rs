@@ -6,22 +6,22 @@ use clap::{Args, Subcommand};
 use warren_core::connection_test::test_connection;
 use warren_core::{rabbitmqadmin_import, Environment, EnvironmentStore, Tier, TlsSettings};
 
-use crate::output::{self, json};
+use crate::output::{self, Exit, Output, RunPassword};
 
 #[derive(Subcommand)]
 pub enum EnvCommand {
     /// List environments (`--json`: id, name, tier, management_urls, amqp_urls, username, read_only, has_secret, …).
     List {
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
     },
     /// Add an environment; `--password-stdin` stores the password in the OS keyring.
     Add {
         id: String,
         #[command(flatten)]
         settings: Settings,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
     },
     /// Change settings of an environment; only the flags given change.
     Edit {
@@ -31,8 +31,8 @@ pub enum EnvCommand {
         /// Clear the read-only flag.
         #[arg(long, conflicts_with = "read_only")]
         writable: bool,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
     },
     /// Copy an environment (and its keyring password) under a new id.
     Duplicate {
@@ -40,40 +40,38 @@ pub enum EnvCommand {
         new_id: String,
         #[arg(long)]
         name: Option<String>,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
     },
-    /// Remove an environment and its keyring entry.
+    /// Remove an environment and its keyring entry (`--json`: `{"removed": ID}`).
     Remove {
         id: String,
-        /// Print `{"removed": ID}`.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
     },
     /// Test the management API and AMQP separately; non-zero exit if either fails.
     Test {
         id: String,
-        #[arg(long)]
-        json: bool,
-        /// Read the password for this run from standard input instead of the keyring (not stored).
-        #[arg(long)]
-        password_stdin: bool,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        password: RunPassword,
     },
     /// Deprecated features in use: classic mirroring policies (`ha-*`, gone in 4.x) and what a
     /// 4.x broker reports via /api/deprecated-features/used (`--json`: version, broker_checked,
     /// findings[{severity, feature, subject, message, doc_url?}], warnings).
     Check {
         id: String,
-        #[arg(long)]
-        json: bool,
-        #[arg(long)]
-        password_stdin: bool,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        password: RunPassword,
     },
     /// Import the sections of rabbitmqadmin-ng's config (default ~/.rabbitmqadmin.conf).
     ImportRabbitmqadmin {
         path: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
     },
 }
 
@@ -163,57 +161,42 @@ impl Settings {
     }
 }
 
-pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
+impl Settings {
+    /// The password `--password-stdin` gives, to store in the keyring.
+    fn password(&self) -> Result<Option<secrecy::SecretString>, warren_core::Error> {
+        self.password_stdin
+            .then(output::read_stdin_password)
+            .transpose()
+    }
+}
+
+pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
     match cmd {
-        EnvCommand::List { json: as_json } => match store.list() {
-            Ok(list) if as_json => {
-                json(&list);
-                0
-            }
-            Ok(list) => {
-                println!(
-                    "{:<20} {:<8} {:<28} {:<10} FLAGS",
-                    "ID", "TIER", "MANAGEMENT", "USER"
-                );
-                for v in list {
-                    let e = &v.environment;
-                    let mut flags = vec![];
-                    if e.read_only {
-                        flags.push("read-only");
-                    }
-                    if !v.has_secret {
-                        flags.push("no-password");
-                    }
-                    if !e.tls.verify {
-                        flags.push("TLS-VERIFY-OFF");
-                    }
-                    let tier = format!("{:?}", e.tier).to_lowercase();
-                    println!(
-                        "{:<20} {:<8} {:<28} {:<10} {}",
-                        e.id,
-                        tier,
-                        e.management_urls.join(","),
-                        e.username,
-                        flags.join(" ")
-                    );
-                }
-                0
-            }
-            Err(e) => output::error(&e, as_json),
-        },
-        EnvCommand::Add {
-            id,
-            settings,
-            json: as_json,
-        } => {
-            let password = match settings
-                .password_stdin
-                .then(output::read_stdin_password)
-                .transpose()
-            {
-                Ok(p) => p,
-                Err(e) => return output::error(&e, as_json),
-            };
+        EnvCommand::List { out } => out.show(&store.list()?, |list| {
+            let rows = list.iter().map(|v| {
+                let e = &v.environment;
+                let flags = [
+                    (e.read_only, "read-only"),
+                    (!v.has_secret, "no-password"),
+                    (!e.tls.verify, "TLS-VERIFY-OFF"),
+                ];
+                vec![
+                    e.id.clone(),
+                    format!("{:?}", e.tier).to_lowercase(),
+                    e.management_urls.join(","),
+                    e.username.clone(),
+                    flags
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, flag)| *flag)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ]
+            });
+            output::print_table(&["ID", "TIER", "MANAGEMENT", "USER", "FLAGS"], rows);
+        }),
+        EnvCommand::Add { id, settings, out } => {
+            let password = settings.password()?;
             let mut env = Environment {
                 id,
                 name: String::new(),
@@ -231,179 +214,117 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> i32 {
             if env.name.is_empty() {
                 env.name = env.id.clone();
             }
-            finish(store.create(env, password.as_ref()), as_json, "added")
+            saved(store.create(env, password.as_ref())?, out, "added");
         }
         EnvCommand::Edit {
             id,
             settings,
             writable,
-            json: as_json,
+            out,
         } => {
-            let mut env = match store.get(&id) {
-                Ok(e) => e,
-                Err(e) => return output::error(&e, as_json),
-            };
-            let password = match settings
-                .password_stdin
-                .then(output::read_stdin_password)
-                .transpose()
-            {
-                Ok(p) => p,
-                Err(e) => return output::error(&e, as_json),
-            };
+            let mut env = store.get(&id)?;
+            let password = settings.password()?;
             settings.apply(&mut env);
             if writable {
                 env.read_only = false;
             }
-            finish(
-                store.update(&id, env, password.as_ref()),
-                as_json,
-                "updated",
-            )
+            saved(store.update(&id, env, password.as_ref())?, out, "updated");
         }
         EnvCommand::Duplicate {
             id,
             new_id,
             name,
-            json: as_json,
-        } => finish(
-            store.duplicate(&id, &new_id, name.as_deref()),
-            as_json,
+            out,
+        } => saved(
+            store.duplicate(&id, &new_id, name.as_deref())?,
+            out,
             "added",
         ),
-        EnvCommand::Remove { id, json: as_json } => match store.remove(&id) {
-            Ok(()) if as_json => {
-                json(&serde_json::json!({ "removed": id }));
-                0
-            }
-            Ok(()) => {
-                println!("removed environment `{id}` and its keyring entry");
-                0
-            }
-            Err(e) => output::error(&e, as_json),
-        },
-        EnvCommand::Check {
-            id,
-            json: as_json,
-            password_stdin,
-        } => run_check(store, &id, as_json, password_stdin).await,
-        EnvCommand::Test {
-            id,
-            json: as_json,
-            password_stdin,
-        } => {
-            let prepared =
-                output::password_for_run(password_stdin).and_then(|p| store.with_password(&id, p));
-            let (env, password) = match prepared {
-                Ok(v) => v,
-                Err(e) => return output::error(&e, as_json),
-            };
+        EnvCommand::Remove { id, out } => {
+            store.remove(&id)?;
+            out.show(&serde_json::json!({ "removed": id }), |_| {
+                println!("removed environment `{id}` and its keyring entry")
+            });
+        }
+        EnvCommand::Check { id, out, password } => {
+            let (env, password) = password.open(store, &id)?;
+            let report = warren_core::deprecations::check_deprecations(&env, password).await?;
+            out.show(&report, print_deprecations);
+        }
+        EnvCommand::Test { id, out, password } => {
+            let (env, password) = password.open(store, &id)?;
             let report = test_connection(&env, password).await;
-            if as_json {
-                json(&report);
-            } else {
-                let m = &report.management;
-                if m.ok {
-                    println!(
-                        "management  ok   RabbitMQ {} on Erlang {} · cluster {} · {} node(s) · user tags [{}]",
-                        m.rabbitmq_version.as_deref().unwrap_or("?"),
-                        m.erlang_version.as_deref().unwrap_or("?"),
-                        m.cluster_name.as_deref().unwrap_or("?"),
-                        m.node_count.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
-                        m.user_tags.clone().unwrap_or_default().join(", ")
-                    );
-                } else {
-                    println!(
-                        "management  FAIL {}",
-                        m.error.as_deref().unwrap_or("unknown error")
-                    );
-                }
-                for w in &m.warnings {
-                    println!("            note: {w}");
-                }
-                match &report.amqp.error {
-                    None => println!("amqp        ok"),
-                    Some(e) => println!("amqp        FAIL {e}"),
-                }
-            }
-            if report.ok() {
-                0
-            } else {
-                1
-            }
+            out.show(&report, print_connection_test);
+            return Ok(i32::from(!report.ok()) * output::FAILED);
         }
-        EnvCommand::ImportRabbitmqadmin {
-            path,
-            json: as_json,
-        } => {
-            let Some(path) = path.or_else(rabbitmqadmin_import::default_path) else {
-                eprintln!("error: no home directory: give the path of rabbitmqadmin.conf");
-                return 1;
-            };
-            match rabbitmqadmin_import::apply(store, &path) {
-                Ok(report) if as_json => {
-                    json(&report);
-                    0
+        EnvCommand::ImportRabbitmqadmin { path, out } => {
+            let path = path
+                .or_else(rabbitmqadmin_import::default_path)
+                .ok_or_else(|| {
+                    warren_core::Error::InvalidArgument(
+                        "no home directory: give the path of rabbitmqadmin.conf".into(),
+                    )
+                })?;
+            out.show(&rabbitmqadmin_import::apply(store, &path)?, |report| {
+                for i in &report.imported {
+                    let pw = if i.has_secret {
+                        "password in keyring"
+                    } else {
+                        "no password"
+                    };
+                    println!("imported  [{}] as `{}` ({pw})", i.section, i.id);
                 }
-                Ok(report) => {
-                    for i in &report.imported {
-                        let pw = if i.has_secret {
-                            "password in keyring"
-                        } else {
-                            "no password"
-                        };
-                        println!("imported  [{}] as `{}` ({pw})", i.section, i.id);
-                    }
-                    for s in &report.skipped {
-                        println!("skipped   [{}]: {}", s.section, s.reason);
-                    }
-                    0
+                for s in &report.skipped {
+                    println!("skipped   [{}]: {}", s.section, s.reason);
                 }
-                Err(e) => output::error(&e, as_json),
-            }
+            });
         }
+    }
+    Ok(0)
+}
+
+/// An environment created or changed: the view, or a line saying where its password is.
+fn saved(view: warren_core::EnvironmentView, out: Output, verb: &str) {
+    out.show(&view, |view| {
+        let pw = if view.has_secret {
+            "password in the OS keyring"
+        } else {
+            "no password stored"
+        };
+        println!("{verb} environment `{}` ({pw})", view.environment.id);
+    });
+}
+
+fn print_connection_test(report: &warren_core::connection_test::ConnectionReport) {
+    let m = &report.management;
+    if m.ok {
+        println!(
+            "management  ok   RabbitMQ {} on Erlang {} · cluster {} · {} node(s) · user tags [{}]",
+            m.rabbitmq_version.as_deref().unwrap_or("?"),
+            m.erlang_version.as_deref().unwrap_or("?"),
+            m.cluster_name.as_deref().unwrap_or("?"),
+            m.node_count
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "?".into()),
+            m.user_tags.clone().unwrap_or_default().join(", ")
+        );
+    } else {
+        println!(
+            "management  FAIL {}",
+            m.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    for w in &m.warnings {
+        println!("            note: {w}");
+    }
+    match &report.amqp.error {
+        None => println!("amqp        ok"),
+        Some(e) => println!("amqp        FAIL {e}"),
     }
 }
 
-fn finish(
-    result: warren_core::Result<warren_core::EnvironmentView>,
-    as_json: bool,
-    verb: &str,
-) -> i32 {
-    match result {
-        Ok(view) if as_json => {
-            json(&view);
-            0
-        }
-        Ok(view) => {
-            let pw = if view.has_secret {
-                "password in the OS keyring"
-            } else {
-                "no password stored"
-            };
-            println!("{verb} environment `{}` ({pw})", view.environment.id);
-            0
-        }
-        Err(e) => output::error(&e, as_json),
-    }
-}
-
-/// `warren env check`: what the environment uses that RabbitMQ deprecated or removed.
-async fn run_check(store: &EnvironmentStore, id: &str, as_json: bool, password_stdin: bool) -> i32 {
-    let prepared =
-        output::password_for_run(password_stdin).and_then(|p| store.with_password(id, p));
-    let report = match prepared {
-        Ok((env, password)) => warren_core::deprecations::check_deprecations(&env, password).await,
-        Err(e) => Err(e),
-    };
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => return output::error(&e, as_json),
-    };
-    if as_json {
-        json(&report);
-        return 0;
-    }
+/// `warren env check` for people: what the environment uses that RabbitMQ deprecated or removed.
+fn print_deprecations(report: &warren_core::deprecations::DeprecationReport) {
     use warren_core::deprecations::DeprecationSeverity as S;
     for f in &report.findings {
         let label = match f.severity {
@@ -427,5 +348,4 @@ async fn run_check(store: &EnvironmentStore, id: &str, as_json: bool, password_s
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    0
 }

@@ -1,6 +1,7 @@
 //! `warren`: the command line front end over warren-core, sharing the app's config and keyring.
 //! Every command that reads or changes a broker takes `--env ID`; `--json` prints stable,
-//! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage.
+//! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage, 130
+//! interrupted (see `output`).
 
 mod audit_cmd;
 mod demo_cmd;
@@ -10,7 +11,7 @@ mod output;
 mod queues_cmd;
 mod realms_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -44,13 +45,26 @@ enum Command {
     Demo(demo_cmd::DemoCommand),
 }
 
+impl Command {
+    async fn run(self, store: &warren_core::EnvironmentStore) -> output::Exit {
+        match self {
+            Command::Env(cmd) => env_cmd::run(store, cmd).await,
+            Command::Demo(cmd) => demo_cmd::run(store, cmd).await,
+            Command::Dlq(cmd) => dlq_cmd::run(store, cmd).await,
+            Command::Audit(cmd) => audit_cmd::run(cmd),
+            Command::Queues(args) => queues_cmd::run(store, args).await,
+            Command::Realms(args) => realms_cmd::run(store, args).await,
+        }
+    }
+}
+
 fn main() {
-    // Scripts that asked for JSON get every failure as JSON, argument errors included.
-    let wants_json = std::env::args_os().any(|a| a == "--json");
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => output::usage_error(e, wants_json),
-    };
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| output::usage_error(e, json_despite()));
+    // Scripts that asked for JSON get every failure as JSON.
+    let as_json = output::asked_for_json(&matches);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| output::usage_error(e, as_json));
     let log = warren_core::logging::init("warren-cli");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -59,25 +73,30 @@ fn main() {
         .expect("tokio runtime");
     let store = warren_core::EnvironmentStore::open_default();
     // The first run of any front end creates the `local` environment.
-    match store.ensure_first_start() {
+    let code = match store.ensure_first_start() {
         Ok(first) => {
             if let Some(w) = first.warning {
                 eprintln!("warning: created the `local` environment without its password: {w}");
             }
+            runtime.block_on(cli.command.run(&store))
         }
-        Err(e) => output::fail(&e, wants_json),
-    }
-    let code = runtime.block_on(async {
-        match cli.command {
-            Command::Env(cmd) => env_cmd::run(&store, cmd).await,
-            Command::Demo(cmd) => demo_cmd::run(&store, cmd).await,
-            Command::Dlq(cmd) => dlq_cmd::run(&store, cmd).await,
-            Command::Audit(cmd) => audit_cmd::run(cmd),
-            Command::Queues(args) => queues_cmd::run(&store, args).await,
-            Command::Realms(args) => realms_cmd::run(&store, args).await,
-        }
-    });
+        Err(e) => Err(e.into()),
+    };
+    let code = code.unwrap_or_else(|failure| failure.report(as_json));
     // `exit` skips destructors: flush the log first.
     drop(log);
     std::process::exit(code);
+}
+
+/// Whether a command line clap refused asked for `--json`, so that its usage error prints as
+/// JSON too.
+///
+/// This scans the raw arguments because clap cannot say: its lenient parse
+/// (`Command::ignore_errors`) stops at the first unknown argument or refused value, so it misses
+/// `--json` in `queues --bogus --json`, `audit list --since garbage --json` or
+/// `env frobnicate --json`, and `--json` given to a command that does not take it
+/// (`demo clean --json`) or before the subcommand is no flag clap knows there. A command line
+/// clap accepted is read from its `ArgMatches` instead (`output::asked_for_json`).
+fn json_despite() -> bool {
+    std::env::args_os().any(|a| a == "--json")
 }

@@ -3,10 +3,13 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use warren_core::realms::{self, rank, summarize, Metric, Totals};
+use warren_core::queues::inventory::Inventory;
+use warren_core::queues::QueueRow;
+use warren_core::realms::policy::PolicyRequest;
+use warren_core::realms::{self, policy, rank, summarize, Metric, RealmTemplate, Totals};
 use warren_core::EnvironmentStore;
 
-use crate::output::{self, json};
+use crate::output::{self, Exit, Failure, Output, PlanOrConfirm, Refused, VhostTarget};
 use crate::queues_cmd::{confirm_and_purge, inventory_of};
 
 #[derive(Args)]
@@ -32,29 +35,30 @@ enum RealmsAction {
     Consumers(ConsumersArgs),
 }
 
+/// `--realm R [--worker W]`: a realm's queues, or one worker's in it.
 #[derive(Args)]
-struct ConsumersArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: Option<String>,
+struct RealmArgs {
     #[arg(long)]
     realm: String,
+    /// Only this worker's queue(s) of the realm.
     #[arg(long)]
     worker: Option<String>,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct ConsumersArgs {
+    #[command(flatten)]
+    at: VhostTarget,
+    #[command(flatten)]
+    realm: RealmArgs,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(Args)]
 struct PolicyArgs {
-    #[arg(long)]
-    env: String,
-    /// Only this vhost (default: the environment's, else all); with --remove, the policy's vhost.
-    #[arg(long)]
-    vhost: Option<String>,
+    #[command(flatten)]
+    at: VhostTarget,
     #[arg(long, required_unless_present_any = ["list", "remove"])]
     realm: Option<String>,
     #[arg(long)]
@@ -68,7 +72,7 @@ struct PolicyArgs {
     /// List Warren's policies (named warren-realm-…).
     #[arg(long, conflicts_with_all = ["realm", "remove"])]
     list: bool,
-    /// Remove one of Warren's policies (with --vhost).
+    /// Remove one of Warren's policies (with --vhost, the policy's vhost).
     #[arg(
         long,
         value_name = "NAME",
@@ -76,39 +80,22 @@ struct PolicyArgs {
         conflicts_with = "realm"
     )]
     remove: Option<String>,
-    /// Show the policy, its pattern and the queues it matches, and change nothing.
-    #[arg(long)]
-    dry_run: bool,
-    #[arg(long)]
-    yes: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    change: PlanOrConfirm,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(Args)]
 struct PurgeArgs {
-    #[arg(long)]
-    env: String,
-    /// Only this vhost (default: the environment's, else all).
-    #[arg(long)]
-    vhost: Option<String>,
-    #[arg(long)]
-    realm: String,
-    /// Only this worker's queue(s) of the realm.
-    #[arg(long)]
-    worker: Option<String>,
-    /// List what would be purged and change nothing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Confirm the purge (scripts; there is no prompt).
-    #[arg(long)]
-    yes: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    at: VhostTarget,
+    #[command(flatten)]
+    realm: RealmArgs,
+    #[command(flatten)]
+    change: PlanOrConfirm,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,11 +107,8 @@ enum By {
 
 #[derive(Args)]
 struct ListArgs {
-    #[arg(long, required = true)]
-    env: Option<String>,
-    /// Only this vhost (default: the environment's, else all).
-    #[arg(long)]
-    vhost: Option<String>,
+    #[command(flatten)]
+    at: VhostTarget,
     #[arg(long, value_enum, default_value = "realm")]
     by: By,
     /// messages, ready, unacked, consumers, memory, publish_rate, deliver_rate, queues or
@@ -139,22 +123,16 @@ struct ListArgs {
     /// unattributed.
     #[arg(long)]
     scan_dead_letters: bool,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(Args)]
 struct SuggestArgs {
-    #[arg(long)]
-    env: String,
-    #[arg(long)]
-    vhost: Option<String>,
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    at: VhostTarget,
+    #[command(flatten)]
+    out: Output,
 }
 
 /// One line of `--json`: the key(s) and the totals, with its share of the environment's total.
@@ -170,7 +148,7 @@ struct Line {
     share: f64,
 }
 
-pub async fn run(store: &EnvironmentStore, args: RealmsArgs) -> i32 {
+pub async fn run(store: &EnvironmentStore, args: RealmsArgs) -> Exit {
     match args.action {
         Some(RealmsAction::Suggest(s)) => run_suggest(store, s).await,
         Some(RealmsAction::Purge(p)) => run_purge(store, p).await,
@@ -188,30 +166,40 @@ fn share(part: f64, whole: f64) -> f64 {
     }
 }
 
-async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
-    let as_json = args.json;
-    let metric: Metric = match args.metric.parse() {
-        Ok(m) => m,
-        Err(e) => {
-            return output::error(
-                &warren_core::Error::InvalidArgument(format!("--metric: {e}")),
-                as_json,
-            )
-        }
-    };
-    let env_id = args.env.unwrap_or_default();
-    let (env, password, inventory) =
-        match inventory_of(store, &env_id, args.vhost, args.password_stdin).await {
-            Ok(v) => v,
-            Err(e) => return output::error(&e, as_json),
+/// The queues of `--realm` (and `--worker`) in the inventory, or why there are none.
+fn realm_queues<'a>(
+    inventory: &'a Inventory,
+    env_id: &str,
+    selected: &RealmArgs,
+) -> Result<Vec<&'a QueueRow>, Failure> {
+    let queues = realms::queues_of(&inventory.rows, &selected.realm, selected.worker.as_deref());
+    if queues.is_empty() {
+        let what = match &selected.worker {
+            Some(w) => format!("worker `{w}` in realm `{}`", selected.realm),
+            None => format!("realm `{}`", selected.realm),
         };
-    let Some(template) = inventory.realm_template.clone() else {
-        let e = warren_core::Error::InvalidArgument(format!(
-            "environment `{}` has no realm template and its queue names suggest none: set one with `warren env edit {} --realm-template '{{worker}}.{{realm}}'`",
-            env.id, env.id
-        ));
-        return output::error(&e, as_json);
-    };
+        return Err(output::failed(format!(
+            "no queue of {what} in environment `{env_id}` (template `{}`): `warren realms --env {env_id}` lists the realms",
+            inventory.realm_template.as_ref().map_or("none", |t| t.source()),
+        )));
+    }
+    Ok(queues)
+}
+
+/// The environment's realm template (its own, else the suggestion), or how to set one.
+fn template_of(inventory: &Inventory, env_id: &str) -> Result<RealmTemplate, Failure> {
+    inventory.realm_template.clone().ok_or_else(|| {
+        output::failed(format!(
+            "environment `{env_id}` has no realm template and its queue names suggest none: set one with `warren env edit {env_id} --realm-template '{{worker}}.{{realm}}'`"
+        ))
+    })
+}
+
+async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
+    let metric: Metric = args.metric.parse().refused("--metric: ")?;
+    let (env, password, inventory) =
+        inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
+    let template = template_of(&inventory, &env.id)?;
     let mut summary = summarize(&inventory.rows);
     // Dead letters per realm: a failure here (e.g. no access to a vhost's bindings) costs that
     // column, not the listing.
@@ -282,53 +270,59 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> i32 {
                 .collect()
         }
     };
-    if as_json {
-        json(&lines);
-        return 0;
-    }
-    eprintln!(
-        "template `{template}`: {} realms, {} workers, {} unpartitioned queue(s); by {}",
-        summary.realms.len(),
-        summary.workers.len(),
-        summary.unpartitioned.queues,
-        args.metric
-    );
-    println!(
-        "{:<32} {:>7} {:>12} {:>10} {:>9} {:>10} {:>8}  share",
-        "KEY", "QUEUES", "MESSAGES", "UNACKED", "CONSUMERS", "MEMORY", "DEAD"
-    );
-    for l in &lines {
-        let key = match (&l.worker, &l.realm) {
-            (Some(w), Some(r)) => format!("{w} / {r}"),
-            (Some(k), None) | (None, Some(k)) => k.clone(),
-            (None, None) => String::new(),
-        };
-        let bar = "█".repeat((l.share * 20.0).round() as usize);
-        println!(
-            "{key:<32} {:>7} {:>12} {:>10} {:>9} {:>10} {:>8}  {bar} {:.0}%",
-            l.totals.queues,
-            l.totals.messages,
-            l.totals.messages_unacknowledged,
-            l.totals.consumers,
-            l.totals.memory,
-            l.totals.dead_letters,
-            l.share * 100.0
+    args.out.show(&lines, |lines| {
+        eprintln!(
+            "template `{}`: {} realms, {} workers, {} unpartitioned queue(s); by {}",
+            template.source(),
+            summary.realms.len(),
+            summary.workers.len(),
+            summary.unpartitioned.queues,
+            args.metric
         );
-    }
-    0
+        let rows = lines.iter().map(|l| {
+            let key = match (&l.worker, &l.realm) {
+                (Some(w), Some(r)) => format!("{w} / {r}"),
+                (Some(k), None) | (None, Some(k)) => k.clone(),
+                (None, None) => String::new(),
+            };
+            let t = &l.totals;
+            let bar = "█".repeat((l.share * 20.0).round() as usize);
+            vec![
+                key,
+                t.queues.to_string(),
+                t.messages.to_string(),
+                t.messages_unacknowledged.to_string(),
+                t.consumers.to_string(),
+                t.memory.to_string(),
+                t.dead_letters.to_string(),
+                format!("{bar} {:.0}%", l.share * 100.0),
+            ]
+        });
+        let headers = [
+            "KEY",
+            ">QUEUES",
+            ">MESSAGES",
+            ">UNACKED",
+            ">CONSUMERS",
+            ">MEMORY",
+            ">DEAD",
+            "SHARE",
+        ];
+        output::print_table(&headers, rows);
+    });
+    Ok(0)
 }
 
-async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> i32 {
-    let as_json = args.json;
-    let (_, _, inventory) =
-        match inventory_of(store, &args.env, args.vhost, args.password_stdin).await {
-            Ok(v) => v,
-            Err(e) => return output::error(&e, as_json),
+async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> Exit {
+    let (_, _, inventory) = inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
+    let p = realms::preview(warren_core::template::AUTO, &inventory.rows, 5);
+    args.out.show(&p, |p| {
+        let Some(t) = &p.template else {
+            println!(
+                "no template suggested: no queue names repeat a segment across several prefixes"
+            );
+            return;
         };
-    let p = realms::preview(realms::template::AUTO, &inventory.rows, 5);
-    if as_json {
-        json(&p);
-    } else if let Some(t) = &p.template {
         println!("suggested template: {t}");
         println!(
             "maps {} queue(s) to {} realm(s) and {} worker(s); {} unpartitioned",
@@ -340,199 +334,156 @@ async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> i32 {
         for name in &p.examples_unmatched {
             println!("  {name} (unpartitioned)");
         }
-    } else {
-        println!("no template suggested: no queue names repeat a segment across several prefixes");
-    }
-    0
+    });
+    Ok(0)
 }
 
-async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> i32 {
-    let as_json = args.json;
+async fn run_purge(store: &EnvironmentStore, args: PurgeArgs) -> Exit {
     let (env, password, inventory) =
-        match inventory_of(store, &args.env, args.vhost, args.password_stdin).await {
-            Ok(v) => v,
-            Err(e) => return output::error(&e, as_json),
-        };
-    let targets: Vec<_> = realms::queues_of(&inventory.rows, &args.realm, args.worker.as_deref())
+        inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
+    let targets: Vec<QueueRow> = realm_queues(&inventory, &env.id, &args.realm)?
         .into_iter()
         .cloned()
         .collect();
-    if targets.is_empty() {
-        let what = match &args.worker {
-            Some(w) => format!("worker `{w}` in realm `{}`", args.realm),
-            None => format!("realm `{}`", args.realm),
-        };
-        let e = warren_core::Error::InvalidArgument(format!(
-            "no queue of {what} in environment `{}` (template `{}`): `warren realms --env {}` lists the realms",
-            env.id,
-            inventory.realm_template.as_deref().unwrap_or("none"),
-            env.id
-        ));
-        return output::error(&e, as_json);
-    }
-    confirm_and_purge(&env, &password, &targets, args.dry_run, args.yes, as_json).await
+    confirm_and_purge(&env, &password, &targets, args.change, args.out).await
 }
 
-async fn run_policy(store: &EnvironmentStore, args: PolicyArgs) -> i32 {
-    use warren_core::realms::policy;
-    let as_json = args.json;
+async fn run_policy(store: &EnvironmentStore, args: PolicyArgs) -> Exit {
     if args.list || args.remove.is_some() {
-        let result =
-            async {
-                let (env, password) = store
-                    .with_password(&args.env, output::password_for_run(args.password_stdin)?)?;
-                match (&args.remove, &args.vhost) {
-                    (Some(name), Some(vhost)) => {
-                        if !args.yes {
-                            return Err(warren_core::Error::InvalidArgument(format!(
-                                "removing policy `{name}` in `{vhost}` of `{}` needs --yes",
-                                env.id
-                            )));
-                        }
-                        policy::remove(&env, &password, vhost, name).await?;
-                        Ok(serde_json::json!({ "removed": name, "vhost": vhost }))
-                    }
-                    _ => Ok(serde_json::to_value(policy::list(&env, &password).await?)
-                        .unwrap_or_default()),
-                }
-            }
-            .await;
-        return match result {
-            Ok(v) if as_json => {
-                json(&v);
-                0
-            }
-            Ok(v) => {
-                match v.as_array() {
-                    Some(list) if list.is_empty() => println!("no Warren policies"),
-                    Some(list) => {
-                        for p in list {
-                            println!(
-                                "{}  {}  pattern {}  priority {}  {}",
-                                p["vhost"], p["name"], p["pattern"], p["priority"], p["definition"]
-                            );
-                        }
-                    }
-                    None => println!("removed policy {} in {}", v["removed"], v["vhost"]),
-                }
-                0
-            }
-            Err(e) => output::error(&e, as_json),
-        };
+        return list_or_remove_policies(store, &args).await;
     }
-    let realm = args.realm.clone().unwrap_or_default();
-    let result = async {
-        let definition = policy::definition(&args.settings)?;
-        let (env, password, inventory) = inventory_of(store, &args.env, args.vhost.clone(), args.password_stdin).await?;
-        let template = realms::resolve(env.realm_template.as_deref(), &inventory.rows)
-            .map_err(|e| warren_core::Error::InvalidArgument(e.0))?
-            .ok_or_else(|| warren_core::Error::InvalidArgument(format!("environment `{}` has no realm template: set one with `warren env edit {} --realm-template …`", env.id, env.id)))?;
-        let existing = policy::existing_policies(&env, &password).await?;
-        let plan = policy::plan(&template, &inventory.rows, &realm, args.worker.as_deref(), definition, args.priority, &existing)?;
-        if !args.dry_run {
-            if !args.yes {
-                return Err(warren_core::Error::InvalidArgument(format!(
-                    "policy `{}` would apply to {} queue(s) in `{}` ({:?}): confirm with --yes; --dry-run shows them",
-                    plan.name,
-                    plan.queues.len(),
-                    env.id,
-                    env.tier
-                )));
-            }
-            policy::apply(&env, &password, &plan).await?;
-        }
-        Ok(plan)
-    }
-    .await;
-    match result {
-        Ok(plan) if as_json => {
-            json(&serde_json::json!({ "dry_run": args.dry_run, "policy": plan }));
-            0
-        }
-        Ok(plan) => {
-            let verb = if args.dry_run {
-                "would apply"
-            } else {
-                "applied"
-            };
-            println!(
-                "{verb} policy {} (priority {}) in {} with pattern {}",
+    // Settings are the command line's: a bad one is a usage error, found before connecting.
+    policy::definition(&args.settings).map_err(Failure::Usage)?;
+    let (env, password, inventory) =
+        inventory_of(store, args.out, &args.at.target, args.at.vhost.clone()).await?;
+    template_of(&inventory, &env.id)?;
+    let request = PolicyRequest {
+        realm: args.realm.clone().unwrap_or_default(),
+        worker: args.worker.clone(),
+        settings: args.settings.clone(),
+        priority: args.priority,
+        apply: false,
+    };
+    let plan = policy::run(&env, &password, &inventory, &request).await?;
+    let dry_run = args.change.dry_run;
+    if !dry_run {
+        args.change.confirm.required(|| {
+            format!(
+                "policy `{}` would apply to {} queue(s) in `{}` ({:?}): confirm with --yes; --dry-run shows them",
                 plan.name,
-                plan.priority,
-                plan.vhosts.join(", "),
-                plan.pattern
-            );
-            println!(
-                "definition: {}",
-                serde_json::Value::Object(plan.definition.clone())
-            );
-            println!("matches {} queue(s):", plan.queues.len());
-            for q in &plan.queues {
-                println!("  {q}");
-            }
-            for o in &plan.overrides {
-                println!("  overrides {o}");
-            }
-            for o in &plan.loses_to {
-                println!("  WARNING: no effect on {o}: that policy's priority is not lower; raise --priority");
-            }
-            0
-        }
-        Err(e) => output::error(&e, as_json),
+                plan.queues.len(),
+                env.id,
+                env.tier
+            )
+        })?;
+        policy::apply(&env, &password, &plan).await?;
     }
+    let report = serde_json::json!({ "dry_run": dry_run, "policy": plan });
+    args.out.show(&report, |_| {
+        let verb = if dry_run { "would apply" } else { "applied" };
+        println!(
+            "{verb} policy {} (priority {}) in {} with pattern {}",
+            plan.name,
+            plan.priority,
+            plan.vhosts.join(", "),
+            plan.pattern
+        );
+        println!(
+            "definition: {}",
+            serde_json::Value::Object(plan.definition.clone())
+        );
+        println!("matches {} queue(s):", plan.queues.len());
+        for q in &plan.queues {
+            println!("  {q}");
+        }
+        for o in &plan.overrides {
+            println!("  overrides {o}");
+        }
+        for o in &plan.loses_to {
+            println!("  WARNING: no effect on {o}: that policy's priority is not lower; raise --priority");
+        }
+    });
+    Ok(0)
 }
 
-async fn run_consumers(store: &EnvironmentStore, args: ConsumersArgs) -> i32 {
-    let as_json = args.json;
-    let result = async {
-        let (env, password, inventory) =
-            inventory_of(store, &args.env, args.vhost.clone(), args.password_stdin).await?;
-        let queues = realms::queues_of(&inventory.rows, &args.realm, args.worker.as_deref());
-        if queues.is_empty() {
-            return Err(warren_core::Error::InvalidArgument(format!(
-                "no queue of realm `{}` in environment `{}`: `warren realms --env {}` lists the realms",
-                args.realm, env.id, env.id
-            )));
-        }
-        Ok(realms::consumers::realm_consumers(&env, password, &queues).await?)
-    }
-    .await;
-    match result {
-        Ok(r) if as_json => {
-            json(&r);
-            0
-        }
-        Ok(r) => {
-            if r.connections.is_empty() {
-                println!("no consumer on the queues of realm `{}`", args.realm);
+/// `realms policy --list`, or `--remove NAME --vhost V --yes`.
+async fn list_or_remove_policies(store: &EnvironmentStore, args: &PolicyArgs) -> Exit {
+    let (env, password) = args.at.target.open(store)?;
+    let (Some(name), Some(vhost)) = (&args.remove, &args.at.vhost) else {
+        let list = policy::list(&env, &password).await?;
+        args.out.show(&list, |list| {
+            if list.is_empty() {
+                println!("no Warren policies");
             }
-            for c in &r.connections {
+            // Quoted as JSON, so a name with spaces stays one word.
+            let quoted = |s: &str| serde_json::Value::from(s);
+            for p in list {
                 println!(
-                    "{}  user {}  {}{}  {} channel(s)",
-                    c.name,
-                    c.user,
-                    c.client_name
-                        .as_deref()
-                        .map(|n| format!("`{n}` "))
-                        .unwrap_or_default(),
-                    c.client.as_deref().unwrap_or("unknown client"),
-                    c.channels
+                    "{}  {}  pattern {}  priority {}  {}",
+                    quoted(&p.vhost),
+                    quoted(&p.name),
+                    quoted(&p.pattern),
+                    p.priority,
+                    serde_json::Value::Object(p.definition.clone())
                 );
-                for k in &c.consumers {
-                    println!(
-                        "  {}  tag {}  prefetch {}{}",
-                        k.queue,
-                        k.consumer_tag,
-                        k.prefetch_count,
-                        if k.ack_required { "" } else { "  (auto-ack)" }
-                    );
-                }
             }
-            if !r.unserved.is_empty() {
-                println!("no consumer: {}", r.unserved.join(", "));
-            }
-            0
+        });
+        return Ok(0);
+    };
+    args.change.confirm.required(|| {
+        format!(
+            "removing policy `{name}` in `{vhost}` of `{}` needs --yes",
+            env.id
+        )
+    })?;
+    policy::remove(&env, &password, vhost, name).await?;
+    args.out.show(
+        &serde_json::json!({ "removed": name, "vhost": vhost }),
+        |_| {
+            println!(
+                "removed policy {} in {}",
+                serde_json::Value::from(name.as_str()),
+                serde_json::Value::from(vhost.as_str())
+            )
+        },
+    );
+    Ok(0)
+}
+
+async fn run_consumers(store: &EnvironmentStore, args: ConsumersArgs) -> Exit {
+    let (env, password, inventory) =
+        inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
+    let queues = realm_queues(&inventory, &env.id, &args.realm)?;
+    let r = realms::consumers::realm_consumers(&env, password, &queues).await?;
+    args.out.show(&r, |r| {
+        if r.connections.is_empty() {
+            println!("no consumer on the queues of realm `{}`", args.realm.realm);
         }
-        Err(e) => output::error(&e, as_json),
-    }
+        for c in &r.connections {
+            println!(
+                "{}  user {}  {}{}  {} channel(s)",
+                c.name,
+                c.user,
+                c.client_name
+                    .as_deref()
+                    .map(|n| format!("`{n}` "))
+                    .unwrap_or_default(),
+                c.client.as_deref().unwrap_or("unknown client"),
+                c.channels
+            );
+            for k in &c.consumers {
+                println!(
+                    "  {}  tag {}  prefetch {}{}",
+                    k.queue,
+                    k.consumer_tag,
+                    k.prefetch_count,
+                    if k.ack_required { "" } else { "  (auto-ack)" }
+                );
+            }
+        }
+        if !r.unserved.is_empty() {
+            println!("no consumer: {}", r.unserved.join(", "));
+        }
+    });
+    Ok(0)
 }
