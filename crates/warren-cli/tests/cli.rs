@@ -2,120 +2,79 @@
 //! the keyring for secrets, and clear refusals. Runs against the real broker and keyring.
 //! The `local` entry every first start writes is shared by design (same id, same password).
 //! The broker is `WARREN_TEST_BROKER=LINE=MANAGEMENT_URL,AMQP_URL` (see
-//! crates/warren-core/tests/common/mod.rs), else the system's 3.10; each test's `local` points at it.
+//! crates/warren-test-support/src/broker.rs), else the system's 3.10; each test's `local` points at it.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
+use warren_test_support::{amqp_url, broker_as_guest, management_url, stdin_fed, text, Cli};
 
-/// The broker under test: (management URL, AMQP URL), e.g. ("http://127.0.0.1:15674",
-/// "amqp://127.0.0.1:5674"); the system's 3.10 when `WARREN_TEST_BROKER` is unset.
-fn broker() -> (String, String) {
-    const DEFAULT: (&str, &str) = ("http://127.0.0.1:15672", "amqp://127.0.0.1:5672");
-    let Some(spec) = std::env::var("WARREN_TEST_BROKER")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-    else {
-        return (DEFAULT.0.into(), DEFAULT.1.into());
-    };
-    let parsed = spec
-        .split_once('=')
-        .and_then(|(_, urls)| urls.split_once(','))
-        .map(|(m, a)| {
-            (
-                m.trim().trim_end_matches('/').to_string(),
-                a.trim().trim_end_matches('/').to_string(),
-            )
-        });
-    parsed.unwrap_or_else(|| {
-        panic!("WARREN_TEST_BROKER={spec:?}: expected LINE=MANAGEMENT_URL,AMQP_URL")
-    })
+/// A config dir of its own whose `local` (made by the first start) points at the broker under test.
+fn fresh_cli() -> Cli {
+    Cli::at_broker(env!("CARGO_BIN_EXE_warren"))
 }
 
-fn management_url() -> String {
-    broker().0
+/// `warren COMMAND… --env local --vhost VHOST REST…`
+fn in_vhost<'a>(vhost: &'a str, command: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = command.to_vec();
+    args.extend(["--env", "local", "--vhost", vhost]);
+    args.extend(rest);
+    args
 }
 
-fn amqp_url() -> String {
-    broker().1
+/// `warren demo seed` into `vhost` (asserted to succeed): what it reports.
+fn seed_demo(cli: &Cli, vhost: &str) -> Value {
+    let out = cli.ok(&in_vhost(vhost, &["demo", "seed"], &["--json"]));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
-struct Cli {
-    dir: tempfile::TempDir,
+/// `warren-cli-WHAT-PID`, seeded with the demo (asserted to succeed).
+fn demo_vhost(cli: &Cli, what: &str) -> String {
+    let vhost = format!("warren-cli-{what}-{}", std::process::id());
+    cli.ok(&in_vhost(&vhost, &["demo", "seed"], &[]));
+    vhost
 }
 
-impl Cli {
-    /// A config dir of its own whose `local` (made by the first start) points at the broker
-    /// under test.
-    fn new() -> Self {
-        let cli = Cli {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let (management, amqp) = broker();
-        if (management.as_str(), amqp.as_str())
-            != ("http://127.0.0.1:15672", "amqp://127.0.0.1:5672")
-        {
-            let out = cli.run(
-                &[
-                    "env",
-                    "edit",
-                    "local",
-                    "--management-url",
-                    &management,
-                    "--amqp-url",
-                    &amqp,
-                ],
-                None,
-            );
-            assert!(
-                out.status.success(),
-                "point local at {management}: {}",
-                text(&out)
-            );
-        }
-        cli
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_warren"));
-        c.env("WARREN_CONFIG_DIR", self.dir.path())
-            .env("WARREN_DATA_DIR", self.dir.path().join("data"))
-            .env_remove("WARREN_PASSWORD");
-        c
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut c = self.cmd();
-        c.args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        if let Some(s) = stdin {
-            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.run(args, None);
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
-    }
-
-    fn config(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("environments.toml")).unwrap_or_default()
-    }
+/// `warren demo clean` of `vhost`, asserted to succeed.
+fn clean_demo(cli: &Cli, vhost: &str) {
+    cli.ok(&in_vhost(vhost, &["demo", "clean"], &[]));
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// A read-only copy of `local` named `id` (both steps asserted to succeed).
+fn read_only_copy_of_local(cli: &Cli, id: &str) {
+    cli.ok(&["env", "duplicate", "local", id]);
+    cli.ok(&["env", "edit", id, "--read-only"]);
+}
+
+/// Runs `warren ARGS…`, asserts that it failed with exit code 1: its JSON answer.
+fn json_refusal(cli: &Cli, args: &[&str]) -> Value {
+    let (out, v) = cli.run_json(args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    v
+}
+
+/// Runs `warren ARGS…`, asserts that it failed as bad usage (exit code 2): its JSON answer.
+fn json_usage_error(cli: &Cli, args: &[&str]) -> Value {
+    let (out, v) = cli.run_json(args);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    v
+}
+
+/// Asserts the run failed as bad usage (exit code 2) and said `expected`.
+fn misused(out: &Output, expected: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", text(out));
+    says(out, expected);
+}
+
+/// Asserts the run said `expected` (on stdout or stderr).
+fn says(out: &Output, expected: &str) {
+    assert!(text(out).contains(expected), "{}", text(out));
+}
+
+/// Asserts the run failed with exit code 1 and said `expected`.
+fn refused(out: &Output, expected: &str) {
+    assert_eq!(out.status.code(), Some(1), "{}", text(out));
+    says(out, expected);
 }
 
 /// Polls `warren queues` until the vhost's queues hold `total` messages by the management API's
@@ -123,7 +82,7 @@ fn text(o: &Output) -> String {
 fn wait_for_api_counts(cli: &Cli, vhost: &str, total: u64) {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let rows = cli.json(&["queues", "--env", "local", "--vhost", vhost, "--json"]);
+        let rows = cli.json(&in_vhost(vhost, &["queues"], &["--json"]));
         let shown: u64 = rows
             .as_array()
             .unwrap()
@@ -148,8 +107,8 @@ fn id(name: &str) -> String {
 
 #[test]
 fn env_test_local_reports_the_broker_version_in_json() {
-    let cli = Cli::new();
-    let out = cli.run(&["env", "test", "local", "--json"], None);
+    let cli = fresh_cli();
+    let out = cli.run(&["env", "test", "local", "--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["management"]["ok"], true);
@@ -171,7 +130,7 @@ fn env_test_local_reports_the_broker_version_in_json() {
 
 #[test]
 fn env_list_json_has_the_promised_keys_and_no_password() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let list = cli.json(&["env", "list", "--json"]);
     let local = &list.as_array().unwrap()[0];
     for key in [
@@ -193,10 +152,10 @@ fn env_list_json_has_the_promised_keys_and_no_password() {
 
 #[test]
 fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_test() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let env_id = id("wrong");
     let secret = format!("Cli-Wrong-{}", std::process::id());
-    let out = cli.run(
+    let out = cli.run_with_stdin(
         &[
             "env",
             "add",
@@ -206,16 +165,16 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
             "--tier",
             "staging",
             "--management-url",
-            &management_url(),
+            management_url(),
             "--management-url",
             "http://127.0.0.1:1",
             "--amqp-url",
-            &amqp_url(),
+            amqp_url(),
             "--username",
             "guest",
             "--password-stdin",
         ],
-        Some(&format!("{secret}\n")),
+        &format!("{secret}\n"),
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(
@@ -233,7 +192,7 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
     assert_eq!(added["has_secret"], true);
     assert_eq!(added["management_urls"].as_array().unwrap().len(), 2);
 
-    let out = cli.run(&["env", "test", &env_id, "--json"], None);
+    let out = cli.run(&["env", "test", &env_id, "--json"]);
     assert!(!out.status.success(), "a failed test must exit non-zero");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["management"]["ok"], false);
@@ -242,21 +201,19 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
     assert!(!text(&out).contains(&secret));
 
     // The right password for one run (not stored) makes it pass.
-    let out = cli.run(
-        &["env", "test", &env_id, "--password-stdin"],
-        Some("guest\n"),
-    );
+    let out = cli.run_with_stdin(&["env", "test", &env_id, "--password-stdin"], "guest\n");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("RabbitMQ"));
 
-    let out = cli.run(&["env", "remove", &env_id], None);
+    let out = cli.run(&["env", "remove", &env_id]);
     assert!(out.status.success(), "{}", text(&out));
 }
 
 #[test]
-fn invalid_urls_are_refused_with_field_messages_and_exit_1() {
-    let cli = Cli::new();
-    let out = cli.run(
+fn invalid_urls_are_refused_with_field_messages_and_exit_2() {
+    let cli = fresh_cli();
+    let v = json_usage_error(
+        &cli,
         &[
             "env",
             "add",
@@ -269,10 +226,7 @@ fn invalid_urls_are_refused_with_field_messages_and_exit_1() {
             "u",
             "--json",
         ],
-        None,
     );
-    assert_eq!(out.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["kind"], "invalid");
     let fields: Vec<&str> = v["error"]["fields"]
         .as_array()
@@ -285,32 +239,14 @@ fn invalid_urls_are_refused_with_field_messages_and_exit_1() {
 
 #[test]
 fn without_a_keyring_the_secret_is_refused_and_nothing_is_written() {
-    let cli = Cli::new();
-    let out = cli
-        .cmd()
-        .args([
-            "env",
-            "add",
-            "nokeyring",
-            "--management-url",
-            &management_url(),
-            "--amqp-url",
-            &amqp_url(),
-            "--username",
-            "guest",
-            "--password-stdin",
-        ])
+    let cli = fresh_cli();
+    let mut add = cli.cmd();
+    add.args(["env", "add", "nokeyring"])
+        .args(broker_as_guest())
+        .arg("--password-stdin")
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("DISPLAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin.take().unwrap().write_all(b"Never-Stored-123\n")?;
-            c.wait_with_output()
-        })
-        .unwrap();
+        .env_remove("DISPLAY");
+    let out = stdin_fed(&mut add, "Never-Stored-123\n");
     assert_eq!(out.status.code(), Some(1));
     let msg = text(&out);
     assert!(msg.contains("no OS keyring is reachable"), "{msg}");
@@ -324,7 +260,7 @@ fn without_a_keyring_the_secret_is_refused_and_nothing_is_written() {
 
 #[test]
 fn import_rabbitmqadmin_reports_imported_and_skipped_sections() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let section = id("imp");
     let conf = cli.dir.path().join("rabbitmqadmin.conf");
     let port = management_url().rsplit(':').next().unwrap().to_string();
@@ -339,66 +275,44 @@ fn import_rabbitmqadmin_reports_imported_and_skipped_sections() {
     assert_eq!(v["imported"][0]["has_secret"], true);
     assert_eq!(v["skipped"][0]["section"], "local");
     // rabbitmqadmin.conf has no AMQP port: the import assumes 5672, the broker under test may differ.
-    let edit = cli.run(&["env", "edit", &section, "--amqp-url", &amqp_url()], None);
+    let edit = cli.run(&["env", "edit", &section, "--amqp-url", amqp_url()]);
     assert!(edit.status.success(), "{}", text(&edit));
-    let out = cli.run(&["env", "test", &section], None);
+    let out = cli.run(&["env", "test", &section]);
     assert!(
         out.status.success(),
         "the imported environment connects: {}",
         text(&out)
     );
-    cli.run(&["env", "remove", &section], None);
+    cli.run(&["env", "remove", &section]);
 }
 
 #[test]
 fn demo_seed_is_refused_on_a_read_only_environment() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let ro = id("ro");
-    let out = cli.run(&["env", "duplicate", "local", &ro], None);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(cli
-        .run(&["env", "edit", &ro, "--read-only"], None)
-        .status
-        .success());
-    let out = cli.run(
-        &[
-            "demo",
-            "seed",
-            "--env",
-            &ro,
-            "--vhost",
-            &format!("warren-ro-{}", std::process::id()),
-        ],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("read-only"), "{}", text(&out));
-    cli.run(&["env", "remove", &ro], None);
+    read_only_copy_of_local(&cli, &ro);
+    let vhost = format!("warren-ro-{}", std::process::id());
+    let out = cli.run(&["demo", "seed", "--env", &ro, "--vhost", &vhost]);
+    refused(&out, "read-only");
+    cli.run(&["env", "remove", &ro]);
 }
 
 #[test]
 fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let vhost = format!("warren-cli-queues-{}", std::process::id());
-    let seed = cli.run(
-        &[
-            "demo", "seed", "--env", "local", "--vhost", &vhost, "--json",
-        ],
-        None,
-    );
-    assert!(seed.status.success(), "{}", text(&seed));
-    let rows = cli.json(&[
-        "queues",
-        "--env",
-        "local",
-        "--vhost",
+    let seeded = seed_demo(&cli, &vhost);
+    let rows = cli.json(&in_vhost(
         &vhost,
-        "--filter",
-        "billing.* -type:stream",
-        "--sort",
-        "name",
-        "--json",
-    ]);
+        &["queues"],
+        &[
+            "--filter",
+            "billing.* -type:stream",
+            "--sort",
+            "name",
+            "--json",
+        ],
+    ));
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 12, "billing × 12 realms");
     for key in [
@@ -416,28 +330,19 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
     assert_eq!(rows[0]["name"], "billing.acme");
     assert!(rows.iter().all(|r| r["vhost"] == vhost.as_str()));
 
-    let csv = cli.run(
-        &[
-            "queues",
-            "--env",
-            "local",
-            "--vhost",
-            &vhost,
-            "--filter",
-            "dlq-",
-            "--columns",
-            "name,type",
-            "--csv",
-        ],
-        None,
-    );
+    let csv = cli.run(&in_vhost(
+        &vhost,
+        &["queues"],
+        &["--filter", "dlq-", "--columns", "name,type", "--csv"],
+    ));
     assert!(csv.status.success(), "{}", text(&csv));
     assert_eq!(
         String::from_utf8_lossy(&csv.stdout),
         "name,type\ndlq-all,classic\ndlq-payments,classic\n"
     );
 
-    let bad = cli.run(
+    let v = json_usage_error(
+        &cli,
         &[
             "queues",
             "--env",
@@ -446,10 +351,7 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
             "messages>lots",
             "--json",
         ],
-        None,
     );
-    assert_eq!(bad.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&bad.stdout).unwrap();
     assert!(
         v["error"]["message"]
             .as_str()
@@ -460,7 +362,6 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
 
     // The management API's counts lag the broker by a stats interval (seconds, more on 4.x
     // under load): wait until they show every message the seed left before ranking by them.
-    let seeded: Value = serde_json::from_slice(&seed.stdout).unwrap();
     wait_for_api_counts(
         &cli,
         &vhost,
@@ -468,18 +369,13 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
     );
 
     // Realms: the suggested template maps the demo, so realm: works and `warren realms` sums.
-    let acme = cli.json(&[
-        "queues",
-        "--env",
-        "local",
-        "--vhost",
+    let acme = cli.json(&in_vhost(
         &vhost,
-        "--filter",
-        "realm:acme",
-        "--json",
-    ]);
+        &["queues"],
+        &["--filter", "realm:acme", "--json"],
+    ));
     assert_eq!(acme.as_array().unwrap().len(), 40, "40 workers serve acme");
-    let realms = cli.json(&["realms", "--env", "local", "--vhost", &vhost, "--json"]);
+    let realms = cli.json(&in_vhost(&vhost, &["realms"], &["--json"]));
     let realms = realms.as_array().unwrap();
     assert_eq!(realms.len(), 12);
     for key in [
@@ -497,88 +393,66 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
         (Some("acme"), Some(40)),
         "heaviest first"
     );
-    let workers = cli.json(&[
-        "realms", "--env", "local", "--vhost", &vhost, "--by", "worker", "--metric", "queues",
-        "--top", "3", "--json",
-    ]);
+    let workers = cli.json(&in_vhost(
+        &vhost,
+        &["realms"],
+        &[
+            "--by", "worker", "--metric", "queues", "--top", "3", "--json",
+        ],
+    ));
     let workers = workers.as_array().unwrap();
     assert_eq!(workers.len(), 3);
     assert!(workers
         .iter()
         .all(|w| w["worker"].is_string() && w["queues"] == 12 && w.get("realm").is_none()));
-    let suggestion = cli.json(&[
-        "realms", "suggest", "--env", "local", "--vhost", &vhost, "--json",
-    ]);
+    let suggestion = cli.json(&in_vhost(&vhost, &["realms", "suggest"], &["--json"]));
     assert_eq!(suggestion["template"], "{worker}.{realm}");
     assert_eq!(suggestion["matched"], 480);
-    let bad_metric = cli.run(&["realms", "--env", "local", "--metric", "weight"], None);
-    assert_eq!(bad_metric.status.code(), Some(1));
-    assert!(
-        text(&bad_metric).contains("unknown metric `weight`"),
-        "{}",
-        text(&bad_metric)
-    );
-    let dry = cli.json(&[
-        "realms",
-        "purge",
-        "--env",
-        "local",
-        "--vhost",
+    let bad_metric = cli.run(&["realms", "--env", "local", "--metric", "weight"]);
+    misused(&bad_metric, "unknown metric `weight`");
+    let dry = cli.json(&in_vhost(
         &vhost,
-        "--realm",
-        "globex",
-        "--dry-run",
-        "--json",
-    ]);
+        &["realms", "purge"],
+        &["--realm", "globex", "--dry-run", "--json"],
+    ));
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["purged"].as_array().unwrap().len(), 40);
-    let unconfirmed = cli.run(
-        &[
-            "realms", "purge", "--env", "local", "--vhost", &vhost, "--realm", "globex",
-            "--worker", "billing",
-        ],
-        None,
-    );
-    assert_eq!(unconfirmed.status.code(), Some(1));
+    let unconfirmed = cli.run(&in_vhost(
+        &vhost,
+        &["realms", "purge"],
+        &["--realm", "globex", "--worker", "billing"],
+    ));
+    assert_eq!(unconfirmed.status.code(), Some(2));
     assert!(
         text(&unconfirmed).contains("purging 1 queue(s)")
             && text(&unconfirmed).contains("needs --yes"),
         "{}",
         text(&unconfirmed)
     );
-    let plan = cli.json(&[
-        "realms",
-        "policy",
-        "--env",
-        "local",
-        "--vhost",
+    let plan = cli.json(&in_vhost(
         &vhost,
-        "--realm",
-        "globex",
-        "--set",
-        "max-length=100000",
-        "--dry-run",
-        "--json",
-    ]);
+        &["realms", "policy"],
+        &[
+            "--realm",
+            "globex",
+            "--set",
+            "max-length=100000",
+            "--dry-run",
+            "--json",
+        ],
+    ));
     assert_eq!(plan["dry_run"], true);
     assert_eq!(plan["policy"]["pattern"], r"^(?:.+)\.(?:globex)$");
     assert_eq!(plan["policy"]["queues"].as_array().unwrap().len(), 40);
-    let bad_logs = cli.run(
-        &["env", "edit", "local", "--logs-url", "ftp://kibana/{realm}"],
-        None,
-    );
-    assert_eq!(bad_logs.status.code(), Some(1));
-    assert!(text(&bad_logs).contains("https://"), "{}", text(&bad_logs));
-    let ok_logs = cli.run(
-        &[
-            "env",
-            "edit",
-            "local",
-            "--logs-url",
-            "https://kibana/q={realm}",
-        ],
-        None,
-    );
+    let bad_logs = cli.run(&["env", "edit", "local", "--logs-url", "ftp://kibana/{realm}"]);
+    misused(&bad_logs, "https://");
+    let ok_logs = cli.run(&[
+        "env",
+        "edit",
+        "local",
+        "--logs-url",
+        "https://kibana/q={realm}",
+    ]);
     assert!(ok_logs.status.success(), "{}", text(&ok_logs));
     let list = cli.json(&["env", "list", "--json"]);
     assert!(
@@ -588,55 +462,33 @@ fn queues_json_lists_the_promised_keys_and_the_filter_narrows_it() {
             .any(|e| e["logs_url"] == "https://kibana/q={realm}"),
         "{list}"
     );
-    let bad_template = cli.run(
-        &[
-            "env",
-            "edit",
-            "local",
-            "--realm-template",
-            "{worker}.queue",
-            "--json",
-        ],
-        None,
-    );
-    assert_eq!(bad_template.status.code(), Some(1));
-    assert!(
-        text(&bad_template).contains("lacks `{realm}`"),
-        "{}",
-        text(&bad_template)
-    );
+    let bad_template = cli.run(&[
+        "env",
+        "edit",
+        "local",
+        "--realm-template",
+        "{worker}.queue",
+        "--json",
+    ]);
+    misused(&bad_template, "lacks `{realm}`");
 
-    assert!(cli
-        .run(
-            &["demo", "clean", "--env", "local", "--vhost", &vhost],
-            None
-        )
-        .status
-        .success());
+    clean_demo(&cli, &vhost);
 }
 
 #[test]
 fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
-    let cli = Cli::new();
-    let vhost = format!("warren-cli-purge-{}", std::process::id());
-    assert!(cli
-        .run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None)
-        .status
-        .success());
-    let args = |extra: &[&str]| {
-        let mut a = vec![
-            "queues", "purge", "--env", "local", "--vhost", &vhost, "--filter", "acme",
-        ];
-        a.extend_from_slice(extra);
-        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    let cli = fresh_cli();
+    let vhost = demo_vhost(&cli, "purge");
+    let purge_acme = |extra: &[&str]| {
+        let mut rest = vec!["--filter", "acme"];
+        rest.extend_from_slice(extra);
+        cli.run(&in_vhost(&vhost, &["queues", "purge"], &rest))
     };
-    let run = |a: Vec<String>| cli.run(&a.iter().map(String::as_str).collect::<Vec<_>>(), None);
 
-    let refused = run(args(&[]));
-    assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused).contains("needs --yes"), "{}", text(&refused));
+    let without_yes = purge_acme(&[]);
+    misused(&without_yes, "needs --yes");
 
-    let dry = run(args(&["--dry-run", "--json"]));
+    let dry = purge_acme(&["--dry-run", "--json"]);
     assert!(dry.status.success(), "{}", text(&dry));
     let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(report["dry_run"], true);
@@ -647,32 +499,21 @@ fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
     );
 
     let ro = id("purge-ro");
-    assert!(cli
-        .run(&["env", "duplicate", "local", &ro], None)
-        .status
-        .success());
-    assert!(cli
-        .run(&["env", "edit", &ro, "--read-only"], None)
-        .status
-        .success());
-    let out = cli.run(
-        &[
-            "queues",
-            "purge",
-            "--env",
-            &ro,
-            "--vhost",
-            &vhost,
-            "--queue",
-            "billing.acme",
-            "--yes",
-        ],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("read-only"), "{}", text(&out));
+    read_only_copy_of_local(&cli, &ro);
+    let out = cli.run(&[
+        "queues",
+        "purge",
+        "--env",
+        &ro,
+        "--vhost",
+        &vhost,
+        "--queue",
+        "billing.acme",
+        "--yes",
+    ]);
+    refused(&out, "read-only");
 
-    let done = run(args(&["--yes", "--json"]));
+    let done = purge_acme(&["--yes", "--json"]);
     assert!(done.status.success(), "{}", text(&done));
     let report: Value = serde_json::from_slice(&done.stdout).unwrap();
     let purged: u64 = report["purged"]
@@ -683,40 +524,25 @@ fn queues_purge_needs_yes_and_is_refused_on_a_read_only_environment() {
         .sum();
     assert!(purged > 0, "acme holds the heaviest backlog: {report}");
 
-    cli.run(&["env", "remove", &ro], None);
-    assert!(cli
-        .run(
-            &["demo", "clean", "--env", "local", "--vhost", &vhost],
-            None
-        )
-        .status
-        .success());
+    cli.run(&["env", "remove", &ro]);
+    clean_demo(&cli, &vhost);
 }
 
 #[test]
 fn queues_move_needs_yes_then_moves_every_message() {
-    let cli = Cli::new();
-    let vhost = format!("warren-cli-move-{}", std::process::id());
-    assert!(cli
-        .run(&["demo", "seed", "--env", "local", "--vhost", &vhost], None)
-        .status
-        .success());
-    let refused = cli.run(
-        &[
-            "queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to",
-            "parking",
-        ],
-        None,
-    );
-    assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused).contains("needs --yes"), "{}", text(&refused));
-    let out = cli.run(
-        &[
-            "queues", "move", "--env", "local", "--vhost", &vhost, "--queue", "dlq-all", "--to",
-            "parking", "--yes", "--json",
-        ],
-        None,
-    );
+    let cli = fresh_cli();
+    let vhost = demo_vhost(&cli, "move");
+    let without_yes = cli.run(&in_vhost(
+        &vhost,
+        &["queues", "move"],
+        &["--queue", "dlq-all", "--to", "parking"],
+    ));
+    misused(&without_yes, "needs --yes");
+    let out = cli.run(&in_vhost(
+        &vhost,
+        &["queues", "move"],
+        &["--queue", "dlq-all", "--to", "parking", "--yes", "--json"],
+    ));
     assert!(out.status.success(), "{}", text(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
@@ -724,34 +550,16 @@ fn queues_move_needs_yes_then_moves_every_message() {
         "the demo DLQ holds some hundreds: {report}"
     );
     assert_eq!(report["to"], "parking");
-    assert!(cli
-        .run(
-            &["demo", "clean", "--env", "local", "--vhost", &vhost],
-            None
-        )
-        .status
-        .success());
+    clean_demo(&cli, &vhost);
 }
 
 #[test]
 fn dlq_list_show_replay_keep_their_json_contract() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let vhost = format!("warren-cli-dlq-{}", std::process::id());
-    let seed = cli.run(
-        &[
-            "demo", "seed", "--env", "local", "--vhost", &vhost, "--json",
-        ],
-        None,
-    );
-    assert!(seed.status.success(), "{}", text(&seed));
-    let cleanup = || {
-        cli.run(
-            &["demo", "clean", "--env", "local", "--vhost", &vhost],
-            None,
-        )
-    };
+    seed_demo(&cli, &vhost);
 
-    let list = cli.json(&["dlq", "list", "--env", "local", "--vhost", &vhost, "--json"]);
+    let list = cli.json(&in_vhost(&vhost, &["dlq", "list"], &["--json"]));
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -771,91 +579,40 @@ fn dlq_list_show_replay_keep_their_json_contract() {
     assert_eq!(payments["wiring"], "wired");
     assert_eq!(payments["feeders"].as_array().unwrap().len(), 24);
 
-    let show = cli.json(&[
-        "dlq",
-        "show",
-        "--env",
-        "local",
-        "--vhost",
+    let show = cli.json(&in_vhost(
         &vhost,
-        "--queue",
-        "dlq-payments",
-        "--limit",
-        "10",
-        "--json",
-    ]);
+        &["dlq", "show"],
+        &["--queue", "dlq-payments", "--limit", "10", "--json"],
+    ));
     assert_eq!(show["read"], 10);
     assert_eq!(show["depth"], 48);
     assert!(show["messages"][0]["deaths"][0]["reason"] == "rejected");
     assert!(show["cost"].as_str().unwrap().contains("redelivered"));
 
     // Replay: planned, refused without --yes, then done, with the promised report keys.
-    let plan = cli.json(&[
-        "dlq",
-        "replay",
-        "--env",
-        "local",
-        "--vhost",
-        &vhost,
-        "--queue",
-        "dlq-payments",
+    let replay_payments = |extra: &[&str]| {
+        let mut rest = vec!["--queue", "dlq-payments"];
+        rest.extend_from_slice(extra);
+        cli.run(&in_vhost(&vhost, &["dlq", "replay"], &rest))
+    };
+    let stdout_json = |out: Output| -> Value { serde_json::from_slice(&out.stdout).unwrap() };
+    let plan = stdout_json(replay_payments(&[
         "--filter",
         "origin:payments.*",
         "--dry-run",
         "--json",
-    ]);
+    ]));
     assert_eq!(plan["plan"]["in_scope"], 24);
     assert_eq!(plan["plan"]["out_of_scope"], 24);
-    let refused = cli.run(
-        &[
-            "dlq",
-            "replay",
-            "--env",
-            "local",
-            "--vhost",
-            &vhost,
-            "--queue",
-            "dlq-payments",
-        ],
-        None,
-    );
-    assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused).contains("needs --yes"));
-    let bad = cli.run(
-        &[
-            "dlq",
-            "replay",
-            "--env",
-            "local",
-            "--vhost",
-            &vhost,
-            "--queue",
-            "dlq-payments",
-            "--to",
-            "nowhere",
-            "--yes",
-        ],
-        None,
-    );
-    assert!(
-        text(&bad).contains("use origin, original-exchange"),
-        "{}",
-        text(&bad)
-    );
-    let report = cli.json(&[
-        "dlq",
-        "replay",
-        "--env",
-        "local",
-        "--vhost",
-        &vhost,
-        "--queue",
-        "dlq-payments",
+    misused(&replay_payments(&[]), "needs --yes");
+    let bad = replay_payments(&["--to", "nowhere", "--yes"]);
+    says(&bad, "use origin, original-exchange");
+    let report = stdout_json(replay_payments(&[
         "--filter",
         "origin:payments.*",
         "--yes",
         "--json",
-    ]);
+    ]));
     for key in ["replayed", "kept", "unroutable", "nacked"] {
         assert!(report.get(key).is_some(), "missing {key}: {report}");
     }
@@ -865,56 +622,38 @@ fn dlq_list_show_replay_keep_their_json_contract() {
     );
 
     // Realms: dead letters per realm once the shared DLQs are read; consumers of a realm.
-    let realms = cli.json(&[
-        "realms",
-        "--env",
-        "local",
-        "--vhost",
+    let realms = cli.json(&in_vhost(
         &vhost,
-        "--scan-dead-letters",
-        "--json",
-    ]);
+        &["realms"],
+        &["--scan-dead-letters", "--json"],
+    ));
     assert!(realms
         .as_array()
         .unwrap()
         .iter()
         .all(|r| r.get("dead_letters").is_some()));
-    let consumers = cli.json(&[
-        "realms",
-        "consumers",
-        "--env",
-        "local",
-        "--vhost",
+    let consumers = cli.json(&in_vhost(
         &vhost,
-        "--realm",
-        "acme",
-        "--json",
-    ]);
+        &["realms", "consumers"],
+        &["--realm", "acme", "--json"],
+    ));
     assert_eq!(consumers["connections"].as_array().unwrap().len(), 0);
     assert_eq!(consumers["unserved"].as_array().unwrap().len(), 40);
-    assert!(cleanup().status.success());
+    clean_demo(&cli, &vhost);
 }
 
 #[test]
 fn audit_lists_environment_changes_and_verify_finds_tampering() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let name = id("audit");
-    let add = cli.run(
+    let add = cli.run_with_stdin(
         &[
-            "env",
-            "add",
-            &name,
-            "--name",
-            "Audit test",
-            "--management-url",
-            &management_url(),
-            "--amqp-url",
-            &amqp_url(),
-            "--username",
-            "guest",
-            "--password-stdin",
-        ],
-        Some("a-unique-secret-4711\n"),
+            ["env", "add", &name, "--name", "Audit test"].as_slice(),
+            &broker_as_guest(),
+            &["--password-stdin"],
+        ]
+        .concat(),
+        "a-unique-secret-4711\n",
     );
     assert!(add.status.success(), "{}", text(&add));
     let records = cli.json(&["audit", "list", "--env", &name, "--json"]);
@@ -966,10 +705,8 @@ fn audit_lists_environment_changes_and_verify_finds_tampering() {
         text_of_log.replace("environment.create", "environment.update"),
     )
     .unwrap();
-    let broken = cli.run(&["audit", "verify", "--json"], None);
-    assert_eq!(broken.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&broken.stdout).unwrap();
+    let v = json_refusal(&cli, &["audit", "verify", "--json"]);
     assert_eq!(v["ok"], false);
     assert!(v["line"].as_u64().unwrap() >= 1);
-    let _ = cli.run(&["env", "remove", &name], None);
+    let _ = cli.run(&["env", "remove", &name]);
 }

@@ -3,79 +3,40 @@
 //! the keyring cannot be reached; the export and the log files are owner-only. Runs against
 //! the real keyring (scripts/with-keyring); needs no broker.
 
+use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-use serde_json::Value;
 use warren_core::audit::AuditRecord;
+use warren_test_support::{text, Cli};
 
-struct Cli {
-    dir: tempfile::TempDir,
+/// A config and data dir of its own; no broker needed.
+fn fresh_cli() -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_warren"))
 }
 
-impl Cli {
-    fn new() -> Self {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_warren"));
-        c.env("WARREN_CONFIG_DIR", self.dir.path())
-            .env("WARREN_DATA_DIR", self.data())
-            .env_remove("WARREN_PASSWORD")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().unwrap()
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn log(&self) -> PathBuf {
-        self.data().join("audit.jsonl")
-    }
-
-    /// An audited change that needs no broker and no password: a new environment.
-    fn add_env(&self, id: &str) -> Output {
-        self.run(&[
-            "env",
-            "add",
-            id,
-            "--management-url",
-            "http://127.0.0.1:1",
-            "--amqp-url",
-            "amqp://127.0.0.1:1",
-            "--username",
-            "nobody",
-        ])
-    }
-
-    /// `warren audit verify --json`: its exit code and output.
-    fn verify(&self) -> (Option<i32>, Value) {
-        let out = self.run(&["audit", "verify", "--json"]);
-        let v = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-        (out.status.code(), v)
-    }
+/// `warren env add ID …`: an audited change that needs no broker and no password.
+fn add_env_args(id: &str) -> [&str; 9] {
+    [
+        "env",
+        "add",
+        id,
+        "--management-url",
+        "http://127.0.0.1:1",
+        "--amqp-url",
+        "amqp://127.0.0.1:1",
+        "--username",
+        "nobody",
+    ]
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// `warren audit verify --json`: its exit code and output.
+fn verify(cli: &Cli) -> (Option<i32>, Value) {
+    let (out, v) = cli.run_json(&["audit", "verify", "--json"]);
+    (out.status.code(), v)
 }
 
 fn broken(cli: &Cli, expected: &str) -> Value {
-    let (code, v) = cli.verify();
+    let (code, v) = verify(cli);
     assert_eq!(code, Some(1), "{v}");
     assert_eq!(v["ok"], false, "{v}");
     let problem = v["problem"].as_str().unwrap_or_default();
@@ -105,12 +66,12 @@ fn mode(path: &std::path::Path) -> u32 {
 
 #[test]
 fn verify_finds_a_log_cut_short_emptied_deleted_or_with_a_forged_record() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     for id in ["audit-a", "audit-b", "audit-c"] {
-        let out = cli.add_env(id);
+        let out = cli.run(&add_env_args(id));
         assert!(out.status.success(), "{}", text(&out));
     }
-    let (code, v) = cli.verify();
+    let (code, v) = verify(&cli);
     assert_eq!(
         (code, &v["ok"], &v["keyed"]),
         (Some(0), &Value::Bool(true), &Value::Bool(true)),
@@ -151,12 +112,12 @@ fn verify_finds_a_log_cut_short_emptied_deleted_or_with_a_forged_record() {
 
     // Restored, it verifies again.
     std::fs::write(cli.log(), &original).unwrap();
-    assert_eq!(cli.verify().0, Some(0));
+    assert_eq!(verify(&cli).0, Some(0));
 }
 
 #[test]
 fn without_a_keyring_the_change_is_recorded_and_verify_says_it_could_not_check() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     let no_keyring = |args: &[&str]| {
         cli.cmd()
             .args(args)
@@ -167,17 +128,7 @@ fn without_a_keyring_the_change_is_recorded_and_verify_says_it_could_not_check()
             .output()
             .unwrap()
     };
-    let out = no_keyring(&[
-        "env",
-        "add",
-        "audit-nokeyring",
-        "--management-url",
-        "http://127.0.0.1:1",
-        "--amqp-url",
-        "amqp://127.0.0.1:1",
-        "--username",
-        "nobody",
-    ]);
+    let out = no_keyring(&add_env_args("audit-nokeyring"));
     assert!(
         out.status.success(),
         "auditing never blocks a change: {}",
@@ -214,21 +165,21 @@ fn without_a_keyring_the_change_is_recorded_and_verify_says_it_could_not_check()
     assert_eq!(v["unsealed"]["first"], 1, "{v}");
     let sealed = cli.run(&["audit", "seal"]);
     assert!(sealed.status.success(), "{}", text(&sealed));
-    let (code, v) = cli.verify();
+    let (code, v) = verify(&cli);
     assert_eq!(code, Some(0), "{v}");
     assert_eq!(v["unkeyed"][0]["first"], 1, "{v}");
 }
 
 #[test]
 fn the_export_and_the_log_files_are_owner_only() {
-    let cli = Cli::new();
+    let cli = fresh_cli();
     // A log file left world-readable by an older version is tightened too.
     let logs = cli.data().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let old = logs.join("warren-cli.log.2000-01-01");
     std::fs::write(&old, "old\n").unwrap();
     std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = cli.add_env("audit-perm");
+    let out = cli.run(&add_env_args("audit-perm"));
     assert!(out.status.success(), "{}", text(&out));
     let files: Vec<PathBuf> = std::fs::read_dir(&logs)
         .unwrap()

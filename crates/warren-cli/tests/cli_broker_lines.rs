@@ -1,163 +1,26 @@
 //! The `warren` binary on each RabbitMQ line (`WARREN_TEST_BROKER`, see
-//! crates/warren-core/tests/common/mod.rs; the system's 3.10 when unset): the quorum keys of
+//! crates/warren-test-support/src/broker.rs; the system's 3.10 when unset): the quorum keys of
 //! `queues --json`, the 4.x filter fields, `dlq show --insist`, streams refused by purge and
 //! show, and `env check`. The password comes from `WARREN_PASSWORD` (no keyring needed).
 
-use std::process::{Command, Output};
-
 use serde_json::{json, Value};
+use warren_test_support::{
+    broker_as_guest, broker_line, is_4x, line_at_least, put_policy, text, Cli, Vhost,
+};
 
-/// (line, management URL, AMQP URL) of the broker under test.
-fn broker() -> (String, String, String) {
-    let spec = std::env::var("WARREN_TEST_BROKER")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "3.10=http://127.0.0.1:15672,amqp://127.0.0.1:5672".into());
-    let (line, urls) = spec.split_once('=').expect("LINE=MANAGEMENT_URL,AMQP_URL");
-    let (m, a) = urls.split_once(',').expect("LINE=MANAGEMENT_URL,AMQP_URL");
-    (
-        line.trim().to_string(),
-        m.trim().trim_end_matches('/').to_string(),
-        a.trim().trim_end_matches('/').to_string(),
-    )
+/// A config dir whose environment `line` points at the broker under test; every run gets the
+/// password from `WARREN_PASSWORD`.
+fn fresh_cli() -> Cli {
+    let cli = Cli::new(env!("CARGO_BIN_EXE_warren")).with_password("guest");
+    let add = ["env", "add", "line", "--name", "line"];
+    cli.ok(&[add.as_slice(), &broker_as_guest()].concat());
+    cli
 }
 
-fn is_4x() -> bool {
-    broker().0.starts_with('4')
-}
-
-fn is_4_3_or_later() -> bool {
-    let line = broker().0;
-    let mut p = line.split('.').map(|n| n.parse::<u32>().unwrap_or(0));
-    (p.next().unwrap_or(0), p.next().unwrap_or(0)) >= (4, 3)
-}
-
-/// `curl` against the management API of the broker under test; returns the HTTP status.
-fn api(method: &str, path: &str, body: Option<Value>) -> u16 {
-    let url = format!("{}/api/{path}", broker().1);
-    let mut c = Command::new("curl");
-    c.args([
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-u",
-        "guest:guest",
-        "-X",
-        method,
-        &url,
-    ]);
-    if let Some(b) = body {
-        c.args(["-H", "content-type: application/json", "-d", &b.to_string()]);
-    }
-    let out = c.output().expect("curl");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
-}
-
-fn enc(s: &str) -> String {
-    s.replace('/', "%2F")
-}
-
-/// A vhost of its own, removed when dropped.
-struct Vhost(String);
-
-impl Vhost {
-    fn new(prefix: &str) -> Vhost {
-        let name = format!("{prefix}-{}", std::process::id());
-        api("DELETE", &format!("vhosts/{}", enc(&name)), None);
-        assert!(api("PUT", &format!("vhosts/{}", enc(&name)), Some(json!({}))) < 300);
-        api(
-            "PUT",
-            &format!("permissions/{}/guest", enc(&name)),
-            Some(json!({"configure": ".*", "write": ".*", "read": ".*"})),
-        );
-        Vhost(name)
-    }
-
-    fn queue(&self, name: &str, arguments: Value) {
-        let status = api(
-            "PUT",
-            &format!("queues/{}/{name}", enc(&self.0)),
-            Some(json!({"durable": true, "arguments": arguments})),
-        );
-        assert!(status < 300, "declare {name}: {status}");
-    }
-
-    fn publish(&self, queue: &str, n: usize) {
-        for i in 0..n {
-            let status = api(
-                "POST",
-                &format!("exchanges/{}/amq.default/publish", enc(&self.0)),
-                Some(
-                    json!({"properties": {}, "routing_key": queue, "payload": format!("m{i}"), "payload_encoding": "string"}),
-                ),
-            );
-            assert!(status < 300, "publish to {queue}: {status}");
-        }
-    }
-}
-
-impl Drop for Vhost {
-    fn drop(&mut self) {
-        api("DELETE", &format!("vhosts/{}", enc(&self.0)), None);
-    }
-}
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        let cli = Cli {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let (_, management, amqp) = broker();
-        let out = cli.run(&[
-            "env",
-            "add",
-            "line",
-            "--name",
-            "line",
-            "--management-url",
-            &management,
-            "--amqp-url",
-            &amqp,
-            "--username",
-            "guest",
-        ]);
-        assert!(out.status.success(), "env add: {}", text(&out));
-        cli
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_warren"))
-            .env("WARREN_CONFIG_DIR", self.dir.path())
-            .env("WARREN_DATA_DIR", self.dir.path().join("data"))
-            .env("WARREN_PASSWORD", "guest")
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> (bool, Value) {
-        let out = self.run(args);
-        let v = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&out)));
-        (out.status.success(), v)
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// `warren ARGS…`: whether it succeeded, and its stdout as JSON.
+fn json_outcome(cli: &Cli, args: &[&str]) -> (bool, Value) {
+    let (out, v) = cli.run_json(args);
+    (out.status.success(), v)
 }
 
 fn names(rows: &Value) -> Vec<String> {
@@ -178,13 +41,11 @@ fn queues_json_carries_delivery_limit_members_and_leader_and_filters_on_them() {
         json!({"x-queue-type": "quorum", "x-delivery-limit": 3}),
     );
     v.queue("events", json!({"x-queue-type": "stream"}));
-    let cli = Cli::new();
+    let cli = fresh_cli();
     // 4.0 rows carry the quorum fields once the queues' first statistics arrive.
     let mut rows = Value::Null;
     for _ in 0..60 {
-        rows = cli
-            .json(&["queues", "--env", "line", "--vhost", &v.0, "--json"])
-            .1;
+        rows = cli.json(&["queues", "--env", "line", "--vhost", &v.name, "--json"]);
         let ready = rows.as_array().unwrap().iter().all(|r| {
             r["type"] != "quorum"
                 || (!r["leader"].is_null() && (!is_4x() || !r["delivery_limit"].is_null()))
@@ -221,20 +82,20 @@ fn queues_json_carries_delivery_limit_members_and_leader_and_filters_on_them() {
     assert_eq!(row("qq")["leader"], row("qq")["members"][0]);
 
     let filtered = |q: &str| {
-        names(
-            &cli.json(&[
-                "queues", "--env", "line", "--vhost", &v.0, "--filter", q, "--json",
-            ])
-            .1,
-        )
+        names(&cli.json(&[
+            "queues", "--env", "line", "--vhost", &v.name, "--filter", q, "--json",
+        ]))
     };
     assert_eq!(filtered("delivery_limit<5"), vec!["qq3"]);
     assert_eq!(filtered("type:stream"), vec!["events"]);
-    if is_4_3_or_later() {
+    if line_at_least(4, 3) {
         assert_eq!(filtered("messages_delayed>=0"), vec!["qq", "qq3"]);
         assert!(filtered("messages_dlx>0").is_empty());
     } else {
-        println!("skipped on {}: messages_delayed is a 4.3 field", broker().0);
+        println!(
+            "skipped on {}: messages_delayed is a 4.3 field",
+            broker_line()
+        );
         assert!(filtered("messages_delayed>=0").is_empty());
     }
     let out = cli.run(&[
@@ -242,7 +103,7 @@ fn queues_json_carries_delivery_limit_members_and_leader_and_filters_on_them() {
         "--env",
         "line",
         "--vhost",
-        &v.0,
+        &v.name,
         "--columns",
         "name,delivery_limit,leader",
         "--sort",
@@ -266,18 +127,25 @@ fn streams_are_refused_by_purge_and_show_and_a_browse_near_the_limit_needs_insis
     v.publish("events", 2);
     v.publish("failed", 1);
     std::thread::sleep(std::time::Duration::from_secs(1));
-    let cli = Cli::new();
+    let cli = fresh_cli();
 
-    let (ok, report) = cli.json(&[
-        "queues", "purge", "--env", "line", "--vhost", &v.0, "--queue", "events", "--yes", "--json",
-    ]);
+    let (ok, report) = json_outcome(
+        &cli,
+        &[
+            "queues", "purge", "--env", "line", "--vhost", &v.name, "--queue", "events", "--yes",
+            "--json",
+        ],
+    );
     assert!(!ok);
     let error = report["failed"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("is a stream"), "{report}");
 
-    let (ok, e) = cli.json(&[
-        "dlq", "show", "--env", "line", "--vhost", &v.0, "--queue", "events", "--json",
-    ]);
+    let (ok, e) = json_outcome(
+        &cli,
+        &[
+            "dlq", "show", "--env", "line", "--vhost", &v.name, "--queue", "events", "--json",
+        ],
+    );
     assert!(!ok);
     assert_eq!(e["error"]["kind"], "not_for_streams", "{e}");
 
@@ -288,24 +156,24 @@ fn streams_are_refused_by_purge_and_show_and_a_browse_near_the_limit_needs_insis
             "--env",
             "line",
             "--vhost",
-            v.0.as_str(),
+            v.name.as_str(),
             "--queue",
             "failed",
             "--json",
         ];
         args.extend_from_slice(extra);
-        cli.json(&args)
+        json_outcome(&cli, &args)
     };
     let (ok, first) = show(&[]);
     assert!(ok, "{first}");
     assert_eq!(first["delivery_limit"], 2);
-    if is_4_3_or_later() {
+    if line_at_least(4, 3) {
         assert_eq!(first["read_counts"], false);
         let (ok, again) = show(&[]);
         assert!(ok && show(&[]).0, "{again}");
         println!(
             "skipped on {}: a browse does not count against the limit on 4.3",
-            broker().0
+            broker_line()
         );
         return;
     }
@@ -325,23 +193,20 @@ fn streams_are_refused_by_purge_and_show_and_a_browse_near_the_limit_needs_insis
 #[test]
 fn env_check_reports_deprecated_features_and_tolerates_3_10() {
     let v = Vhost::new("cli-lines-check");
-    let status = api(
-        "PUT",
-        &format!("policies/{}/ha-all", enc(&v.0)),
-        Some(json!({"pattern": "^mirrored$", "definition": {"ha-mode": "all"}})),
-    );
-    let cli = Cli::new();
-    let (ok, report) = cli.json(&["env", "check", "line", "--json"]);
+    let policy = json!({"pattern": "^mirrored$", "definition": {"ha-mode": "all"}});
+    let status = put_policy(&v.name, "ha-all", &policy);
+    let cli = fresh_cli();
+    let (ok, report) = json_outcome(&cli, &["env", "check", "line", "--json"]);
     assert!(ok, "{report}");
     assert!(
         report["rabbitmq_version"]
             .as_str()
             .unwrap()
-            .starts_with(&broker().0),
+            .starts_with(broker_line()),
         "{report}"
     );
     assert_eq!(report["broker_checked"], is_4x(), "{report}");
-    let subject = format!("policy ha-all in vhost {}", v.0);
+    let subject = format!("policy ha-all in vhost {}", v.name);
     let ours: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()

@@ -14,7 +14,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::BasicProperties;
 use serde_json::Value;
@@ -22,6 +21,7 @@ use warren_core::broker::management::ManagementClient;
 use warren_core::queues::inventory::{
     load_inventory, load_inventory_observed, InventoryOptions, LoadEvent,
 };
+use warren_test_support::{declare_durable, enc, publish};
 
 const ROUNDS: usize = 5;
 
@@ -53,27 +53,10 @@ async fn run() {
     let started = Instant::now();
     for i in 0..count {
         let name = format!("worker-{}.realm-{}", i % 100, i / 100);
-        ch.queue_declare(
-            name.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+        declare_durable(&ch, &name, FieldTable::default()).await;
         // Some depth, so the listing carries real counters.
         if i % 10 == 0 {
-            ch.basic_publish(
-                "".into(),
-                name.as_str().into(),
-                BasicPublishOptions::default(),
-                b"x",
-                BasicProperties::default(),
-            )
-            .await
-            .unwrap();
+            publish(&ch, &name, b"x", BasicProperties::default()).await;
         }
     }
     eprintln!("created {count} queues in {}", ms(started.elapsed()));
@@ -97,10 +80,7 @@ async fn run() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let unpaginated_path = format!(
-        "queues/{}",
-        percent_encoding::utf8_percent_encode(&vhost.name, percent_encoding::NON_ALPHANUMERIC)
-    );
+    let unpaginated_path = format!("queues/{}", enc(&vhost.name));
 
     let (mut paged, mut first, mut whole) = (vec![], vec![], vec![]);
     for _ in 0..ROUNDS {

@@ -10,48 +10,24 @@
 //!
 //! Run: `cargo bench -p warren-core --bench replay_vs_shovel` (or `scripts/bench-replay`), with
 //! RabbitMQ, its management and shovel plugins on 127.0.0.1 (guest/guest; another broker line with
-//! `WARREN_TEST_BROKER`, see tests/common). Uses a vhost of its
+//! `WARREN_TEST_BROKER`, see crates/warren-test-support). Uses a vhost of its
 //! own, deleted at the end. `WARREN_BENCH_MESSAGES` changes the count.
 
 use std::time::Instant;
 
-use lapin::options::{
-    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions,
-    QueueDeclareOptions, QueuePurgeOptions,
-};
-use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, ExchangeKind};
-use rabbitmq_http_client::requests::{Permissions, VirtualHostParams};
-use secrecy::SecretString;
-use warren_core::broker::admin::admin_client;
+use lapin::options::{ConfirmSelectOptions, QueuePurgeOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel};
 use warren_core::deadletters::replay::{replay, ReplayOptions};
-use warren_core::environment::Environment;
 use warren_core::queues::move_messages::move_messages;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use common::{dead_lettering, declare_durable, depth, dlx_into, publish};
+
 const ORIGINS: [&str; 4] = ["billing.acme", "billing.globex", "mail.acme", "mail.globex"];
 const DLQ: &str = "bench.dlq";
-
-/// `local`, pointed at `WARREN_TEST_BROKER` when set (see tests/common).
-fn env() -> Environment {
-    common::local()
-}
-
-async fn depth(ch: &Channel, q: &str) -> u32 {
-    ch.queue_declare(
-        q.into(),
-        QueueDeclareOptions {
-            passive: true,
-            ..Default::default()
-        },
-        FieldTable::default(),
-    )
-    .await
-    .expect("passive declare")
-    .message_count()
-}
 
 async fn fill(ch: &Channel, total: u32) {
     let per = total / ORIGINS.len() as u32;
@@ -61,15 +37,7 @@ async fn fill(ch: &Channel, total: u32) {
     let mut n = 0;
     for q in ORIGINS {
         for i in 0..per {
-            ch.basic_publish(
-                "".into(),
-                q.into(),
-                BasicPublishOptions::default(),
-                format!("{{\"job\":{i}}}").as_bytes(),
-                props.clone(),
-            )
-            .await
-            .expect("publish");
+            publish(ch, q, format!("{{\"job\":{i}}}").as_bytes(), props.clone()).await;
             n += 1;
             if n % 5000 == 0 {
                 ch.wait_for_confirms().await.expect("confirms");
@@ -93,33 +61,18 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let env = env();
-        let password = SecretString::from("guest");
-        let vhost = format!("warren-bench-replay-{}", std::process::id());
-        let admin = admin_client(&env, &password).expect("admin client");
-        admin
-            .create_vhost(&VirtualHostParams { name: &vhost, description: None, tags: None, default_queue_type: None, tracing: false })
-            .await
-            .expect("create vhost");
-        admin
-            .declare_permissions(&Permissions { user: "guest", vhost: &vhost, configure: ".*", read: ".*", write: ".*" })
-            .await
-            .expect("permissions");
-        let conn = warren_core::broker::amqp::connect(&env, &password, Some(&vhost), "bench").await.expect("connect");
+        // `local` pointed at `WARREN_TEST_BROKER` when set; the vhost goes when the run ends.
+        let env = common::local();
+        let password = common::guest();
+        let bench_vhost = common::TestVhost::new("warren-bench-replay").await;
+        let (vhost, conn) = (bench_vhost.name.clone(), &bench_vhost.conn);
         let ch = conn.create_channel().await.unwrap();
         ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
-        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
-        ch.exchange_declare("dlx".into(), ExchangeKind::Fanout, ExchangeDeclareOptions { durable: true, ..Default::default() }, FieldTable::default())
-            .await
-            .unwrap();
-        ch.queue_declare(DLQ.into(), durable, FieldTable::default()).await.unwrap();
-        ch.queue_bind(DLQ.into(), "dlx".into(), "".into(), QueueBindOptions::default(), FieldTable::default()).await.unwrap();
+        dlx_into(&ch, DLQ, FieldTable::default()).await;
         for q in ORIGINS {
-            let mut args = FieldTable::default();
-            args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("dlx".into()));
-            ch.queue_declare(q.into(), durable, args).await.unwrap();
+            declare_durable(&ch, q, dead_lettering()).await;
         }
-        ch.queue_declare("bench.moved".into(), durable, FieldTable::default()).await.unwrap();
+        declare_durable(&ch, "bench.moved", FieldTable::default()).await;
 
         fill(&ch, total).await;
         let n = depth(&ch, DLQ).await;
@@ -149,6 +102,5 @@ fn main() {
         println!("broker shovel (move to one)  {shovel_rate:>9.0} msg/s  ({shovel_secs:.2} s)");
         println!("ratio warren / shovel        {:>9.2}x  (target >= 1.0)", warren_rate / shovel_rate);
         let _ = conn.close(200, "bench done".into()).await;
-        admin.delete_vhost(&vhost, true).await.expect("delete vhost");
     });
 }

@@ -8,7 +8,46 @@ use std::time::{Duration, Instant};
 use common::*;
 use secrecy::SecretString;
 use warren_core::broker::BrokerErrorKind;
-use warren_core::connection_test::test_connection;
+use warren_core::connection_test::{test_connection, ConnectionReport};
+use warren_core::Environment;
+
+/// A connection test as a user made for it (password `pw`) with these tags and, when
+/// `permitted`, every permission on `/`; the user is removed before the report is looked at.
+async fn test_as_new_user(prefix: &str, tags: &str, permitted: bool) -> ConnectionReport {
+    let user = unique(prefix);
+    create_user(&user, "pw", tags);
+    if permitted {
+        grant(&user, "/");
+    }
+    let mut env = local();
+    env.username = user.clone();
+    let report = test_connection(&env, SecretString::from("pw")).await;
+    delete_user(&user);
+    report
+}
+
+/// Asserts that a check (management or AMQP) failed with this `BrokerErrorKind`; the whole
+/// check is shown when it did not.
+macro_rules! assert_failed_with {
+    ($check:expr, $kind:ident) => {
+        assert_eq!(
+            $check.error_kind,
+            Some(BrokerErrorKind::$kind),
+            "{:?}",
+            $check
+        )
+    };
+}
+
+/// `local` with these management URLs (and these AMQP URLs unless empty).
+fn local_at(management_urls: &[String], amqp_urls: &[String]) -> Environment {
+    let mut env = local();
+    env.management_urls = management_urls.to_vec();
+    if !amqp_urls.is_empty() {
+        env.amqp_urls = amqp_urls.to_vec();
+    }
+    env
+}
 
 #[tokio::test]
 async fn the_local_broker_reports_its_versions_and_tags() {
@@ -34,18 +73,8 @@ async fn the_local_broker_reports_its_versions_and_tags() {
 async fn a_wrong_password_is_a_credentials_error_on_both_endpoints_and_is_not_echoed() {
     let secret = "wr0ng-pa55word-for-test";
     let report = test_connection(&local(), SecretString::from(secret)).await;
-    assert_eq!(
-        report.management.error_kind,
-        Some(BrokerErrorKind::WrongCredentials),
-        "{:?}",
-        report.management
-    );
-    assert_eq!(
-        report.amqp.error_kind,
-        Some(BrokerErrorKind::WrongCredentials),
-        "{:?}",
-        report.amqp
-    );
+    assert_failed_with!(report.management, WrongCredentials);
+    assert_failed_with!(report.amqp, WrongCredentials);
     let text = serde_json::to_string(&report).unwrap();
     assert!(
         !text.contains(secret),
@@ -59,19 +88,8 @@ async fn a_wrong_password_is_a_credentials_error_on_both_endpoints_and_is_not_ec
 
 #[tokio::test]
 async fn a_user_without_tags_is_told_it_lacks_the_management_tag() {
-    let user = unique("warren-notags");
-    create_user(&user, "pw", "").await;
-    grant(&user, "/").await;
-    let mut env = local();
-    env.username = user.clone();
-    let report = test_connection(&env, SecretString::from("pw")).await;
-    delete_user(&user).await;
-    assert_eq!(
-        report.management.error_kind,
-        Some(BrokerErrorKind::MissingManagementTag),
-        "{:?}",
-        report.management
-    );
+    let report = test_as_new_user("warren-notags", "", true).await;
+    assert_failed_with!(report.management, MissingManagementTag);
     assert!(report.management.error.unwrap().contains("management"));
     assert!(
         report.amqp.ok,
@@ -82,13 +100,7 @@ async fn a_user_without_tags_is_told_it_lacks_the_management_tag() {
 
 #[tokio::test]
 async fn a_management_only_user_works_with_a_warning_about_monitoring() {
-    let user = unique("warren-mgmt");
-    create_user(&user, "pw", "management").await;
-    grant(&user, "/").await;
-    let mut env = local();
-    env.username = user.clone();
-    let report = test_connection(&env, SecretString::from("pw")).await;
-    delete_user(&user).await;
+    let report = test_as_new_user("warren-mgmt", "management", true).await;
     assert!(report.management.ok, "{:?}", report.management);
     assert_eq!(
         report.management.user_tags,
@@ -107,25 +119,16 @@ async fn a_management_only_user_works_with_a_warning_about_monitoring() {
 
 #[tokio::test]
 async fn a_user_without_vhost_permissions_is_refused_the_vhost_over_amqp() {
-    let user = unique("warren-noperm");
-    create_user(&user, "pw", "management").await;
-    let mut env = local();
-    env.username = user.clone();
-    let report = test_connection(&env, SecretString::from("pw")).await;
-    delete_user(&user).await;
-    assert_eq!(
-        report.amqp.error_kind,
-        Some(BrokerErrorKind::VhostAccessRefused),
-        "{:?}",
-        report.amqp
-    );
+    let report = test_as_new_user("warren-noperm", "management", false).await;
+    assert_failed_with!(report.amqp, VhostAccessRefused);
 }
 
 #[tokio::test]
 async fn a_closed_port_is_unreachable_at_once() {
-    let mut env = local();
-    env.management_urls = vec!["http://127.0.0.1:1".into()];
-    env.amqp_urls = vec!["amqp://127.0.0.1:1".into()];
+    let env = local_at(
+        &["http://127.0.0.1:1".into()],
+        &["amqp://127.0.0.1:1".into()],
+    );
     let report = test_connection(&env, guest()).await;
     assert_eq!(
         report.management.error_kind,
@@ -137,9 +140,10 @@ async fn a_closed_port_is_unreachable_at_once() {
 
 #[tokio::test]
 async fn a_failover_list_falls_through_to_the_node_that_answers() {
-    let mut env = local();
-    env.management_urls = vec!["http://127.0.0.1:1".into(), management_url().into()];
-    env.amqp_urls = vec!["amqp://127.0.0.1:1".into(), amqp_url().into()];
+    let env = local_at(
+        &["http://127.0.0.1:1".into(), management_url().into()],
+        &["amqp://127.0.0.1:1".into(), amqp_url().into()],
+    );
     let report = test_connection(&env, guest()).await;
     assert!(report.management.ok && report.amqp.ok, "{report:?}");
     assert_eq!(
@@ -150,28 +154,16 @@ async fn a_failover_list_falls_through_to_the_node_that_answers() {
 
 #[tokio::test]
 async fn the_amqp_port_given_as_management_url_is_not_rabbitmq_management() {
-    let mut env = local();
-    env.management_urls = vec![format!("http://127.0.0.1:{}", amqp_port())];
+    let env = local_at(&[format!("http://127.0.0.1:{}", amqp_port())], &[]);
     let report = test_connection(&env, guest()).await;
-    assert_eq!(
-        report.management.error_kind,
-        Some(BrokerErrorKind::NotRabbitmq),
-        "{:?}",
-        report.management
-    );
+    assert_failed_with!(report.management, NotRabbitmq);
 }
 
 #[tokio::test]
 async fn a_wrong_path_prefix_says_the_management_api_is_not_there() {
-    let mut env = local();
-    env.management_urls = vec![format!("{}/not-rabbit", management_url())];
+    let env = local_at(&[format!("{}/not-rabbit", management_url())], &[]);
     let report = test_connection(&env, guest()).await;
-    assert_eq!(
-        report.management.error_kind,
-        Some(BrokerErrorKind::ManagementNotEnabled),
-        "{:?}",
-        report.management
-    );
+    assert_failed_with!(report.management, ManagementNotEnabled);
     assert!(report
         .management
         .error
@@ -191,25 +183,16 @@ async fn a_silent_endpoint_times_out_instead_of_hanging() {
             held.push(sock);
         }
     });
-    let mut env = local();
-    env.management_urls = vec![format!("http://127.0.0.1:{port}")];
-    env.amqp_urls = vec![format!("amqp://127.0.0.1:{port}")];
+    let env = local_at(
+        &[format!("http://127.0.0.1:{port}")],
+        &[format!("amqp://127.0.0.1:{port}")],
+    );
     let started = Instant::now();
     let report = tokio::time::timeout(Duration::from_secs(30), test_connection(&env, guest()))
         .await
         .expect("test_connection hung");
-    assert_eq!(
-        report.management.error_kind,
-        Some(BrokerErrorKind::Timeout),
-        "{:?}",
-        report.management
-    );
-    assert_eq!(
-        report.amqp.error_kind,
-        Some(BrokerErrorKind::Timeout),
-        "{:?}",
-        report.amqp
-    );
+    assert_failed_with!(report.management, Timeout);
+    assert_failed_with!(report.amqp, Timeout);
     // Functional bound, not a benchmark: both checks run at once and each gives up after 5 s.
     assert!(
         started.elapsed() < Duration::from_secs(12),
@@ -342,34 +325,20 @@ fn tls_server() -> TlsServer {
 #[tokio::test]
 async fn an_untrusted_certificate_fails_tls_verification_and_a_ca_bundle_fixes_it() {
     let server = tls_server();
-    let mut env = local();
-    env.management_urls = vec![format!("https://127.0.0.1:{}", server.port)];
+    let mut env = local_at(&[format!("https://127.0.0.1:{}", server.port)], &[]);
     let report = warren_core::connection_test::check_management(&env, guest()).await;
-    assert_eq!(
-        report.error_kind,
-        Some(BrokerErrorKind::TlsVerification),
-        "{report:?}"
-    );
+    assert_failed_with!(report, TlsVerification);
     assert!(report.error.unwrap().contains("CA bundle"));
 
     // Trusting the CA gets past TLS; the peer is then found not to be RabbitMQ.
     env.tls.ca_bundle = Some(server.cert.display().to_string());
     let report = warren_core::connection_test::check_management(&env, guest()).await;
-    assert_eq!(
-        report.error_kind,
-        Some(BrokerErrorKind::NotRabbitmq),
-        "{report:?}"
-    );
+    assert_failed_with!(report, NotRabbitmq);
 }
 
 #[tokio::test]
 async fn https_against_a_plain_http_port_is_a_tls_mismatch() {
-    let mut env = local();
-    env.management_urls = vec![management_url().replacen("http://", "https://", 1)];
+    let env = local_at(&[management_url().replacen("http://", "https://", 1)], &[]);
     let report = warren_core::connection_test::check_management(&env, guest()).await;
-    assert_eq!(
-        report.error_kind,
-        Some(BrokerErrorKind::TlsMismatch),
-        "{report:?}"
-    );
+    assert_failed_with!(report, TlsMismatch);
 }

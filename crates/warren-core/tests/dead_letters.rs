@@ -8,27 +8,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use lapin::options::{BasicConsumeOptions, BasicGetOptions, QueueDeclareOptions};
+use lapin::options::{BasicConsumeOptions, BasicGetOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::ConnectionProperties;
-use warren_core::broker::management::ManagementClient;
 use warren_core::deadletters::{self, Wiring};
 use warren_core::demo::{self, DLQ_ALL, DLQ_PAYMENTS, REALMS, WORKERS};
-use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions};
 use warren_core::queues::QueueRow;
 use warren_core::realms::consumers::realm_consumers;
-use warren_core::realms::{map_inventory, queues_of};
-
-async fn mapped_inventory(vhost: &str) -> Inventory {
-    let client = ManagementClient::new(&local(), guest()).unwrap();
-    let opts = InventoryOptions {
-        vhost: Some(vhost.to_string()),
-        ..Default::default()
-    };
-    let mut inventory = load_inventory(&client, &opts).await.unwrap();
-    map_inventory(None, &mut inventory).unwrap();
-    inventory
-}
+use warren_core::realms::queues_of;
 
 /// The origin queue of every message of `queue`, read with another client: basic.get without
 /// acks (held until the channel closes, so each message is read once), `x-first-death-queue`.
@@ -64,7 +51,7 @@ async fn demo_dlqs_are_found_browsed_in_place_and_split_per_realm() {
     let report = demo::seed(&local(), guest(), &vhost).await.expect("seed");
     assert!(report.dead_lettered > 0);
     // The management API's counters settle a stats interval after the seed.
-    let mut inventory = mapped_inventory(&vhost).await;
+    let mut inventory = mapped_inventory(&vhost, None).await;
     for _ in 0..60 {
         let listed: u64 = inventory
             .rows
@@ -76,7 +63,7 @@ async fn demo_dlqs_are_found_browsed_in_place_and_split_per_realm() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        inventory = mapped_inventory(&vhost).await;
+        inventory = mapped_inventory(&vhost, None).await;
     }
 
     // Discovery: both DLQs wired, fed by exactly the queues that name their exchanges.
@@ -95,23 +82,13 @@ async fn demo_dlqs_are_found_browsed_in_place_and_split_per_realm() {
 
     // Browse: 50 messages decoded, the queue's depth unchanged, and a second read sees them
     // again, now flagged redelivered (the cost the window states).
-    let conn = warren_core::broker::amqp::connect(&local(), &guest(), Some(&vhost), "test")
-        .await
-        .unwrap();
+    let conn = connect_as_warren(&vhost, "test").await;
     let ch = conn.create_channel().await.unwrap();
     let before = depth(&ch, DLQ_ALL).await;
-    let b = deadletters::browse(
-        &local(),
-        &guest(),
-        &vhost,
-        DLQ_ALL,
-        50,
-        None,
-        "classic",
-        None,
-    )
-    .await
-    .unwrap();
+    let (env, password) = (local(), guest());
+    let browse_50 =
+        || deadletters::browse(&env, &password, &vhost, DLQ_ALL, 50, None, "classic", None);
+    let b = browse_50().await.unwrap();
     assert_eq!((b.read, b.depth), (50.min(before), u64::from(before)));
     assert_eq!(
         depth(&ch, DLQ_ALL).await,
@@ -128,18 +105,7 @@ async fn demo_dlqs_are_found_browsed_in_place_and_split_per_realm() {
         .all(|m| ["rejected", "expired", "maxlen"].contains(&m.reason.as_deref().unwrap())));
     assert_eq!(b.groups.iter().map(|g| g.count).sum::<u32>(), b.read);
     assert!(b.cost.contains("redelivered"));
-    let again = deadletters::browse(
-        &local(),
-        &guest(),
-        &vhost,
-        DLQ_ALL,
-        50,
-        None,
-        "classic",
-        None,
-    )
-    .await
-    .unwrap();
+    let again = browse_50().await.unwrap();
     assert!(again.messages.iter().all(|m| m.redelivered));
     assert_eq!(
         again.messages.iter().map(|m| &m.key).collect::<Vec<_>>(),
@@ -183,7 +149,7 @@ async fn demo_dlqs_are_found_browsed_in_place_and_split_per_realm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_consumers_of_a_realm_are_its_connections_with_their_client_names() {
     let t = TestVhost::new("warren-test-realm-consumers").await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     for q in [
         "billing.acme",
         "mail.acme",
@@ -191,13 +157,7 @@ async fn the_consumers_of_a_realm_are_its_connections_with_their_client_names() 
         "billing.globex",
         "mail.globex",
     ] {
-        ch.queue_declare(
-            q.into(),
-            QueueDeclareOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+        declare_transient(&ch, q).await;
     }
     let worker = |name: &'static str| {
         let vhost = t.name.clone();
@@ -236,7 +196,7 @@ async fn the_consumers_of_a_realm_are_its_connections_with_their_client_names() 
     let mut report = Default::default();
     // The management API lists consumers once the channels' stats arrive.
     for _ in 0..40 {
-        rows = mapped_inventory(&t.name).await.rows;
+        rows = mapped_inventory(&t.name, None).await.rows;
         let acme = queues_of(&rows, "acme", None);
         report = realm_consumers(&local(), guest(), &acme).await.unwrap();
         // Consumers and connections are listed from separate stats: wait for both.

@@ -48,6 +48,11 @@ async fn reasons(ch: &lapin::Channel, q: &str, n: u32) -> BTreeSet<String> {
     out
 }
 
+async fn vhost_names() -> Vec<String> {
+    let vhosts = admin().list_vhosts().await.unwrap();
+    vhosts.into_iter().map(|v| v.name).collect()
+}
+
 #[tokio::test]
 async fn seeding_builds_the_partitioned_topology_with_dead_letters_and_is_idempotent() {
     let vhost = unique("warren-test-demo");
@@ -64,9 +69,7 @@ async fn seeding_builds_the_partitioned_topology_with_dead_letters_and_is_idempo
         "some hundreds of dead letters: {first:?}"
     );
 
-    let conn = warren_core::broker::amqp::connect(&env, &guest(), Some(&vhost), "test")
-        .await
-        .unwrap();
+    let conn = connect_as_warren(&vhost, "test").await;
     let ch = conn.create_channel().await.unwrap();
 
     // Per-realm totals computed independently from the broker's exact counts.
@@ -106,29 +109,13 @@ async fn seeding_builds_the_partitioned_topology_with_dead_letters_and_is_idempo
     );
 
     demo::clean(&env, guest(), &vhost).await.unwrap();
-    let vhosts: Vec<String> = admin()
-        .list_vhosts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    assert!(!vhosts.contains(&vhost));
+    assert!(!vhost_names().await.contains(&vhost));
 }
 
 #[tokio::test]
 async fn seeding_a_read_only_environment_is_refused_and_changes_nothing() {
     let vhost = unique("warren-test-demo-ro");
-    let mut env = local();
-    env.read_only = true;
-    let err = demo::seed(&env, guest(), &vhost).await.unwrap_err();
+    let err = demo::seed(&read_only(), guest(), &vhost).await.unwrap_err();
     assert!(matches!(err, Error::ReadOnly(_)), "{err}");
-    let vhosts: Vec<String> = admin()
-        .list_vhosts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    assert!(!vhosts.contains(&vhost));
+    assert!(!vhost_names().await.contains(&vhost));
 }

@@ -5,7 +5,7 @@ mod common;
 
 use secrecy::{ExposeSecret, SecretString};
 use warren_core::secrets::Keyring;
-use warren_core::{Environment, EnvironmentStore, Error, Tier};
+use warren_core::{Environment, EnvironmentStore, EnvironmentView, Error, Tier};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -18,6 +18,18 @@ impl Fixture {
         let keyring = Keyring::with_service(common::unique("warren-test"));
         let store = EnvironmentStore::new(dir.path(), keyring);
         Fixture { dir, store }
+    }
+
+    /// Adds `staging(id)` with this password.
+    fn create_staging(&self, id: &str, password: &str) -> EnvironmentView {
+        let password = SecretString::from(password);
+        self.store.create(staging(id), Some(&password)).unwrap()
+    }
+
+    /// The password the keyring holds for `id`.
+    fn stored_password(&self, id: &str) -> Option<String> {
+        let secret = self.store.keyring().get(id).unwrap();
+        secret.map(|s| s.expose_secret().to_string())
     }
 
     fn config_text(&self) -> String {
@@ -52,20 +64,9 @@ fn staging(id: &str) -> Environment {
 fn a_created_environment_keeps_its_password_only_in_the_keyring() {
     let f = Fixture::new();
     let secret = "Unique-Pa55-created-7731";
-    let view = f
-        .store
-        .create(staging("staging"), Some(&SecretString::from(secret)))
-        .unwrap();
+    let view = f.create_staging("staging", secret);
     assert!(view.has_secret);
-    assert_eq!(
-        f.store
-            .keyring()
-            .get("staging")
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        secret
-    );
+    assert_eq!(f.stored_password("staging").as_deref(), Some(secret));
     assert!(f.config_text().contains("rabbit-2.staging"));
     assert!(
         !f.all_files_text().contains(secret),
@@ -77,43 +78,30 @@ fn a_created_environment_keeps_its_password_only_in_the_keyring() {
 #[test]
 fn editing_without_a_password_keeps_the_stored_one_and_a_new_one_replaces_it() {
     let f = Fixture::new();
-    f.store
-        .create(staging("s"), Some(&SecretString::from("first")))
-        .unwrap();
+    f.create_staging("s", "first");
     let mut changed = staging("s");
     changed.read_only = true;
     f.store.update("s", changed, None).unwrap();
-    assert_eq!(
-        f.store.keyring().get("s").unwrap().unwrap().expose_secret(),
-        "first"
-    );
+    assert_eq!(f.stored_password("s").as_deref(), Some("first"));
     assert!(f.store.get("s").unwrap().read_only);
     f.store
         .update("s", staging("s"), Some(&SecretString::from("second")))
         .unwrap();
-    assert_eq!(
-        f.store.keyring().get("s").unwrap().unwrap().expose_secret(),
-        "second"
-    );
+    assert_eq!(f.stored_password("s").as_deref(), Some("second"));
     f.store.remove("s").unwrap();
 }
 
 #[test]
 fn duplicating_copies_settings_and_password_under_the_new_id() {
     let f = Fixture::new();
-    f.store
-        .create(staging("a"), Some(&SecretString::from("pw-a")))
-        .unwrap();
+    f.create_staging("a", "pw-a");
     let copy = f.store.duplicate("a", "b", None).unwrap();
     assert_eq!(copy.environment.name, "Staging EU (copy)");
     assert_eq!(
         copy.environment.management_urls,
         staging("a").management_urls
     );
-    assert_eq!(
-        f.store.keyring().get("b").unwrap().unwrap().expose_secret(),
-        "pw-a"
-    );
+    assert_eq!(f.stored_password("b").as_deref(), Some("pw-a"));
     f.store.remove("a").unwrap();
     f.store.remove("b").unwrap();
 }
@@ -121,11 +109,9 @@ fn duplicating_copies_settings_and_password_under_the_new_id() {
 #[test]
 fn removing_an_environment_removes_its_keyring_entry() {
     let f = Fixture::new();
-    f.store
-        .create(staging("gone"), Some(&SecretString::from("pw")))
-        .unwrap();
+    f.create_staging("gone", "pw");
     f.store.remove("gone").unwrap();
-    assert!(f.store.keyring().get("gone").unwrap().is_none());
+    assert_eq!(f.stored_password("gone"), None);
     assert!(matches!(
         f.store.get("gone"),
         Err(Error::UnknownEnvironment(_))
@@ -170,8 +156,9 @@ fn a_duplicate_id_and_invalid_fields_are_refused_with_nothing_stored() {
         .create(bad, Some(&SecretString::from("pw")))
         .unwrap_err();
     assert_eq!(err.fields()[0].field, "management_urls[0]");
-    assert!(
-        f.store.keyring().get("y").unwrap().is_none(),
+    assert_eq!(
+        f.stored_password("y"),
+        None,
         "an invalid environment stored a password"
     );
     f.store.remove("x").unwrap();
@@ -204,13 +191,8 @@ fn importing_rabbitmqadmin_conf_moves_passwords_to_the_keyring_and_reports_skips
     );
     assert!(reasons.iter().any(|(s, _)| s == "odd"), "{reasons:?}");
     assert_eq!(
-        f.store
-            .keyring()
-            .get("staging")
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        "imported-Secret-99"
+        f.stored_password("staging").as_deref(),
+        Some("imported-Secret-99")
     );
     assert!(!f.config_text().contains("imported-Secret-99"));
     f.store.remove("staging").unwrap();

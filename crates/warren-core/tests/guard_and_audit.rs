@@ -6,8 +6,6 @@
 mod common;
 
 use common::*;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
 use lapin::BasicProperties;
 use warren_core::audit::AuditLog;
 use warren_core::deadletters::jsonl;
@@ -19,12 +17,6 @@ use warren_core::queues::QueueRow;
 use warren_core::realms::policy::{self, PolicyPlan};
 use warren_core::Error;
 
-fn read_only() -> warren_core::Environment {
-    let mut env = local();
-    env.read_only = true;
-    env
-}
-
 fn refused<T: std::fmt::Debug>(what: &str, r: warren_core::Result<T>) {
     match r {
         Err(Error::ReadOnly(id)) => assert_eq!(id, "local", "{what}"),
@@ -35,29 +27,18 @@ fn refused<T: std::fmt::Debug>(what: &str, r: warren_core::Result<T>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mutating_action_refuses_a_read_only_environment_and_is_audited() {
     let t = TestVhost::new("warren-test-guard").await;
-    let ch = t.conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
+    let ch = t.confirming_channel().await;
     for q in ["work", "failed"] {
-        ch.queue_declare(
-            q.into(),
-            QueueDeclareOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+        declare_transient(&ch, q).await;
     }
     for i in 0..5 {
-        ch.basic_publish(
-            "".into(),
-            "work".into(),
-            BasicPublishOptions::default(),
+        publish(
+            &ch,
+            "work",
             format!("{i}").as_bytes(),
             BasicProperties::default(),
         )
-        .await
-        .unwrap();
+        .await;
     }
     ch.wait_for_confirms().await.unwrap();
     let ro = read_only();

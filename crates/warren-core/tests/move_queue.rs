@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::options::ConfirmSelectOptions;
 use lapin::types::FieldTable;
 use lapin::BasicProperties;
 use warren_core::queues::move_messages::move_messages;
@@ -17,24 +17,10 @@ async fn src_and_dst(conn: &lapin::Connection, n: u32) -> lapin::Channel {
         .await
         .unwrap();
     for q in ["src", "dst"] {
-        let opts = QueueDeclareOptions {
-            durable: true,
-            ..Default::default()
-        };
-        ch.queue_declare(q.into(), opts, FieldTable::default())
-            .await
-            .unwrap();
+        declare_durable(&ch, q, FieldTable::default()).await;
     }
     for i in 0..n {
-        ch.basic_publish(
-            "".into(),
-            "src".into(),
-            BasicPublishOptions::default(),
-            &i.to_be_bytes(),
-            BasicProperties::default(),
-        )
-        .await
-        .unwrap();
+        publish(&ch, "src", &i.to_be_bytes(), BasicProperties::default()).await;
     }
     ch.wait_for_confirms().await.unwrap();
     ch
@@ -47,11 +33,17 @@ async fn moving_a_queue_delivers_every_message_and_reports_progress() {
     let env = local();
     let ch = src_and_dst(conn, 2000).await;
 
-    let mut read_only = env.clone();
-    read_only.read_only = true;
-    let refused = move_messages(&read_only, &guest(), &vhost, "src", "dst", |_| {}, || false)
-        .await
-        .unwrap_err();
+    let refused = move_messages(
+        &read_only(),
+        &guest(),
+        &vhost,
+        "src",
+        "dst",
+        |_| {},
+        || false,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(refused, Error::ReadOnly(_)), "{refused}");
     assert_eq!(depth(&ch, "dst").await, 0);
 

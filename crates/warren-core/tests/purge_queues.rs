@@ -4,8 +4,7 @@
 mod common;
 
 use common::*;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::options::ConfirmSelectOptions;
 use lapin::BasicProperties;
 use warren_core::queues::purge::purge;
 use warren_core::queues::QueueRow;
@@ -25,23 +24,9 @@ async fn purge_empties_exactly_the_chosen_queues_and_a_read_only_environment_is_
         .await
         .unwrap();
     for (q, n) in [("a", 5), ("b", 7), ("keep", 3)] {
-        ch.queue_declare(
-            q.into(),
-            QueueDeclareOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+        declare_transient(&ch, q).await;
         for _ in 0..n {
-            ch.basic_publish(
-                "".into(),
-                q.into(),
-                BasicPublishOptions::default(),
-                b"m",
-                BasicProperties::default(),
-            )
-            .await
-            .unwrap();
+            publish(&ch, q, b"m", BasicProperties::default()).await;
         }
     }
     ch.wait_for_confirms().await.unwrap();
@@ -56,9 +41,7 @@ async fn purge_empties_exactly_the_chosen_queues_and_a_read_only_environment_is_
         "a dry run changed the broker"
     );
 
-    let mut read_only = env.clone();
-    read_only.read_only = true;
-    let refused = purge(&read_only, &guest(), &targets, false)
+    let refused = purge(&read_only(), &guest(), &targets, false)
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::ReadOnly(_)), "{refused}");

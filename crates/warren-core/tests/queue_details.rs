@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,13 +22,7 @@ async fn queue_details_show_bindings_and_the_consumers_prefetch() {
     )
     .await
     .unwrap();
-    ch.queue_declare(
-        "billing.acme".into(),
-        QueueDeclareOptions::default(),
-        FieldTable::default(),
-    )
-    .await
-    .unwrap();
+    declare_transient(&ch, "billing.acme").await;
     ch.queue_bind(
         "billing.acme".into(),
         "orders".into(),

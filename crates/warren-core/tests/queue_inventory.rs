@@ -8,9 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
-use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::BasicProperties;
 use warren_core::broker::management::ManagementClient;
@@ -87,34 +85,22 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
         .await
         .unwrap();
     for s in &specs {
-        let mut args = FieldTable::default();
-        args.insert("x-queue-type".into(), AMQPValue::LongString(s.kind.into()));
+        let mut args = table(&[queue_type(s.kind)]);
         if s.kind == "classic" && s.depth == 4 {
             args.insert(
                 "x-dead-letter-exchange".into(),
                 AMQPValue::LongString("dlx".into()),
             );
         }
-        ch.queue_declare(
-            s.name.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await
-        .unwrap();
+        declare_durable(&ch, &s.name, args).await;
         for n in 0..s.depth {
-            ch.basic_publish(
-                "".into(),
-                s.name.as_str().into(),
-                BasicPublishOptions::default(),
+            publish(
+                &ch,
+                &s.name,
                 format!("{n}").as_bytes(),
                 BasicProperties::default(),
             )
-            .await
-            .unwrap();
+            .await;
         }
     }
     ch.wait_for_confirms().await.unwrap();

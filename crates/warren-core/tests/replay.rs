@@ -10,12 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
 use futures_util::StreamExt;
-use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
-    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, ByteArray, DecimalValue, FieldArray, FieldTable, LongString};
-use lapin::{BasicProperties, Channel, ExchangeKind};
+use lapin::{BasicProperties, Channel};
 use warren_core::deadletters::filter::DeadLetterFilter;
 use warren_core::deadletters::replay::{replay, ReplayOptions, Scope};
 use warren_core::deadletters::xdeath::{REPLAY_COUNT, REPLAY_ID, REPLAY_TIME};
@@ -26,40 +23,9 @@ const DLQ: &str = "failed";
 
 /// A fanout DLX into `failed` (classic or quorum) and `origins` that dead-letter into it.
 async fn topology(ch: &Channel, origins: &[&str], dlq_args: FieldTable) {
-    ch.exchange_declare(
-        "dlx".into(),
-        ExchangeKind::Fanout,
-        ExchangeDeclareOptions {
-            durable: true,
-            ..Default::default()
-        },
-        FieldTable::default(),
-    )
-    .await
-    .unwrap();
-    let durable = QueueDeclareOptions {
-        durable: true,
-        ..Default::default()
-    };
-    ch.queue_declare(DLQ.into(), durable, dlq_args)
-        .await
-        .unwrap();
-    ch.queue_bind(
-        DLQ.into(),
-        "dlx".into(),
-        "".into(),
-        QueueBindOptions::default(),
-        FieldTable::default(),
-    )
-    .await
-    .unwrap();
+    dlx_into(ch, DLQ, dlq_args).await;
     for q in origins {
-        let mut args = FieldTable::default();
-        args.insert(
-            "x-dead-letter-exchange".into(),
-            AMQPValue::LongString("dlx".into()),
-        );
-        ch.queue_declare((*q).into(), durable, args).await.unwrap();
+        declare_durable(ch, q, dead_lettering()).await;
     }
 }
 
@@ -75,15 +41,7 @@ async fn dead_letter(ch: &Channel, origins: &[&str], n: usize) {
             let props = BasicProperties::default()
                 .with_message_id(format!("{q}-{i}").into())
                 .with_expiration("0".into());
-            ch.basic_publish(
-                "".into(),
-                (*q).into(),
-                BasicPublishOptions::default(),
-                format!("{q} {i}").as_bytes(),
-                props,
-            )
-            .await
-            .unwrap();
+            publish(ch, q, format!("{q} {i}").as_bytes(), props).await;
         }
     }
     ch.wait_for_confirms().await.unwrap();
@@ -104,35 +62,24 @@ async fn drain(ch: &Channel, q: &str) -> Vec<(String, lapin::message::Delivery)>
     if n == 0 {
         return out;
     }
-    ch.basic_qos(1000, BasicQosOptions::default())
-        .await
-        .unwrap();
-    let mut c = ch
-        .basic_consume(
-            q.into(),
-            format!("drain-{q}").as_str().into(),
-            BasicConsumeOptions {
-                no_ack: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    let mut c = consume(ch, q, &format!("drain-{q}"), 1000, true).await;
     while out.len() < n {
         let d = c.next().await.unwrap().unwrap();
-        let id = d
-            .properties
-            .message_id()
-            .as_ref()
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        out.push((id, d));
+        out.push((message_id(&d), d));
     }
     ch.basic_cancel(format!("drain-{q}").as_str().into(), Default::default())
         .await
         .unwrap();
     out
+}
+
+/// A vhost of its own where `n` messages of queue `q` have died into the DLQ.
+async fn q_dead_lettered(prefix: &str, n: usize) -> (TestVhost, Channel) {
+    let t = TestVhost::new(prefix).await;
+    let ch = t.channel().await;
+    topology(&ch, &["q"], FieldTable::default()).await;
+    dead_letter(&ch, &["q"], n).await;
+    (t, ch)
 }
 
 fn rows(vhost: &str, names: &[&str]) -> Vec<QueueRow> {
@@ -142,23 +89,20 @@ fn rows(vhost: &str, names: &[&str]) -> Vec<QueueRow> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_messages_go_back_to_their_own_origins_exactly_once() {
     let t = TestVhost::new("warren-test-replay").await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     let origins = ["billing.acme", "billing.globex", "mail.acme", "mail.globex"];
     topology(&ch, &origins, FieldTable::default()).await;
     dead_letter(&ch, &origins, 2500).await;
 
     let mut last = None;
-    let report = replay(
-        &local(),
-        &guest(),
+    let report = replay_as_local(
         &t.name,
         DLQ,
         &ReplayOptions::default(),
         |p| last = Some(p),
         || false,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         (report.total, report.replayed, report.kept),
         (10_000, 10_000, 0),
@@ -190,7 +134,7 @@ async fn ten_thousand_messages_go_back_to_their_own_origins_exactly_once() {
 fn kill_replay_connections(vhost: &str) -> usize {
     // The management API lists a new connection after a moment.
     for _ in 0..50 {
-        let n = kill_once(vhost);
+        let n = close_connections(vhost, "warren: replay");
         if n > 0 {
             return n;
         }
@@ -199,49 +143,10 @@ fn kill_replay_connections(vhost: &str) -> usize {
     0
 }
 
-fn kill_once(vhost: &str) -> usize {
-    let v = percent_encoding::utf8_percent_encode(vhost, percent_encoding::NON_ALPHANUMERIC)
-        .to_string();
-    let out = std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-u",
-            "guest:guest",
-            &format!("{}/api/vhosts/{v}/connections", management_url()),
-        ])
-        .output()
-        .unwrap();
-    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let mut killed = 0;
-    for c in list {
-        let name = c["name"].as_str().unwrap_or_default();
-        let client = c["client_properties"]["connection_name"]
-            .as_str()
-            .unwrap_or_default();
-        if client.starts_with("warren: replay") {
-            let n = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-            std::process::Command::new("curl")
-                .args([
-                    "-s",
-                    "-u",
-                    "guest:guest",
-                    "-X",
-                    "DELETE",
-                    &format!("{}/api/connections/{n}", management_url()),
-                ])
-                .status()
-                .unwrap();
-            killed += 1;
-        }
-    }
-    killed
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_closed_by_the_broker_mid_replay_loses_nothing_and_a_second_run_finishes() {
     let t = TestVhost::new("warren-test-replay-kill").await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     let origins = ["a", "b"];
     topology(&ch, &origins, FieldTable::default()).await;
     dead_letter(&ch, &origins, 10_000).await;
@@ -252,9 +157,7 @@ async fn a_connection_closed_by_the_broker_mid_replay_loses_nothing_and_a_second
 
     // At the first progress report the broker closes the replay's connection.
     let killed = AtomicBool::new(false);
-    let report = replay(
-        &local(),
-        &guest(),
+    let report = replay_as_local(
         &t.name,
         DLQ,
         &options,
@@ -268,8 +171,7 @@ async fn a_connection_closed_by_the_broker_mid_replay_loses_nothing_and_a_second
         },
         || false,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(killed.load(Ordering::SeqCst));
     assert!(
         report
@@ -282,12 +184,12 @@ async fn a_connection_closed_by_the_broker_mid_replay_loses_nothing_and_a_second
     assert!(report.replayed < 20_000);
 
     // Every message is in the DLQ or its origin; duplicates only within the in-flight window.
-    let count = |msgs: &[(String, lapin::message::Delivery)], seen: &mut BTreeMap<String, u32>| {
+    let count = |msgs: &[(String, lapin::message::Delivery)], seen: &mut BTreeMap<String, u64>| {
         for (id, _) in msgs {
             *seen.entry(id.clone()).or_default() += 1;
         }
     };
-    let mut in_origins: BTreeMap<String, u32> = BTreeMap::new();
+    let mut in_origins: BTreeMap<String, u64> = BTreeMap::new();
     for q in origins {
         count(&drain(&ch, q).await, &mut in_origins);
     }
@@ -312,23 +214,14 @@ async fn a_connection_closed_by_the_broker_mid_replay_loses_nothing_and_a_second
     );
 
     // The second run moves the rest, skipping what the first one had already delivered.
-    let second = replay(&local(), &guest(), &t.name, DLQ, &options, |_| {}, || false)
-        .await
-        .unwrap();
+    let second = replay_unattended(&t.name, DLQ, &options).await;
     assert!(second.stopped.is_none());
     assert_eq!(second.possible_duplicates, 0);
     assert_eq!(depth(&ch, DLQ).await, 0);
     for q in origins {
         count(&drain(&ch, q).await, &mut in_origins);
     }
-    assert_eq!(in_origins.len(), 20_000, "every message arrived");
-    let duplicates: u64 = in_origins.values().map(|n| u64::from(n - 1)).sum();
-    assert!(
-        duplicates + second.deduplicated <= report.possible_duplicates,
-        "{duplicates} duplicates + {} skipped > {} reported",
-        second.deduplicated,
-        report.possible_duplicates
-    );
+    let duplicates = assert_rerun_within_bound(&in_origins, 20_000, &report, &second);
     println!(
         "# connection closed mid-replay: {in_both} in both places after the stop, bound {}, {} skipped by the rerun, {duplicates} duplicates left",
         report.possible_duplicates, second.deduplicated
@@ -338,7 +231,7 @@ async fn a_connection_closed_by_the_broker_mid_replay_loses_nothing_and_a_second
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_whose_origin_is_gone_stay_in_the_dlq_as_unroutable() {
     let t = TestVhost::new("warren-test-replay-gone").await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     topology(&ch, &["alive", "gone"], FieldTable::default()).await;
     // Interleaved, so returns and confirms of both kinds share the broker's multiple-acks.
     dead_letter(&ch, &["alive", "gone"], 2000).await;
@@ -366,17 +259,7 @@ async fn messages_whose_origin_is_gone_stay_in_the_dlq_as_unroutable() {
     assert!(p.warnings.iter().any(|w| w.contains("do not exist")));
     assert_eq!(depth(&ch, DLQ).await, 4000, "planning moves nothing");
 
-    let report = replay(
-        &local(),
-        &guest(),
-        &t.name,
-        DLQ,
-        &ReplayOptions::default(),
-        |_| {},
-        || false,
-    )
-    .await
-    .unwrap();
+    let report = replay_unattended(&t.name, DLQ, &ReplayOptions::default()).await;
     assert_eq!(
         (report.replayed, report.unroutable, report.kept),
         (2000, 2000, 2000),
@@ -404,7 +287,7 @@ async fn messages_whose_origin_is_gone_stay_in_the_dlq_as_unroutable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_selective_replay_moves_only_what_was_chosen() {
     let t = TestVhost::new("warren-test-replay-select").await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     let origins = ["billing.acme", "billing.globex", "mail.acme"];
     topology(&ch, &origins, FieldTable::default()).await;
     dead_letter(&ch, &origins, 100).await;
@@ -417,9 +300,7 @@ async fn a_selective_replay_moves_only_what_was_chosen() {
         },
         ..Default::default()
     };
-    let report = replay(&local(), &guest(), &t.name, DLQ, &options, |_| {}, || false)
-        .await
-        .unwrap();
+    let report = replay_unattended(&t.name, DLQ, &options).await;
     assert_eq!((report.replayed, report.out_of_scope), (100, 200));
     assert_eq!(depth(&ch, "billing.acme").await, 100);
     assert_eq!(depth(&ch, DLQ).await, 200);
@@ -445,9 +326,7 @@ async fn a_selective_replay_moves_only_what_was_chosen() {
         },
         ..Default::default()
     };
-    let report = replay(&local(), &guest(), &t.name, DLQ, &options, |_| {}, || false)
-        .await
-        .unwrap();
+    let report = replay_unattended(&t.name, DLQ, &options).await;
     assert_eq!(report.replayed, 3, "{report:?}");
     assert_eq!(depth(&ch, DLQ).await, 197);
     let moved: Vec<String> = drain(&ch, "mail.acme")
@@ -521,45 +400,21 @@ fn without_marks(p: &BasicProperties) -> BasicProperties {
 
 async fn byte_identical_round_trip(dlq_args: FieldTable, prefix: &str) {
     let t = TestVhost::new(prefix).await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     topology(&ch, &["work"], dlq_args).await;
     // `retry` dead-letters into `work`'s DLQ path twice: work → (expire) → retry → (expire) → failed.
     // (A dead-lettered message loses its expiration: `retry` expires it with a queue TTL.)
-    let mut retry_args = FieldTable::default();
-    retry_args.insert(
-        "x-dead-letter-exchange".into(),
-        AMQPValue::LongString("dlx".into()),
-    );
+    let mut retry_args = dead_lettering();
     retry_args.insert("x-message-ttl".into(), AMQPValue::LongInt(0));
-    ch.queue_declare(
-        "retry".into(),
-        QueueDeclareOptions {
-            durable: true,
-            ..Default::default()
-        },
-        retry_args,
-    )
-    .await
-    .unwrap();
-    let mut first_hop = FieldTable::default();
-    first_hop.insert(
-        "x-dead-letter-exchange".into(),
-        AMQPValue::LongString("".into()),
-    );
-    first_hop.insert(
-        "x-dead-letter-routing-key".into(),
-        AMQPValue::LongString("retry".into()),
-    );
-    ch.queue_declare(
-        "twice".into(),
-        QueueDeclareOptions {
-            durable: true,
-            ..Default::default()
-        },
-        first_hop,
-    )
-    .await
-    .unwrap();
+    declare_durable(&ch, "retry", retry_args).await;
+    let first_hop = table(&[
+        ("x-dead-letter-exchange", AMQPValue::LongString("".into())),
+        (
+            "x-dead-letter-routing-key",
+            AMQPValue::LongString("retry".into()),
+        ),
+    ]);
+    declare_durable(&ch, "twice", first_hop).await;
     ch.confirm_select(ConfirmSelectOptions::default())
         .await
         .ok();
@@ -596,15 +451,7 @@ async fn byte_identical_round_trip(dlq_args: FieldTable, prefix: &str) {
         ),
     ];
     for (q, body, props) in &sends {
-        ch.basic_publish(
-            "".into(),
-            (*q).into(),
-            BasicPublishOptions::default(),
-            body,
-            props.clone().with_expiration("0".into()),
-        )
-        .await
-        .unwrap();
+        publish(&ch, q, body, props.clone().with_expiration("0".into())).await;
     }
     ch.wait_for_confirms().await.unwrap();
     for _ in 0..200 {
@@ -618,16 +465,7 @@ async fn byte_identical_round_trip(dlq_args: FieldTable, prefix: &str) {
     ch.queue_delete("retry".into(), Default::default())
         .await
         .unwrap();
-    ch.queue_declare(
-        "retry".into(),
-        QueueDeclareOptions {
-            durable: true,
-            ..Default::default()
-        },
-        FieldTable::default(),
-    )
-    .await
-    .unwrap();
+    declare_durable(&ch, "retry", FieldTable::default()).await;
 
     // What the DLQ holds, as the broker delivers it (x-death added by the broker).
     let b = browse(&local(), &guest(), &t.name, DLQ, 10, None, "classic", None)
@@ -653,17 +491,8 @@ async fn byte_identical_round_trip(dlq_args: FieldTable, prefix: &str) {
 
     let before: HashMap<String, (BasicProperties, Vec<u8>)> = {
         // Read them once more with a raw consumer (not acked: they go back on channel close).
-        let c2 = t.conn.create_channel().await.unwrap();
-        c2.basic_qos(10, BasicQosOptions::default()).await.unwrap();
-        let mut c = c2
-            .basic_consume(
-                DLQ.into(),
-                "peek".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
+        let c2 = t.channel().await;
+        let mut c = consume(&c2, DLQ, "peek", 10, false).await;
         let mut m = HashMap::new();
         for _ in 0..4 {
             let d = c.next().await.unwrap().unwrap();
@@ -673,17 +502,7 @@ async fn byte_identical_round_trip(dlq_args: FieldTable, prefix: &str) {
         c2.close(200, "peeked".into()).await.unwrap();
         m
     };
-    let report = replay(
-        &local(),
-        &guest(),
-        &t.name,
-        DLQ,
-        &ReplayOptions::default(),
-        |_| {},
-        || false,
-    )
-    .await
-    .unwrap();
+    let report = replay_unattended(&t.name, DLQ, &ReplayOptions::default()).await;
     assert_eq!(report.replayed, 4, "{report:?}");
     let mut after = drain(&ch, "work").await;
     after.extend(drain(&ch, "retry").await);
@@ -708,28 +527,20 @@ async fn binary_big_nested_and_twice_dead_messages_are_byte_identical_after_repl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quorum_dlq_replays_the_same_way() {
-    let mut args = FieldTable::default();
-    args.insert(
-        "x-queue-type".into(),
-        AMQPValue::LongString("quorum".into()),
-    );
+    let args = table(&[queue_type("quorum")]);
     byte_identical_round_trip(args, "warren-test-replay-quorum").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_loop_guard_keeps_messages_replayed_too_often_and_a_read_only_env_is_refused() {
-    let t = TestVhost::new("warren-test-replay-guard").await;
-    let ch = t.conn.create_channel().await.unwrap();
-    topology(&ch, &["q"], FieldTable::default()).await;
-    dead_letter(&ch, &["q"], 10).await;
-    let mut ro = local();
-    ro.read_only = true;
+    let (t, ch) = q_dead_lettered("warren-test-replay-guard", 10).await;
+    let defaults = ReplayOptions::default();
     let refused = replay(
-        &ro,
+        &read_only(),
         &guest(),
         &t.name,
         DLQ,
-        &ReplayOptions::default(),
+        &defaults,
         |_| {},
         || false,
     )
@@ -742,9 +553,7 @@ async fn the_loop_guard_keeps_messages_replayed_too_often_and_a_read_only_env_is
         max_replays: 1,
         ..Default::default()
     };
-    let first = replay(&local(), &guest(), &t.name, DLQ, &options, |_| {}, || false)
-        .await
-        .unwrap();
+    let first = replay_unattended(&t.name, DLQ, &options).await;
     assert_eq!(first.replayed, 10);
     // Back into the DLQ: reject them all from q.
     let msgs = drain(&ch, "q").await;
@@ -760,9 +569,7 @@ async fn the_loop_guard_keeps_messages_replayed_too_often_and_a_read_only_env_is
         .unwrap();
     }
     ch.wait_for_confirms().await.unwrap();
-    let second = replay(&local(), &guest(), &t.name, DLQ, &options, |_| {}, || false)
-        .await
-        .unwrap();
+    let second = replay_unattended(&t.name, DLQ, &options).await;
     assert_eq!(
         (second.replayed, second.loop_guarded, second.kept),
         (0, 10, 10),
@@ -773,18 +580,13 @@ async fn the_loop_guard_keeps_messages_replayed_too_often_and_a_read_only_env_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_replay_stops_and_keeps_the_rest() {
-    let t = TestVhost::new("warren-test-replay-cancel").await;
-    let ch = t.conn.create_channel().await.unwrap();
-    topology(&ch, &["q"], FieldTable::default()).await;
-    dead_letter(&ch, &["q"], 5000).await;
+    let (t, ch) = q_dead_lettered("warren-test-replay-cancel", 5000).await;
     let stop = AtomicBool::new(false);
     let options = ReplayOptions {
         window: 50,
         ..Default::default()
     };
-    let report = replay(
-        &local(),
-        &guest(),
+    let report = replay_as_local(
         &t.name,
         DLQ,
         &options,
@@ -795,8 +597,7 @@ async fn a_cancelled_replay_stops_and_keeps_the_rest() {
         },
         || stop.load(Ordering::SeqCst),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(report.cancelled);
     assert!(report.replayed > 0 && report.replayed < 5000, "{report:?}");
     assert_eq!(u64::from(depth(&ch, "q").await), report.replayed);
@@ -807,31 +608,18 @@ async fn a_cancelled_replay_stops_and_keeps_the_rest() {
 async fn an_exported_file_published_back_gives_the_same_messages() {
     use warren_core::deadletters::jsonl;
     let t = TestVhost::new("warren-test-dlq-jsonl").await;
-    let ch = t.conn.create_channel().await.unwrap();
+    let ch = t.channel().await;
     topology(&ch, &["a", "b"], FieldTable::default()).await;
-    ch.queue_declare(
-        "copy".into(),
-        QueueDeclareOptions::default(),
-        FieldTable::default(),
-    )
-    .await
-    .unwrap();
+    declare_transient(&ch, "copy").await;
     ch.confirm_select(ConfirmSelectOptions::default())
         .await
         .ok();
     let binary: Vec<u8> = (0..=255u8).collect();
-    ch.basic_publish(
-        "".into(),
-        "a".into(),
-        BasicPublishOptions::default(),
-        &binary,
-        BasicProperties::default()
-            .with_message_id("bin".into())
-            .with_headers(nested_headers())
-            .with_expiration("0".into()),
-    )
-    .await
-    .unwrap();
+    let props = BasicProperties::default()
+        .with_message_id("bin".into())
+        .with_headers(nested_headers())
+        .with_expiration("0".into());
+    publish(&ch, "a", &binary, props).await;
     ch.wait_for_confirms().await.unwrap();
     dead_letter(&ch, &["a", "b"], 20).await;
     let dir = tempfile::tempdir().unwrap();
@@ -889,9 +677,7 @@ async fn an_exported_file_published_back_gives_the_same_messages() {
         assert_eq!(&d.data, body, "{id}");
         assert_eq!(&without_marks(&d.properties), props, "{id}");
     }
-    let mut ro = local();
-    ro.read_only = true;
-    assert!(jsonl::import(&ro, &guest(), &t.name, "copy", &all)
+    assert!(jsonl::import(&read_only(), &guest(), &t.name, "copy", &all)
         .await
         .unwrap_err()
         .to_string()
