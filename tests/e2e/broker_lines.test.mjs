@@ -30,18 +30,10 @@ before(async () => {
   await api("PUT", `queues/${v}/events.stream`, { durable: true, arguments: { "x-queue-type": "stream" } });
   if (is4x) await api("PUT", `queues/${v}/tmp.transient`, { durable: false, auto_delete: false });
   await h.start();
-  wd = await h.session();
-  await wd.waitFor("[data-testid=env-item-local]");
+  wd = await h.window();
 });
 
-after(async () => {
-  await wd?.stop();
-  try {
-    await api("DELETE", `vhosts/${v}`);
-  } finally {
-    await h.stop();
-  }
-});
+after(() => h.finish(wd, () => api("DELETE", `vhosts/${v}`)));
 
 async function openRow(name) {
   await wd.fill("[data-testid=queue-filter]", `vhost:${vhost} name=${name}`);

@@ -12,19 +12,11 @@ let wd;
 
 before(async () => {
   await h.start();
-  wd = await h.session();
-  await wd.waitFor("[data-testid=env-item-local]");
+  wd = await h.window();
   h.cli(["demo", "seed", "--env", "local", "--vhost", vhost]);
 });
 
-after(async () => {
-  await wd?.stop();
-  try {
-    h.cli(["demo", "clean", "--env", "local", "--vhost", vhost]);
-  } finally {
-    await h.stop();
-  }
-});
+after(() => h.finish(wd, () => h.cleanDemo(vhost)));
 
 /** Messages in the payments/payouts queues of the demo vhost, by exact (AMQP) counts via the CLI's replay plan. */
 const dlqDepth = () => JSON.parse(h.cli(["dlq", "replay", "--env", "local", "--vhost", vhost, "--queue", "dlq-payments", "--dry-run", "--json"])).plan.depth;

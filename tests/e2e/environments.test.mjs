@@ -20,8 +20,7 @@ before(async () => {
 });
 
 after(async () => {
-  await wd?.stop();
-  await h.stop();
+  await h.finish(wd);
   for (const [k, v] of Object.entries(figures)) console.log(`# benchmark ${k}: ${v}`);
 });
 

@@ -101,6 +101,29 @@ export class Harness {
     return wd;
   }
 
+  /** A session on the app, once its window lists the environments. */
+  async window() {
+    const wd = await this.session();
+    await wd.waitFor("[data-testid=env-item-local]");
+    return wd;
+  }
+
+  /** The end of a test file: close the window, remove what the test made on the broker
+   * (`cleanup`), and stop Xvfb and the driver even when that fails. */
+  async finish(wd, cleanup = () => {}) {
+    await wd?.stop();
+    try {
+      await cleanup();
+    } finally {
+      await this.stop();
+    }
+  }
+
+  /** Remove vhosts that `demo seed` filled. */
+  cleanDemo(...vhosts) {
+    for (const vhost of vhosts) this.cli(["demo", "clean", "--env", "local", "--vhost", vhost]);
+  }
+
   cli(args, input) {
     return execFileSync(CLI, args, {
       env: { ...process.env, WARREN_CONFIG_DIR: this.configDir, WARREN_DATA_DIR: this.dataDir },

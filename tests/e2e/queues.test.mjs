@@ -13,21 +13,12 @@ let wd;
 
 before(async () => {
   await h.start();
-  wd = await h.session(); // first start: creates `local` with its keyring password
-  await wd.waitFor("[data-testid=env-item-local]");
+  wd = await h.window(); // first start: creates `local` with its keyring password
   h.cli(["demo", "seed", "--env", "local", "--vhost", vhost]);
   h.cli(["demo", "seed", "--env", "local", "--vhost", bulkVhost, "--extra-queues", "10000"]);
 });
 
-after(async () => {
-  await wd?.stop();
-  try {
-    h.cli(["demo", "clean", "--env", "local", "--vhost", vhost]);
-    h.cli(["demo", "clean", "--env", "local", "--vhost", bulkVhost]);
-  } finally {
-    await h.stop();
-  }
-});
+after(() => h.finish(wd, () => h.cleanDemo(vhost, bulkVhost)));
 
 test("the queue table filters the demo topology", async () => {
   await wd.click("[data-testid=tab-queues]");

@@ -17,19 +17,11 @@ before(async () => {
   await h.start();
   // The CLI and the app share the config: the logs link is set before the window opens.
   h.cli(["env", "edit", "local", "--logs-url", LOGS]);
-  wd = await h.session();
-  await wd.waitFor("[data-testid=env-item-local]");
+  wd = await h.window();
   seeded = JSON.parse(h.cli(["demo", "seed", "--env", "local", "--vhost", vhost, "--json"]));
 });
 
-after(async () => {
-  await wd?.stop();
-  try {
-    h.cli(["demo", "clean", "--env", "local", "--vhost", vhost]);
-  } finally {
-    await h.stop();
-  }
-});
+after(() => h.finish(wd, () => h.cleanDemo(vhost)));
 
 test("the realm view shows the suggested template and the heaviest realm first", async () => {
   await wd.click("[data-testid=tab-realms]");

@@ -6,15 +6,11 @@ import { Harness } from "./harness.mjs";
 const dark = new Harness({ GTK_THEME: "Adwaita:dark" });
 let wd;
 
-after(async () => {
-  await wd?.stop();
-  await dark.stop();
-});
+after(() => dark.finish(wd));
 
 test("a dark system theme gives a dark window", async () => {
   await dark.start();
-  wd = await dark.session();
-  await wd.waitFor("[data-testid=env-item-local]");
+  wd = await dark.window();
   const [r, g, b] = (await wd.exec("return getComputedStyle(document.body).backgroundColor")).match(/\d+/g).map(Number);
   assert.ok(r + g + b < 150, `body background rgb(${r}, ${g}, ${b}) is not dark`);
   assert.equal(await wd.exec("return matchMedia('(prefers-color-scheme: dark)').matches"), true);

@@ -2,9 +2,11 @@
 import { useCallback, useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type EnvironmentView } from "../ipc/commands";
+import { queryKeys } from "../ipc/queryKeys";
 import { EnvironmentSidebar } from "../features/environments/EnvironmentSidebar";
 import { EnvironmentPage } from "../features/environments/EnvironmentPage";
-import { EnvironmentForm, type FormMode } from "../features/environments/EnvironmentForm";
+import { EnvironmentForm } from "../features/environments/EnvironmentForm";
+import type { FormMode } from "../features/environments/formModel";
 import { Switcher } from "../features/environments/Switcher";
 import { ImportDialog } from "../features/environments/ImportDialog";
 import { tierLabel } from "../features/environments/tier";
@@ -21,16 +23,16 @@ export function App() {
   // The start call already carries the list (one round trip to first paint); later
   // refreshes (after add/edit/remove) ask for the list alone.
   const start = useQuery({
-    queryKey: ["app-start"],
+    queryKey: queryKeys.appStart(),
     queryFn: async () => {
       const s = await commands.appStart();
-      queryClient.setQueryData(["environments"], s.environments);
+      queryClient.setQueryData(queryKeys.environments(), s.environments);
       return s;
     },
     staleTime: Infinity,
   });
   const environments = useQuery({
-    queryKey: ["environments"],
+    queryKey: queryKeys.environments(),
     queryFn: commands.listEnvironments,
     enabled: start.isSuccess,
     staleTime: 30_000,
@@ -77,7 +79,7 @@ export function App() {
     }
   }, [environments.isSuccess]);
 
-  const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: ["environments"] }), [queryClient]);
+  const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: queryKeys.environments() }), [queryClient]);
 
   return (
     <div className={`shell tier-${current?.tier ?? "dev"}`}>

@@ -4,11 +4,12 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { queryKeys } from "../../ipc/queryKeys";
 import { describeChain, describeCounts, filterRecords, outcomeOf, unfinished } from "./auditModel";
 
 export function AuditPage({ environments }: { environments: EnvironmentView[] }) {
-  const records = useQuery({ queryKey: ["audit"], queryFn: commands.auditList });
-  const chain = useQuery({ queryKey: ["audit-verify", records.dataUpdatedAt], queryFn: commands.auditVerify, enabled: records.isSuccess });
+  const records = useQuery({ queryKey: queryKeys.audit(), queryFn: commands.auditList });
+  const chain = useQuery({ queryKey: queryKeys.auditVerify(records.dataUpdatedAt), queryFn: commands.auditVerify, enabled: records.isSuccess });
   const [environment, setEnvironment] = useState("");
   const [action, setAction] = useState("");
   const [since, setSince] = useState("");

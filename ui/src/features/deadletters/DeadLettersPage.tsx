@@ -5,23 +5,28 @@
 import { useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport, type ReplayRequest } from "../../ipc/commands";
+import { queryKeys } from "../../ipc/queryKeys";
+import { overInventory, useInventory } from "../queues/useInventory";
+import { queueKey } from "../queues/queuesModel";
 import type { DeadLetterQueue } from "../../ipc/bindings/DeadLetterQueue";
 import type { Target } from "../../ipc/bindings/Target";
 import { formatBytes, formatCount } from "../queues/format";
 import { MessageDetail } from "./MessageDetail";
 import { ReplayDialog } from "./ReplayDialog";
-import { formatTime, groupFilter, needsInsist, readsLeftLabel, searchMessages } from "./dlqModel";
+import { ToolbarSelect } from "../../common/ToolbarSelect";
+import { formatTime, groupFilter, needsInsist, readsLeftLabel, replayTarget, searchMessages } from "./dlqModel";
 
 type TargetKind = Target["kind"];
 
+const READ_LIMITS = [50, 200, 1000, 5000, 20000].map((n) => ({ value: n, label: formatCount(n) }));
+
 export function DeadLettersPage({ env }: { env: EnvironmentView }) {
   const client = useQueryClient();
-  const inventory = useQuery({ queryKey: ["inventory", env.id], queryFn: () => commands.refreshQueues(env.id) });
+  const { inventory } = useInventory(env);
   const topology = useQuery({
-    queryKey: ["dlq-list", env.id, inventory.dataUpdatedAt],
+    queryKey: queryKeys.dlqList(env.id, inventory.dataUpdatedAt),
     queryFn: () => commands.dlqList(env.id),
-    enabled: inventory.isSuccess,
-    placeholderData: (prev) => prev,
+    ...overInventory(inventory),
   });
   const [selected, setSelected] = useState<DeadLetterQueue | null>(null);
   const [limit, setLimit] = useState(200);
@@ -34,9 +39,9 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
   const [exported, setExported] = useState<string | null>(null);
   // Set when the user confirmed reading a quorum DLQ whose head is one read from its limit.
   const [insistOn, setInsistOn] = useState<string | null>(null);
-  const insist = !!selected && insistOn === `${selected.vhost}\u0000${selected.name}`;
+  const insist = !!selected && insistOn === queueKey(selected);
   const browse = useQuery({
-    queryKey: ["dlq-browse", env.id, selected?.vhost, selected?.name, limit, insist],
+    queryKey: queryKeys.dlqBrowse(env.id, { vhost: selected?.vhost, name: selected?.name, limit, insist }),
     queryFn: () => commands.dlqBrowse(env.id, selected!.vhost, selected!.name, limit, insist),
     enabled: !!selected && selected.queue_type !== "stream",
     staleTime: Infinity,
@@ -48,16 +53,7 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
   const queues = topology.data?.queues ?? [];
   const openMessage = browse.data?.messages.find((m) => m.key === open);
 
-  const target: Target | null =
-    targetKind === "queue"
-      ? targetName.trim()
-        ? { kind: "queue", name: targetName.trim() }
-        : null
-      : targetKind === "exchange"
-        ? targetName.trim()
-          ? { kind: "exchange", name: targetName.trim() }
-          : null
-        : { kind: targetKind };
+  const target = replayTarget(targetKind, targetName);
 
   function ask(scope: string, filter: string, keys: string[] | null, discard = false) {
     if (!selected || !target) return;
@@ -66,7 +62,7 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
 
   function afterRun() {
     setPicked(new Set());
-    void client.invalidateQueries({ queryKey: ["dlq-browse", env.id] });
+    void client.invalidateQueries({ queryKey: queryKeys.dlqBrowse(env.id) });
     void inventory.refetch();
   }
 
@@ -155,17 +151,7 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
               </button>
             </div>
             <div className="queues-toolbar">
-              <label className="auto-refresh">
-                Read the first
-                <select value={limit} onChange={(ev) => setLimit(Number(ev.target.value))} data-testid="dlq-limit">
-                  {[50, 200, 1000, 5000, 20000].map((n) => (
-                    <option key={n} value={n}>
-                      {formatCount(n)}
-                    </option>
-                  ))}
-                </select>
-                messages
-              </label>
+              <ToolbarSelect label="Read the first" after="messages" value={limit} options={READ_LIMITS} onChange={setLimit} testId="dlq-limit" />
               <button className="ghost" onClick={() => void browse.refetch()} disabled={browse.isFetching}>
                 {browse.isFetching ? "Reading…" : "Read again"}
               </button>
@@ -183,7 +169,7 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
                     data-testid="dlq-read-anyway"
                     onClick={() => {
                       if (window.confirm(`Read ${selected.name} anyway? Messages at their delivery limit are dropped or dead-lettered by the broker when given back.`))
-                        setInsistOn(`${selected.vhost}\u0000${selected.name}`);
+                        setInsistOn(queueKey(selected));
                     }}
                   >
                     Read anyway…

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeTarget, groupFilter, searchMessages } from "./dlqModel";
+import { describeTarget, groupFilter, replayTarget, replayedCount, searchMessages, stayingCount } from "./dlqModel";
+import type { ReplayPlan } from "../../ipc/bindings/ReplayPlan";
 import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
 
 const msg = (id: string, origin: string, reason: string, body = "{}"): DeadLetter => ({
@@ -47,5 +48,21 @@ describe("delivery limits", () => {
     expect(needsInsist({ kind: "near_delivery_limit" })).toBe(true);
     expect(needsInsist({ kind: "broker" })).toBe(false);
     expect(needsInsist(null)).toBe(false);
+  });
+});
+
+describe("replay choices", () => {
+  it("a queue or exchange target waits for its name; the others stand alone", () => {
+    expect(replayTarget("queue", "  ")).toBeNull();
+    expect(replayTarget("queue", " parked ")).toEqual({ kind: "queue", name: "parked" });
+    expect(replayTarget("exchange", "work")).toEqual({ kind: "exchange", name: "work" });
+    expect(replayTarget("origin", "ignored")).toEqual({ kind: "origin" });
+  });
+
+  it("a plan moves what is in scope, less the loop-guarded and origin-less, which a discard removes too", () => {
+    const plan = { in_scope: 10, loop_guarded: 2, no_origin: 1, out_of_scope: 4 } as ReplayPlan;
+    expect(replayedCount(plan)).toBe(7);
+    expect(stayingCount(plan, false)).toBe(7);
+    expect(stayingCount(plan, true)).toBe(4);
   });
 });

@@ -3,6 +3,7 @@
 import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
 import type { DeathGroup } from "../../ipc/bindings/DeathGroup";
 import type { Target } from "../../ipc/bindings/Target";
+import type { ReplayPlan } from "../../ipc/bindings/ReplayPlan";
 
 /** Messages whose id, origin, reason, realm, routing key or body preview contain every word. */
 export function searchMessages(messages: DeadLetter[], query: string): DeadLetter[] {
@@ -42,6 +43,14 @@ export function describeTarget(t: Target): string {
   }
 }
 
+/** Where a replay goes, from the page's choice: a queue or exchange needs its name (null
+ * until one is typed); the others stand alone. */
+export function replayTarget(kind: Target["kind"], name: string): Target | null {
+  const n = name.trim();
+  if (kind === "queue" || kind === "exchange") return n ? { kind, name: n } : null;
+  return { kind };
+}
+
 /** Seconds since the epoch as a local date and time. */
 export function formatTime(secs: number | undefined): string {
   if (secs === undefined) return "—";
@@ -59,3 +68,11 @@ export function readsLeftLabel(m: Pick<DeadLetter, "reads_left">): string {
 /** The core refused a browse because the head message is one read from its delivery limit:
  * the window asks before reading anyway. */
 export const needsInsist = (e: { kind: string } | null | undefined) => e?.kind === "near_delivery_limit";
+
+/** Of a replay plan: the messages that go to a destination (not kept by the loop guard, and
+ * with an origin to go back to). */
+export const replayedCount = (p: ReplayPlan) => p.in_scope - p.loop_guarded - p.no_origin;
+
+/** Of a plan: the messages that stay in the DLQ (a discard removes the loop-guarded and
+ * origin-less ones too). */
+export const stayingCount = (p: ReplayPlan, discard: boolean) => p.out_of_scope + (discard ? 0 : p.loop_guarded + p.no_origin);

@@ -3,15 +3,7 @@
 // environment's name must be typed first. Shows the time left while armed.
 import { useEffect, useRef, useState } from "react";
 import { asErrorReport, commands, type EnvironmentView } from "../../ipc/commands";
-
-/** Will the core refuse changes to this environment now (read-only and not armed)? */
-export function refusesWrites(env: EnvironmentView, nowSecs = Date.now() / 1000): boolean {
-  return env.read_only && armedSecondsLeft(env, nowSecs) === 0;
-}
-
-export function armedSecondsLeft(env: EnvironmentView, nowSecs: number): number {
-  return env.armed_until ? Math.max(0, env.armed_until - Math.floor(nowSecs)) : 0;
-}
+import { armedSecondsLeft, formatCountdown, needsTypedName } from "./writeGuards";
 
 export function ArmControl({ env, onChanged }: { env: EnvironmentView; onChanged: () => void }) {
   const [minutes, setMinutes] = useState(15);
@@ -50,7 +42,7 @@ export function ArmControl({ env, onChanged }: { env: EnvironmentView; onChanged
     return (
       <span className="arm" data-testid="arm-state">
         <span className="flag danger">
-          writes armed · {Math.floor(left / 60)}:{String(left % 60).padStart(2, "0")} left
+          writes armed · {formatCountdown(left)} left
         </span>
         <button className="ghost" data-testid="disarm" onClick={() => void run(commands.disarmEnvironment(env.id))}>
           Disarm
@@ -58,7 +50,7 @@ export function ArmControl({ env, onChanged }: { env: EnvironmentView; onChanged
       </span>
     );
   }
-  const needsName = env.tier === "prod";
+  const needsName = needsTypedName(env);
   return (
     <span className="arm">
       <span className="flag">read-only</span>

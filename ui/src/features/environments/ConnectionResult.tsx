@@ -1,4 +1,5 @@
 import type { ConnectionReport } from "../../ipc/commands";
+import { Notes } from "../../common/Notes";
 
 export function ConnectionResult({ report }: { report: ConnectionReport }) {
   const m = report.management;
@@ -20,11 +21,7 @@ export function ConnectionResult({ report }: { report: ConnectionReport }) {
               {m.error}
             </div>
           )}
-          {m.warnings.map((w) => (
-            <div key={w} className="warn-text">
-              {w}
-            </div>
-          ))}
+          <Notes lines={m.warnings} className="warn-text" />
         </div>
       </div>
       <div className={`check ${a.ok ? "ok" : "fail"}`} data-testid="amqp-check">

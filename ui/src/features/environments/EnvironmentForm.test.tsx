@@ -1,28 +1,18 @@
 // The form shows the core's field errors under the right inputs and never echoes a password.
 // The Tauri bridge is replaced here: this tests UI logic only (the e2e tests use the real one).
-import { describe, expect, it, vi, afterEach } from "vitest";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { invoke } from "../../test/tauri";
+import { renderWithQueries } from "../../test/render";
 
-const invoke = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/api/core", () => import("../../test/tauri"));
 
 import { EnvironmentForm } from "./EnvironmentForm";
 
 function renderForm(onSaved = vi.fn()) {
-  const qc = new QueryClient({ defaultOptions: { mutations: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <EnvironmentForm mode={{ kind: "create" }} onClose={() => {}} onSaved={onSaved} />
-    </QueryClientProvider>,
-  );
+  renderWithQueries(<EnvironmentForm mode={{ kind: "create" }} onClose={() => {}} onSaved={onSaved} />);
   return onSaved;
 }
-
-afterEach(() => {
-  cleanup();
-  invoke.mockReset();
-});
 
 describe("EnvironmentForm", () => {
   it("shows each field error from the core under its input", async () => {

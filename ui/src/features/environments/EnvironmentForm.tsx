@@ -4,31 +4,14 @@ import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { commands, type Environment, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { ConnectionResult } from "./ConnectionResult";
-import {
-  draftFromEnvironment,
-  emptyDraft,
-  environmentFromDraft,
-  fieldErrorsByInput,
-  idFromName,
-  type EnvironmentDraft,
-} from "./formModel";
+import { environmentFromDraft, fieldErrorsByInput, formTitle, idFromName, initialDraft, type EnvironmentDraft, type FormMode } from "./formModel";
 import { TIERS } from "./tier";
-
-export type FormMode =
-  | { kind: "create" }
-  | { kind: "edit"; environment: EnvironmentView }
-  | { kind: "duplicate"; environment: EnvironmentView };
+import { Modal } from "../../common/Modal";
 
 interface Props {
   mode: FormMode;
   onClose: () => void;
   onSaved: (view: EnvironmentView) => void;
-}
-
-function initialDraft(mode: FormMode): EnvironmentDraft {
-  if (mode.kind === "create") return { ...emptyDraft };
-  const d = draftFromEnvironment(mode.environment);
-  return mode.kind === "duplicate" ? { ...d, id: `${d.id}-copy`, name: `${d.name} (copy)` } : d;
 }
 
 export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
@@ -104,12 +87,12 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
     />
   );
 
-  const title = { create: "Add environment", edit: "Edit environment", duplicate: "Duplicate environment" }[mode.kind];
+  const title = formTitle(mode);
 
   return (
-    <div className="modal-backdrop" onMouseDown={(ev) => ev.target === ev.currentTarget && onClose()}>
+    <Modal label={title} onClose={onClose}>
       <form
-        className="modal form"
+        className="form"
         data-testid="environment-form"
         onSubmit={(ev) => {
           ev.preventDefault();
@@ -125,7 +108,7 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
               name="name"
               data-testid="input-name"
               value={draft.name}
-              autoFocus
+              data-autofocus
               onChange={(ev) => {
                 const name = ev.target.value;
                 setDraft((d) => ({ ...d, name, id: idTouched ? d.id : idFromName(name) }));
@@ -225,6 +208,6 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
           </button>
         </div>
       </form>
-    </div>
+    </Modal>
   );
 }

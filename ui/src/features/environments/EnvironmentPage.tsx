@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { ConnectionResult } from "./ConnectionResult";
 import { checkedBy, severityLabel, sortFindings } from "./deprecations";
+import { Notes } from "../../common/Notes";
 
 interface Props {
   environment: EnvironmentView;
@@ -107,11 +108,7 @@ export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved
               </ul>
             )}
             <div className="muted small">{checkedBy(deprecations.data)}</div>
-            {deprecations.data.warnings.map((w) => (
-              <div key={w} className="warn-text small">
-                {w}
-              </div>
-            ))}
+            <Notes lines={deprecations.data.warnings} className="warn-text small" />
           </>
         )}
       </div>

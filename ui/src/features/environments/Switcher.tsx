@@ -3,6 +3,7 @@ import { useMemo, useState } from "react";
 import type { EnvironmentView } from "../../ipc/commands";
 import { filterEnvironments } from "./switcherFilter";
 import { tierLabel } from "./tier";
+import { Modal } from "../../common/Modal";
 
 interface Props {
   environments: EnvironmentView[];
@@ -17,39 +18,36 @@ export function Switcher({ environments, onPick, onClose }: Props) {
   const pick = (i: number) => matches[i] && onPick(matches[i].id);
 
   return (
-    <div className="modal-backdrop top" onMouseDown={(ev) => ev.target === ev.currentTarget && onClose()}>
-      <div className="modal switcher" data-testid="switcher">
-        <input
-          autoFocus
-          data-testid="switcher-input"
-          placeholder="Switch to environment…"
-          value={query}
-          onChange={(ev) => {
-            setQuery(ev.target.value);
-            setCursor(0);
-          }}
-          onKeyDown={(ev) => {
-            if (ev.key === "ArrowDown") setCursor((c) => Math.min(c + 1, matches.length - 1));
-            else if (ev.key === "ArrowUp") setCursor((c) => Math.max(c - 1, 0));
-            else if (ev.key === "Enter") pick(cursor);
-            else if (ev.key === "Escape") onClose();
-            else return;
-            ev.preventDefault();
-          }}
-        />
-        <ul>
-          {matches.map((e, i) => (
-            <li key={e.id}>
-              <button className={i === cursor ? "active" : ""} onMouseEnter={() => setCursor(i)} onClick={() => pick(i)}>
-                <span className={`tier-dot tier-${e.tier}`} /> {e.name} <span className="muted">{e.id}</span>
-                <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
-                {!e.tls.verify && <span className="flag danger">TLS verification off</span>}
-              </button>
-            </li>
-          ))}
-          {matches.length === 0 && <li className="muted pad">No environment matches “{query}”.</li>}
-        </ul>
-      </div>
-    </div>
+    <Modal label="Switch environment" top className="switcher" testId="switcher" onClose={onClose}>
+      <input
+        data-autofocus
+        data-testid="switcher-input"
+        placeholder="Switch to environment…"
+        value={query}
+        onChange={(ev) => {
+          setQuery(ev.target.value);
+          setCursor(0);
+        }}
+        onKeyDown={(ev) => {
+          if (ev.key === "ArrowDown") setCursor((c) => Math.min(c + 1, matches.length - 1));
+          else if (ev.key === "ArrowUp") setCursor((c) => Math.max(c - 1, 0));
+          else if (ev.key === "Enter") pick(cursor);
+          else return;
+          ev.preventDefault();
+        }}
+      />
+      <ul>
+        {matches.map((e, i) => (
+          <li key={e.id}>
+            <button className={i === cursor ? "active" : ""} onMouseEnter={() => setCursor(i)} onClick={() => pick(i)}>
+              <span className={`tier-dot tier-${e.tier}`} /> {e.name} <span className="muted">{e.id}</span>
+              <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
+              {!e.tls.verify && <span className="flag danger">TLS verification off</span>}
+            </button>
+          </li>
+        ))}
+        {matches.length === 0 && <li className="muted pad">No environment matches “{query}”.</li>}
+      </ul>
+    </Modal>
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../ipc/bindings/Environment";
-import { draftFromEnvironment, emptyDraft, environmentFromDraft, fieldErrorsByInput, idFromName } from "./formModel";
+import { draftFromEnvironment, emptyDraft, environmentFromDraft, fieldErrorsByInput, formTitle, idFromName, initialDraft } from "./formModel";
+import { environmentView } from "../../test/fixtures";
 
 const env: Environment = {
   id: "staging-eu",
@@ -47,5 +48,13 @@ describe("environment form model", () => {
   it("suggests a plain id from a name", () => {
     expect(idFromName("  Prod EU (Frankfurt) ")).toBe("prod-eu-frankfurt");
     expect(idFromName("ÄÖ")).toBe("");
+  });
+
+  it("opens a duplicate as a copy with its own id and name, an edit as the environment itself", () => {
+    const view = environmentView({ id: "staging-eu", name: "Staging EU" });
+    expect(initialDraft({ kind: "duplicate", environment: view })).toMatchObject({ id: "staging-eu-copy", name: "Staging EU (copy)" });
+    expect(initialDraft({ kind: "edit", environment: view })).toMatchObject({ id: "staging-eu", name: "Staging EU" });
+    expect(initialDraft({ kind: "create" })).toEqual(emptyDraft);
+    expect(formTitle({ kind: "duplicate", environment: view })).toBe("Duplicate environment");
   });
 });

@@ -3,6 +3,7 @@
 import type { Environment } from "../../ipc/bindings/Environment";
 import type { FieldError } from "../../ipc/bindings/FieldError";
 import type { Tier } from "../../ipc/bindings/Tier";
+import type { EnvironmentView } from "../../ipc/bindings/EnvironmentView";
 
 export interface EnvironmentDraft {
   id: string;
@@ -116,3 +117,18 @@ export function idFromName(name: string): string {
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "")
     .slice(0, 64);
 }
+
+/** What the environment form was opened for. */
+export type FormMode =
+  | { kind: "create" }
+  | { kind: "edit"; environment: EnvironmentView }
+  | { kind: "duplicate"; environment: EnvironmentView };
+
+/** The form's first state: empty, the environment, or a copy of it with a new id and name. */
+export function initialDraft(mode: FormMode): EnvironmentDraft {
+  if (mode.kind === "create") return { ...emptyDraft };
+  const d = draftFromEnvironment(mode.environment);
+  return mode.kind === "duplicate" ? { ...d, id: `${d.id}-copy`, name: `${d.name} (copy)` } : d;
+}
+
+export const formTitle = (mode: FormMode) => ({ create: "Add environment", edit: "Edit environment", duplicate: "Duplicate environment" })[mode.kind];

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { EnvironmentView } from "../../ipc/bindings/EnvironmentView";
+import { environmentView } from "../../test/fixtures";
 import { filterEnvironments } from "./switcherFilter";
 
-const view = (id: string, name: string): EnvironmentView => ({
-  id,
-  name,
-  tier: "dev",
-  management_urls: [],
-  amqp_urls: [],
-  username: "u",
-  tls: { verify: true },
-  read_only: false,
-  has_secret: true,
-});
+const view = (id: string, name: string) => environmentView({ id, name });
 
 const envs = [view("local", "local"), view("prod-eu", "Production EU"), view("staging", "Staging"), view("prod-us", "Production US")];
 

@@ -1,54 +1,26 @@
 // The move dialog: guards (destination, prod confirmation), one move after the other with
 // progress, and Cancel that stops the running shovel and starts no further move. (The Tauri
 // bridge is replaced: UI logic only; the move itself is tested against the broker in Rust.)
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
 import type { EnvironmentView } from "../../ipc/bindings/EnvironmentView";
-import type { QueueRow } from "../../ipc/bindings/QueueRow";
+import { invoke } from "../../test/tauri";
+import { environmentView, queueRow as row } from "../../test/fixtures";
+import { renderWithQueries } from "../../test/render";
 
-const invoke = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({
-  invoke: (...args: unknown[]) => invoke(...args),
-  Channel: class {
-    onmessage: (m: unknown) => void = () => {};
-  },
-}));
+vi.mock("@tauri-apps/api/core", () => import("../../test/tauri"));
 
-import { MoveDialog, moveProblem } from "./MoveDialog";
+import { MoveDialog } from "./MoveDialog";
 
-const env = (tier: EnvironmentView["tier"]): EnvironmentView => ({
-  id: "e",
-  name: "Prod EU",
-  tier,
-  management_urls: [],
-  amqp_urls: [],
-  username: "u",
-  tls: { verify: true },
-  read_only: false,
-  has_secret: true,
-});
-
-const row = (name: string, messages: number) => ({ vhost: "/", name, messages }) as unknown as QueueRow;
 const report = (from: string, moved: number, cancelled = false) => ({ vhost: "/", from, to: "dest", moved, shovel: "s", seconds: 1, cancelled });
 
 function show(tier: EnvironmentView["tier"], targets = [row("a", 5), row("b", 7)]) {
   const onDone = vi.fn();
-  render(<MoveDialog env={env(tier)} targets={targets} known={[...targets, row("dest", 0)]} onClose={() => {}} onDone={onDone} />);
+  renderWithQueries(<MoveDialog env={environmentView({ tier })} targets={targets} known={[...targets, row("dest", 0)]} onClose={() => {}} onDone={onDone} />);
   return onDone;
 }
 
-afterEach(() => {
-  cleanup();
-  invoke.mockReset();
-});
-
 describe("MoveDialog", () => {
-  it("refuses an empty destination or one of the sources", () => {
-    expect(moveProblem([row("a", 1)], " ")).toMatch(/Name the destination/);
-    expect(moveProblem([row("a", 1)], "a")).toMatch(/one of the queues being moved/);
-    expect(moveProblem([row("a", 1)], "b")).toBeNull();
-  });
-
   it("on prod, stays disarmed until the environment's name is typed", () => {
     show("prod");
     fireEvent.change(screen.getByTestId("move-to"), { target: { value: "dest" } });

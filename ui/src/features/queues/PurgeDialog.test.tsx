@@ -1,44 +1,21 @@
 // The purge confirmation: on prod the button stays disabled until the environment's name is
 // typed; the request names exactly the listed queues. (The Tauri bridge is replaced: UI logic.)
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
 import type { EnvironmentView } from "../../ipc/bindings/EnvironmentView";
-import type { QueueRow } from "../../ipc/bindings/QueueRow";
+import { invoke } from "../../test/tauri";
+import { environmentView, queueRow as row } from "../../test/fixtures";
+import { renderWithQueries } from "../../test/render";
 
-const invoke = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/api/core", () => import("../../test/tauri"));
 
 import { PurgeDialog } from "./PurgeDialog";
 
-const env = (tier: EnvironmentView["tier"]): EnvironmentView => ({
-  id: "p",
-  name: "Prod EU",
-  tier,
-  management_urls: [],
-  amqp_urls: [],
-  username: "u",
-  tls: { verify: true },
-  read_only: false,
-  has_secret: true,
-});
-
-const row = (name: string, messages: number) => ({ vhost: "/", name, messages }) as unknown as QueueRow;
-
 function show(tier: EnvironmentView["tier"]) {
   const onDone = vi.fn();
-  render(
-    <QueryClientProvider client={new QueryClient()}>
-      <PurgeDialog env={env(tier)} targets={[row("a", 5), row("b", 7)]} onClose={() => {}} onDone={onDone} />
-    </QueryClientProvider>,
-  );
+  renderWithQueries(<PurgeDialog env={environmentView({ id: "p", tier })} targets={[row("a", 5), row("b", 7)]} onClose={() => {}} onDone={onDone} />);
   return onDone;
 }
-
-afterEach(() => {
-  cleanup();
-  invoke.mockReset();
-});
 
 describe("PurgeDialog", () => {
   it("on prod needs the environment's name typed before it purges", async () => {

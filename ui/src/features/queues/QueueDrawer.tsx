@@ -2,6 +2,7 @@
 // inventory row; bindings and consumers (channel, connection, prefetch) fetched on opening.
 import { useQuery } from "@tanstack/react-query";
 import { commands, type ErrorReport } from "../../ipc/commands";
+import { queryKeys } from "../../ipc/queryKeys";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatRate } from "./format";
 import { LogsLink } from "../logs/LogsLink";
@@ -19,7 +20,7 @@ interface Props {
 
 export function QueueDrawer({ env, envId, row, onClose, onPurge, onMove }: Props) {
   const details = useQuery({
-    queryKey: ["queue-details", envId, row.vhost, row.name],
+    queryKey: queryKeys.queueDetails(envId, row.vhost, row.name),
     queryFn: () => commands.queueDetails(envId, row.vhost, row.name),
   });
   const detailsError = details.error as unknown as ErrorReport | null;

@@ -15,6 +15,7 @@ import {
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatBytes, formatCount, formatDelta, formatRate } from "./format";
+import { queueKey } from "./queuesModel";
 
 const num = (key: keyof QueueRow, header: string, format: (v: number) => string = formatCount, size = 96): ColumnDef<QueueRow> => ({
   id: key,
@@ -94,9 +95,6 @@ export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
   optNum("messages_delayed", "Delayed"),
   optNum("messages_dlx", "Dead-lettering"),
 ];
-
-/** A queue's identity across refreshes and filters (selection is kept by it). */
-export const queueKey = (r: QueueRow) => `${r.vhost}\u0000${r.name}`;
 
 const SELECT_COLUMN: ColumnDef<QueueRow> = {
   id: "select",

@@ -3,21 +3,25 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { RowSelectionState, VisibilityState } from "@tanstack/react-table";
-import { commands, type EnvironmentView, type ErrorReport, type RefreshEvent } from "../../ipc/commands";
+import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { queryKeys } from "../../ipc/queryKeys";
+import { overInventory, useInventory } from "./useInventory";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
-import { QueueTable, QUEUE_COLUMNS, queueKey } from "./QueueTable";
+import { QueueTable, QUEUE_COLUMNS } from "./QueueTable";
+import { queueKey, shownIndices } from "./queuesModel";
 import { MoveDialog } from "./MoveDialog";
 import { QueueDrawer } from "./QueueDrawer";
 import { FilterHelp } from "./FilterHelp";
 import { loadSavedFilters, removeFilter, saveFilter } from "./savedFilters";
 import { PurgeDialog } from "./PurgeDialog";
 import { STREAM_NOTE, withoutStreams } from "./queueKinds";
+import { ToolbarSelect, type Choice } from "../../common/ToolbarSelect";
 
-const REFRESH_CHOICES = [
-  { label: "off", ms: 0 },
-  { label: "5 s", ms: 5000 },
-  { label: "15 s", ms: 15000 },
-  { label: "60 s", ms: 60000 },
+const REFRESH_CHOICES: Choice<number>[] = [
+  { label: "off", value: 0 },
+  { label: "5 s", value: 5000 },
+  { label: "15 s", value: 15000 },
+  { label: "60 s", value: 60000 },
 ];
 
 // Performance marks for the e2e run (printed there): keystroke → the input's re-render, and
@@ -65,36 +69,13 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const [purging, setPurging] = useState<QueueRow[] | null>(null);
   const [moving, setMoving] = useState<QueueRow[] | null>(null);
   const [selection, setSelection] = useState<RowSelectionState>({});
-  // While a load runs: its first page (shown before the rest arrives) and pages read so far.
-  const [firstPage, setFirstPage] = useState<Extract<RefreshEvent, { kind: "first_page" }> | null>(null);
-  const [pages, setPages] = useState<{ done: number; pages: number } | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
-  const inventory = useQuery({
-    queryKey: ["inventory", envId],
-    queryFn: async () => {
-      const onEvent = (e: RefreshEvent) => {
-        if (e.kind === "first_page") {
-          setFirstPage(e);
-          setPages({ done: 1, pages: e.pages });
-        } else setPages({ done: e.done, pages: e.pages });
-      };
-      try {
-        return await commands.refreshQueues(envId, onEvent);
-      } finally {
-        setFirstPage(null);
-        setPages(null);
-      }
-    },
-    refetchInterval: refreshMs || false,
-    // A failed refresh keeps the last good table on screen.
-    placeholderData: (prev) => prev,
-  });
+  const { inventory, firstPage, pages } = useInventory(env, refreshMs);
   const outcome = useQuery({
-    queryKey: ["queue-filter", envId, filter, inventory.dataUpdatedAt],
+    queryKey: queryKeys.queueFilter(envId, filter, inventory.dataUpdatedAt),
     queryFn: () => commands.filterQueues(envId, filter),
-    enabled: inventory.isSuccess,
-    placeholderData: (prev) => prev,
+    ...overInventory(inventory),
   });
 
   useEffect(() => {
@@ -113,15 +94,9 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const firstView = !inventory.data && firstPage ? firstPage.rows : null;
   const all = inventory.data?.rows ?? firstView ?? [];
   const noFilter = filter.trim() === "";
-  // Which rows of `all` the filter shows (null: all). The table keeps its rows and only hides
-  // the others, so a keystroke costs a lookup per row, not a rebuilt table; and it changes when
-  // a filter result arrives, not on each keystroke.
-  const shown = useMemo((): Set<number> | null => {
-    if (noFilter) return null;
-    const idx = outcome.data?.indices;
-    if (firstView || !idx || outcome.data?.error) return new Set();
-    return new Set(idx);
-  }, [outcome.data, noFilter, firstView]);
+  // The table keeps its rows and only hides the others, so a keystroke costs a lookup per row,
+  // not a rebuilt table; and `shown` changes when a filter result arrives, not on each keystroke.
+  const shown = useMemo(() => shownIndices(noFilter, outcome.data, !!firstView), [outcome.data, noFilter, firstView]);
   const shownCount = shown ? shown.size : all.length;
   const shownRows = () => (shown ? all.filter((_, i) => shown.has(i)) : all);
   useFilterTiming(filter, shown);
@@ -175,16 +150,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
             "Refresh"
           )}
         </button>
-        <label className="auto-refresh">
-          auto
-          <select value={refreshMs} onChange={(ev) => setRefreshMs(Number(ev.target.value))}>
-            {REFRESH_CHOICES.map((c) => (
-              <option key={c.ms} value={c.ms}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ToolbarSelect label="auto" value={refreshMs} options={REFRESH_CHOICES} onChange={setRefreshMs} />
       </div>
       <div className="table-bar">
         {selected.length > 0 && (

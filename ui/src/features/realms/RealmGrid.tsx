@@ -7,7 +7,7 @@ import type { Metric } from "../../ipc/bindings/Metric";
 import type { RealmSummary } from "../../ipc/bindings/RealmSummary";
 import { EChart, type ChartClick } from "../charts/EChart";
 import type { Palette } from "../charts/palette";
-import { gridSlice, quoteTerm } from "./realmModel";
+import { drillFilter, gridSlice } from "./realmModel";
 import { heatCells, heatmapOption } from "./realmCharts";
 
 const ROWS = 30;
@@ -21,11 +21,11 @@ export function RealmGrid({ summary, metric, onDrill }: { summary: RealmSummary;
   const onClick = (e: ChartClick) => {
     if (e.componentType === "series") {
       const [x, y] = (e.data as { value: [number, number, number] }).value;
-      onDrill(`worker:${quoteTerm(worker(y))} realm:${quoteTerm(realm(x))}`);
+      onDrill(`${drillFilter("worker", worker(y))} ${drillFilter("realm", realm(x))}`);
     } else if (e.componentType === "xAxis") {
-      onDrill(`realm:${quoteTerm(String(e.value))}`);
+      onDrill(drillFilter("realm", String(e.value)));
     } else if (e.componentType === "yAxis") {
-      onDrill(`worker:${quoteTerm(String(e.value))}`);
+      onDrill(drillFilter("worker", String(e.value)));
     }
   };
   // Where the heaviest cell is drawn, on the element: what a test (or a screen reader's

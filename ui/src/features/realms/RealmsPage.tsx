@@ -3,15 +3,17 @@
 // row, a cell, or a grid header opens the queue table filtered to it. The template that maps
 // queues to (worker, realm) is shown and can be edited here with a live preview.
 import { useCallback, useMemo, useState, type ReactNode } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { queryKeys } from "../../ipc/queryKeys";
+import { overInventory, useInventory } from "../queues/useInventory";
 import type { Metric } from "../../ipc/bindings/Metric";
 import type { Totals } from "../../ipc/bindings/Totals";
 import type { Group } from "../../ipc/bindings/Group";
 import { formatBytes, formatCount, formatRate } from "../queues/format";
 import { TemplateEditor } from "./TemplateEditor";
 import { RealmGrid } from "./RealmGrid";
-import { metricValue, quoteTerm, rankGroups, METRICS } from "./realmModel";
+import { drillFilter, metricValue, rankGroups, shareLabel, METRICS } from "./realmModel";
 import { PurgeDialog } from "../queues/PurgeDialog";
 import { PolicyDialog } from "./PolicyDialog";
 import { LogsLink } from "../logs/LogsLink";
@@ -20,8 +22,10 @@ import { ConsumersDialog } from "./ConsumersDialog";
 import { EChart, type ChartClick } from "../charts/EChart";
 import type { Palette } from "../charts/palette";
 import { topBarOption } from "./realmCharts";
+import { ToolbarSelect } from "../../common/ToolbarSelect";
 
 const TOP_N = 10;
+const METRIC_CHOICES = METRICS.map((m) => ({ value: m.id, label: m.label }));
 
 type View = "realms" | "workers" | "grid";
 
@@ -34,18 +38,18 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
   const [consumersOf, setConsumersOf] = useState<string | null>(null);
   // Reading shared DLQs marks their messages redelivered: only once asked, then kept on.
   const [scanDlq, setScanDlq] = useState(false);
-  const inventory = useQuery({ queryKey: ["inventory", env.id], queryFn: () => commands.refreshQueues(env.id) });
+  const { inventory } = useInventory(env);
   const realms = useQuery({
-    queryKey: ["realms", env.id, inventory.dataUpdatedAt],
+    queryKey: queryKeys.realms(env.id, inventory.dataUpdatedAt),
     queryFn: () => commands.realmsSummary(env.id),
-    enabled: inventory.isSuccess,
-    placeholderData: (prev) => prev,
+    ...overInventory(inventory),
   });
   const deadLetters = useQuery({
-    queryKey: ["realms-dl", env.id, inventory.dataUpdatedAt, scanDlq],
+    queryKey: queryKeys.realmsDeadLetters(env.id, inventory.dataUpdatedAt, scanDlq),
     queryFn: () => commands.realmsDeadLetters(env.id, scanDlq),
+    // After the plain totals: attributing dead letters may read shared DLQs.
     enabled: realms.isSuccess,
-    placeholderData: (prev) => prev,
+    placeholderData: keepPreviousData,
     retry: false,
   });
   const error = (inventory.error ?? realms.error) as unknown as ErrorReport | null;
@@ -62,7 +66,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
   const chartOption = useCallback((p: Palette) => topBarOption(groups, metric, TOP_N, whole, p), [groups, metric, whole]);
   const onBar = (e: ChartClick) => {
     const key = e.componentType === "yAxis" ? String(e.value) : e.componentType === "series" ? groups[e.dataIndex]?.key : undefined;
-    if (key !== undefined) onDrill(`${field}:${quoteTerm(key)}`);
+    if (key !== undefined) onDrill(drillFilter(field, key));
   };
 
   return (
@@ -75,16 +79,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
             </button>
           ))}
         </div>
-        <label className="auto-refresh">
-          by
-          <select value={metric} onChange={(ev) => setMetric(ev.target.value as Metric)} data-testid="realms-metric">
-            {METRICS.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ToolbarSelect label="by" value={metric} options={METRIC_CHOICES} onChange={setMetric} testId="realms-metric" />
         <span className="spacer" />
         <button onClick={() => setEditing((e) => !e)} data-testid="realms-edit-template">
           Template…
@@ -152,7 +147,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
               metric={metric}
               max={max}
               whole={whole}
-              onClick={() => onDrill(`${field}:${quoteTerm(g.key)}`)}
+              onClick={() => onDrill(drillFilter(field, g.key))}
               onPurge={() => setPurging((inventory.data?.rows ?? []).filter((r) => (view === "workers" ? r.worker : r.realm) === g.key))}
               onPolicy={view === "realms" ? () => setPolicyFor(g.key) : undefined}
               onConsumers={view === "realms" ? () => setConsumersOf(g.key) : undefined}
@@ -203,7 +198,7 @@ function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, onCon
       <span className="rt-key">{group.key}</span>
       <span className="share">
         <span className="share-bar" style={{ width: `${max > 0 ? (v / max) * 100 : 0}%` }} />
-        <span className="share-label">{whole > 0 ? `${((v / whole) * 100).toFixed(1)} %` : "—"}</span>
+        <span className="share-label">{shareLabel(v, whole)}</span>
       </span>
       <TotalsCells t={group.totals} />
       <span className="row-actions">

@@ -4,12 +4,13 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
+import { queryKeys } from "../../ipc/queryKeys";
 
 export function TemplateEditor({ env, current, onClose }: { env: EnvironmentView; current: string | null; onClose: () => void }) {
   const [text, setText] = useState(env.realm_template ?? "auto");
   const client = useQueryClient();
   const preview = useQuery({
-    queryKey: ["realm-preview", env.id, text],
+    queryKey: queryKeys.realmPreview(env.id, text),
     queryFn: () => commands.realmsPreview(env.id, text),
     placeholderData: (prev) => prev,
   });
@@ -20,8 +21,8 @@ export function TemplateEditor({ env, current, onClose }: { env: EnvironmentView
       return commands.updateEnvironment(env.id, { ...environment, realm_template: t === "" || t === "auto" ? undefined : t }, null);
     },
     onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["environments"] });
-      void client.invalidateQueries({ queryKey: ["inventory", env.id] });
+      void client.invalidateQueries({ queryKey: queryKeys.environments() });
+      void client.invalidateQueries({ queryKey: queryKeys.inventory(env.id) });
       onClose();
     },
   });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { RealmSummary } from "../../ipc/bindings/RealmSummary";
 import type { Totals } from "../../ipc/bindings/Totals";
-import { gridSlice, quoteTerm, rankGroups } from "./realmModel";
+import { drillFilter, gridSlice, METRICS, metricValue, quoteTerm, rankGroups, shareLabel } from "./realmModel";
 
 const t = (messages: number, consumers = 0): Totals => ({
   queues: 1,
@@ -38,6 +38,18 @@ const summary: RealmSummary = {
 };
 
 describe("realm model", () => {
+  it("reads each metric from its own total", () => {
+    const totals = { queues: 1, messages: 2, messages_ready: 3, messages_unacknowledged: 4, consumers: 5, memory: 6, publish_rate: 7, deliver_rate: 8, stalled_queues: 9, dead_letters: 10 };
+    expect(METRICS.map((m) => metricValue(totals, m.id))).toEqual([2, 3, 4, 5, 6, 7, 8, 1, 10]);
+  });
+
+  it("drills into a realm or worker with a filter term, and shows shares of the whole", () => {
+    expect(drillFilter("realm", "big client")).toBe('realm:"big client"');
+    expect(drillFilter("worker", "billing")).toBe("worker:billing");
+    expect(shareLabel(1, 8)).toBe("12.5 %");
+    expect(shareLabel(1, 0)).toBe("—");
+  });
+
   it("ranks heaviest first, ties by name", () => {
     expect(rankGroups(summary.realms, "messages").map((g) => g.key)).toEqual(["acme", "globex", "initech"]);
     expect(rankGroups(summary.realms, "consumers").map((g) => g.key)).toEqual(["globex", "acme", "initech"]);
@@ -56,15 +68,5 @@ describe("realm model", () => {
     expect(quoteTerm("big client")).toBe('"big client"');
     expect(quoteTerm('a"b')).toBe('"a\\"b"');
     expect(quoteTerm("a|b")).toBe('"a|b"');
-  });
-});
-
-import { policySettings } from "./PolicyDialog";
-
-describe("policy settings", () => {
-  it("keeps filled fields as KEY=VALUE and leaves blank ones out", () => {
-    expect(policySettings({ "max-length": " 1000 ", "message-ttl": "" }, "")).toEqual(["max-length=1000"]);
-    expect(policySettings({ "max-length": "" }, "reject-publish")).toEqual(["overflow=reject-publish"]);
-    expect(policySettings({}, "")).toEqual([]);
   });
 });

@@ -4,39 +4,23 @@ import type { Metric } from "../../ipc/bindings/Metric";
 import type { Totals } from "../../ipc/bindings/Totals";
 import type { RealmSummary } from "../../ipc/bindings/RealmSummary";
 
-export const METRICS: { id: Metric; label: string }[] = [
-  { id: "messages", label: "messages" },
-  { id: "ready", label: "ready" },
-  { id: "unacked", label: "unacked" },
-  { id: "consumers", label: "consumers" },
-  { id: "memory", label: "memory" },
-  { id: "publish_rate", label: "publish rate" },
-  { id: "deliver_rate", label: "deliver rate" },
-  { id: "queues", label: "queues" },
-  { id: "dead_letters", label: "dead letters" },
+/** Each metric: its label, and the field of a group's totals it reads. */
+export const METRICS: { id: Metric; label: string; field: keyof Totals }[] = [
+  { id: "messages", label: "messages", field: "messages" },
+  { id: "ready", label: "ready", field: "messages_ready" },
+  { id: "unacked", label: "unacked", field: "messages_unacknowledged" },
+  { id: "consumers", label: "consumers", field: "consumers" },
+  { id: "memory", label: "memory", field: "memory" },
+  { id: "publish_rate", label: "publish rate", field: "publish_rate" },
+  { id: "deliver_rate", label: "deliver rate", field: "deliver_rate" },
+  { id: "queues", label: "queues", field: "queues" },
+  { id: "dead_letters", label: "dead letters", field: "dead_letters" },
 ];
 
+const FIELD = Object.fromEntries(METRICS.map((m) => [m.id, m.field])) as Record<Metric, keyof Totals>;
+
 export function metricValue(t: Totals, m: Metric): number {
-  switch (m) {
-    case "messages":
-      return t.messages;
-    case "ready":
-      return t.messages_ready;
-    case "unacked":
-      return t.messages_unacknowledged;
-    case "consumers":
-      return t.consumers;
-    case "memory":
-      return t.memory;
-    case "publish_rate":
-      return t.publish_rate;
-    case "deliver_rate":
-      return t.deliver_rate;
-    case "queues":
-      return t.queues;
-    case "dead_letters":
-      return t.dead_letters;
-  }
+  return t[FIELD[m]];
 }
 
 /** Heaviest first; ties by name, so the order is stable. */
@@ -48,6 +32,12 @@ export function rankGroups(groups: Group[], m: Metric): Group[] {
 export function quoteTerm(value: string): string {
   return /[\s"|*?]/.test(value) || value === "" ? `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"` : value;
 }
+
+/** The queue filter that shows one realm's (or worker's) queues. */
+export const drillFilter = (field: "realm" | "worker", key: string) => `${field}:${quoteTerm(key)}`;
+
+/** A value's share of the whole as the table shows it; a dash when the whole is zero. */
+export const shareLabel = (value: number, whole: number) => (whole > 0 ? `${((value / whole) * 100).toFixed(1)} %` : "—");
 
 export interface GridSlice {
   workers: number[]; // indices into summary.workers, heaviest first
