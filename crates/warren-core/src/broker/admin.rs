@@ -9,7 +9,7 @@ use rabbitmq_http_client::api::Client;
 use rabbitmq_http_client::error::HttpClientError;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{error_chain, tls, BrokerError, BrokerErrorKind};
+use super::{error_chain, none_reachable, tls, BrokerError, BrokerErrorKind, NO_MANAGEMENT_URL};
 use crate::environment::Environment;
 use crate::guard::WriteToken;
 
@@ -49,25 +49,9 @@ impl Admin {
             })
             .collect();
         if nodes.is_empty() {
-            return Err(BrokerError::new(
-                BrokerErrorKind::Other,
-                "the environment has no management URL: add one in its settings (`warren env edit ID --management-url URL`)",
-            ));
+            return Err(BrokerError::new(BrokerErrorKind::Other, NO_MANAGEMENT_URL));
         }
         Ok(Admin { nodes })
-    }
-
-    /// A call that reads (`what` names it in errors).
-    /// Needs whatever tag the call needs. Does not modify state.
-    pub async fn read<T, Fut>(
-        &self,
-        what: &str,
-        call: impl Fn(Arc<AdminClient>) -> Fut,
-    ) -> Result<T, BrokerError>
-    where
-        Fut: Future<Output = Result<T, HttpClientError>>,
-    {
-        self.first_reachable(what, call).await
     }
 
     /// A call that changes the broker: only with the gate's token. Every write Warren makes
@@ -83,10 +67,12 @@ impl Admin {
     where
         Fut: Future<Output = Result<T, HttpClientError>>,
     {
-        self.first_reachable(what, call).await
+        self.read(what, call).await
     }
 
-    async fn first_reachable<T, Fut>(
+    /// A call that reads (`what` names it in errors), on the first node that can be reached.
+    /// Needs whatever tag the call needs. Does not modify state.
+    pub async fn read<T, Fut>(
         &self,
         what: &str,
         call: impl Fn(Arc<AdminClient>) -> Fut,
@@ -108,14 +94,8 @@ impl Admin {
                 Err(e) => return Err(admin_error(&format!("{what} ({base})"), e)),
             }
         }
-        let mut e = first_error.expect("at least one node");
-        if self.nodes.len() > 1 {
-            e.message.push_str(&format!(
-                " (the other {} node URL(s) failed too)",
-                self.nodes.len() - 1
-            ));
-        }
-        Err(e)
+        let first = first_error.expect("`with_timeout` refuses an environment without nodes");
+        Err(none_reachable(first, self.nodes.len()))
     }
 }
 

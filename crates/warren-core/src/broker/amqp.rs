@@ -7,7 +7,10 @@ use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{classify_transport, error_chain, tls, BrokerError, BrokerErrorKind, CONNECT_TIMEOUT};
+use super::{
+    classify_transport, error_chain, none_reachable, tls, BrokerError, BrokerErrorKind,
+    CONNECT_TIMEOUT,
+};
 use crate::environment::{validate_url, Environment};
 use crate::guard::WriteToken;
 
@@ -88,19 +91,13 @@ pub async fn connect(
         }
         first_error.get_or_insert(error);
     }
-    let Some(mut e) = first_error else {
+    let Some(e) = first_error else {
         return Err(BrokerError::new(
             BrokerErrorKind::Other,
             format!("environment `{}` has no AMQP URL: add one in its settings (`warren env edit {} --amqp-url URL`)", env.id, env.id),
         ));
     };
-    if env.amqp_urls.len() > 1 {
-        e.message.push_str(&format!(
-            " (the other {} node URL(s) failed too)",
-            env.amqp_urls.len() - 1
-        ));
-    }
-    Err(e)
+    Err(none_reachable(e, env.amqp_urls.len()))
 }
 
 fn classify(e: &lapin::Error, endpoint: &str, username: &str, vhost: &str) -> BrokerError {
@@ -154,8 +151,8 @@ pub fn check_name(what: &str, name: &str) -> Result<(), BrokerError> {
 }
 
 /// Exact depth by a passive declare on a channel of its own (a missing queue closes it; the
-/// management API's counts lag a few seconds). Does not modify state.
-/// Needs access to the vhost (no user tag).
+/// management API's counts lag a few seconds). Needs access to the vhost (no user tag). Does
+/// not modify state.
 pub async fn queue_depth(conn: &Connection, vhost: &str, queue: &str) -> Result<u64, BrokerError> {
     check_name("queue name", queue)?;
     let ch = conn

@@ -10,7 +10,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::{classify_transport, error_chain, tls, BrokerError, BrokerErrorKind};
+use super::{
+    classify_transport, error_chain, none_reachable, tls, BrokerError, BrokerErrorKind,
+    NO_MANAGEMENT_URL,
+};
 use crate::environment::{validate_url, Environment};
 
 pub struct ManagementClient {
@@ -66,19 +69,10 @@ impl ManagementClient {
                 Err(e) => return Err(e),
             }
         }
-        let Some(mut e) = first_error else {
-            return Err(BrokerError::new(
-                BrokerErrorKind::Other,
-                "the environment has no management URL: add one in its settings (`warren env edit ID --management-url URL`)",
-            ));
-        };
-        if self.endpoints.len() > 1 {
-            e.message.push_str(&format!(
-                " (the other {} node URL(s) failed too)",
-                self.endpoints.len() - 1
-            ));
-        }
-        Err(e)
+        Err(match first_error {
+            Some(e) => none_reachable(e, self.endpoints.len()),
+            None => BrokerError::new(BrokerErrorKind::Other, NO_MANAGEMENT_URL),
+        })
     }
 
     async fn get_from<T: DeserializeOwned>(

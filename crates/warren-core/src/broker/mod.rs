@@ -111,6 +111,21 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// The environment lists no management URL (a config written by hand; the form requires one).
+pub(crate) const NO_MANAGEMENT_URL: &str = "the environment has no management URL: add one in its settings (`warren env edit ID --management-url URL`)";
+
+/// What a call that tried each of `nodes` node URLs in turn reports when none could be
+/// reached: the first one's error, saying the others failed too.
+pub(crate) fn none_reachable(mut first: BrokerError, nodes: usize) -> BrokerError {
+    if nodes > 1 {
+        first.message.push_str(&format!(
+            " (the other {} node URL(s) failed too)",
+            nodes - 1
+        ));
+    }
+    first
+}
+
 /// Classify a transport-level failure (TCP, DNS, TLS) from the text of its error chain; both
 /// reqwest and lapin bury the io/rustls cause several sources deep.
 pub(crate) fn classify_transport(chain: &str, endpoint: &str) -> BrokerError {
