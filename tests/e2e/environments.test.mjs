@@ -75,6 +75,12 @@ test("Test connection on local shows the broker version", async () => {
 
 test("the form reports invalid fields next to them", async () => {
   await wd.click("[data-testid=add-environment]");
+  // A new environment starts empty (not as a copy of local's URLs): examples are placeholders.
+  await wd.waitFor("[data-testid=input-managementUrls]");
+  const urls = await wd.exec(
+    "return ['managementUrls', 'amqpUrls'].map((k) => document.querySelector(`[data-testid=input-${k}]`).value)",
+  );
+  assert.deepEqual(urls, ["", ""], "the new environment's URL fields start empty");
   await wd.fill("[data-testid=input-name]", "Broken");
   await wd.fill("[data-testid=input-managementUrls]", "http://:99999");
   await wd.fill("[data-testid=input-username]", "guest");

@@ -2,6 +2,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Harness } from "./harness.mjs";
+import { assertAccessible } from "./axe.mjs";
 
 const dark = new Harness({ GTK_THEME: "Adwaita:dark" });
 let wd;
@@ -15,6 +16,8 @@ test("a dark system theme gives a dark window", async () => {
   assert.ok(r + g + b < 150, `body background rgb(${r}, ${g}, ${b}) is not dark`);
   assert.equal(await wd.exec("return matchMedia('(prefers-color-scheme: dark)').matches"), true);
   await dark.shot(wd, "09-dark-theme");
+  // The dark palette has its own contrasts: axe checks them (layout.test.mjs covers the light one).
+  await assertAccessible(wd, "queues, dark theme");
 });
 
 test("the realm charts are readable in the dark theme", async () => {
@@ -29,6 +32,7 @@ test("the realm charts are readable in the dark theme", async () => {
     const [r, g, b] = (await wd.exec("return getComputedStyle(document.querySelector('[data-testid=realm-chart]')).color")).match(/\d+/g).map(Number);
     assert.ok(r + g + b > 450, `chart text rgb(${r}, ${g}, ${b}) is not light`);
     await dark.shot(wd, "29-dark-realms");
+    await assertAccessible(wd, "realms, dark theme");
     await wd.click("[data-testid=realms-view-grid]");
     await wd.waitFor("[data-testid=realm-heatmap][data-hot-cell]");
     await dark.shot(wd, "29-dark-grid");

@@ -68,6 +68,9 @@ export class WebDriver {
 
   async click(css) {
     const id = await this.waitFor(css);
+    // WebDriver's own scroll puts the element at the scroller's bottom edge, where a sticky bar
+    // (a form's Save/Cancel) covers it; a user would have it in view: centre it first.
+    await this.exec("document.querySelector(arguments[0])?.scrollIntoView({ block: 'center', inline: 'nearest' })", [css]);
     await this.#req("POST", this.#s(`/element/${id}/click`), {});
   }
 

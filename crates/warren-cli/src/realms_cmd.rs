@@ -5,8 +5,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use warren_core::queues::inventory::Inventory;
 use warren_core::queues::QueueRow;
+use warren_core::queues::RowIndex;
+use warren_core::realms::aggregate::{summarize_scope, Scope};
 use warren_core::realms::policy::PolicyRequest;
-use warren_core::realms::{self, policy, rank, summarize, Metric, RealmTemplate, Totals};
+use warren_core::realms::{self, policy, rank, Metric, RealmTemplate, Totals};
+use warren_core::session::cache::realm_scope;
 use warren_core::EnvironmentStore;
 
 use crate::output::{self, Exit, Failure, Output, PlanOrConfirm, Refused, VhostTarget};
@@ -142,6 +145,9 @@ struct Line {
     worker: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     realm: Option<String>,
+    /// Set when the listing covers several vhosts whose realms are kept apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vhost: Option<String>,
     #[serde(flatten)]
     totals: Totals,
     /// Fraction (0..1) of the environment's total of the chosen metric.
@@ -200,7 +206,9 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
     let (env, password, inventory) =
         inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
     let template = template_of(&inventory, &env.id)?;
-    let mut summary = summarize(&inventory.rows);
+    // Over several vhosts, each vhost's realms stay apart (unless the vhost is the realm).
+    let scope = realm_scope(&inventory, None);
+    let mut summary = summarize_scope(&RowIndex::new(&inventory.rows), scope);
     // Dead letters per realm: a failure here (e.g. no access to a vhost's bindings) costs that
     // column, not the listing.
     match warren_core::deadletters::realm_dead_letters(
@@ -209,6 +217,7 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
         &inventory.rows,
         args.scan_dead_letters,
         10_000,
+        scope == Scope::PerVhost,
     )
     .await
     {
@@ -243,6 +252,7 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
                     Line {
                         worker,
                         realm,
+                        vhost: g.vhost,
                         share: share(g.totals.metric(metric), whole),
                         totals: g.totals,
                     }
@@ -265,6 +275,7 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
                     share: share(c.totals.metric(metric), whole),
                     worker: Some(summary.workers[c.worker as usize].key.clone()),
                     realm: Some(summary.realms[c.realm as usize].key.clone()),
+                    vhost: summary.realms[c.realm as usize].vhost.clone(),
                     totals: c.totals,
                 })
                 .collect()
@@ -284,6 +295,10 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
                 (Some(w), Some(r)) => format!("{w} / {r}"),
                 (Some(k), None) | (None, Some(k)) => k.clone(),
                 (None, None) => String::new(),
+            };
+            let key = match &l.vhost {
+                Some(v) => format!("{key} (vhost {v})"),
+                None => key,
             };
             let t = &l.totals;
             let bar = "█".repeat((l.share * 20.0).round() as usize);
@@ -315,17 +330,30 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
 
 async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> Exit {
     let (_, _, inventory) = inventory_of(store, args.out, &args.at.target, args.at.vhost).await?;
-    let p = realms::preview(warren_core::template::AUTO, &inventory.rows, 5);
+    let p = realms::preview(
+        warren_core::template::AUTO,
+        &inventory.rows,
+        &inventory.realm_exclude,
+        5,
+    );
     args.out.show(&p, |p| {
+        let excluded = if p.excluded > 0 {
+            format!(" ({} excluded by the environment's realm_exclude)", p.excluded)
+        } else {
+            String::new()
+        };
         let Some(t) = &p.template else {
             println!(
-                "no template suggested: no queue names repeat a segment across several prefixes"
+                "no template suggested: no queue names repeat a segment across several prefixes{excluded}"
             );
             return;
         };
         println!("suggested template: {t}");
+        if let Some(reason) = &p.reason {
+            println!("why: {reason}");
+        }
         println!(
-            "maps {} queue(s) to {} realm(s) and {} worker(s); {} unpartitioned",
+            "maps {} queue(s) to {} realm(s) and {} worker(s); {} unpartitioned{excluded}",
             p.matched, p.realms, p.workers, p.unmatched
         );
         for e in &p.examples_matched {
@@ -333,6 +361,12 @@ async fn run_suggest(store: &EnvironmentStore, args: SuggestArgs) -> Exit {
         }
         for name in &p.examples_unmatched {
             println!("  {name} (unpartitioned)");
+        }
+        for a in &p.alternatives {
+            println!(
+                "  also considered {}: {} queue(s), {} realm(s) x {} worker(s), evidence {:+.2}",
+                a.template, a.matched, a.realms, a.workers, a.evidence
+            );
         }
     });
     Ok(0)
@@ -360,6 +394,7 @@ async fn run_policy(store: &EnvironmentStore, args: PolicyArgs) -> Exit {
     let request = PolicyRequest {
         realm: args.realm.clone().unwrap_or_default(),
         worker: args.worker.clone(),
+        vhost: args.at.vhost.clone(),
         settings: args.settings.clone(),
         priority: args.priority,
         apply: false,

@@ -141,6 +141,7 @@ async fn a_realm_policy_applies_to_exactly_the_realms_queues() {
     let mut request = PolicyRequest {
         realm: "globex".into(),
         worker: None,
+        vhost: None,
         settings: vec!["max-length=100000".into()],
         priority: 10,
         apply: false,
@@ -198,4 +199,85 @@ async fn a_realm_policy_applies_to_exactly_the_realms_queues() {
         .unwrap()
         .iter()
         .any(|p| p.vhost == vhost));
+}
+
+/// Two vhosts with the same realm names: a view over both keeps each vhost's `acme` apart, one
+/// vhost's view and filter see only its queues, and its realms rank within it (the other
+/// vhost's heavier `acme` does not outrank them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vhost_scope_keeps_realms_of_different_vhosts_apart() {
+    use warren_core::session::cache::InventoryCache;
+    let (shop, staging) = (
+        TestVhost::new("warren-test-scope-shop").await,
+        TestVhost::new("warren-test-scope-staging").await,
+    );
+    for (v, heavy) in [(&shop, "globex"), (&staging, "acme")] {
+        let ch = v.confirming_channel().await;
+        for w in ["billing", "email"] {
+            for r in ["acme", "globex"] {
+                let q = format!("{w}.{r}");
+                warren_test_support::amqp::declare_durable(&ch, &q, Default::default()).await;
+                let n = if r == heavy { 5 } else { 1 };
+                for i in 0..n {
+                    let body = format!("m{i}");
+                    warren_test_support::amqp::publish(
+                        &ch,
+                        &q,
+                        body.as_bytes(),
+                        Default::default(),
+                    )
+                    .await
+                    .await
+                    .expect("confirmed");
+                }
+            }
+        }
+    }
+    // The management API's counters settle a stats interval after the publishes.
+    let cache = InventoryCache::default();
+    let env = local();
+    let mut summary = None;
+    for _ in 0..60 {
+        cache.refresh(&env, guest(), |_| {}).await.expect("refresh");
+        let s = cache
+            .realm_summary(&env.id, Some(&shop.name))
+            .unwrap()
+            .summary;
+        if s.total.messages == 12 {
+            summary = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let shop_view = summary.expect("shop's counters settled at 12 messages");
+    assert_eq!(
+        rank(&shop_view.realms, Metric::Messages, None)
+            .iter()
+            .map(|g| (g.key.as_str(), g.vhost.as_deref(), g.totals.messages))
+            .collect::<Vec<_>>(),
+        [("globex", None, 10), ("acme", None, 2)],
+        "ranked within shop"
+    );
+    let all = cache.realm_summary(&env.id, None).unwrap().summary;
+    let acme: Vec<_> = all
+        .realms
+        .iter()
+        .filter(|g| {
+            g.key == "acme" && [&shop.name, &staging.name].contains(&g.vhost.as_ref().unwrap())
+        })
+        .map(|g| (g.vhost.clone().unwrap(), g.totals.messages))
+        .collect();
+    assert_eq!(acme.len(), 2, "acme of each vhost apart: {acme:?}");
+    assert!(acme.contains(&(staging.name.clone(), 10)) && acme.contains(&(shop.name.clone(), 2)));
+    let inventory = cache.loaded(&env.id).unwrap();
+    let shown = cache.filter(&env.id, "acme", Some(&shop.name));
+    assert_eq!(shown.indices.len(), 2);
+    assert!(shown
+        .indices
+        .iter()
+        .all(|i| inventory.rows[*i as usize].vhost == shop.name));
+    assert_eq!(
+        cache.filter(&env.id, "", Some(&staging.name)).indices.len(),
+        4
+    );
 }

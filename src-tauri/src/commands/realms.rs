@@ -11,8 +11,9 @@ use warren_core::{ErrorReport, Session};
 pub async fn realms_summary(
     s: State<'_, Session>,
     env_id: String,
+    vhost: Option<String>,
 ) -> Result<RealmView, ErrorReport> {
-    Ok(s.realm_summary(&env_id)?)
+    Ok(s.realm_summary(&env_id, vhost.as_deref())?)
 }
 
 #[tauri::command]
@@ -58,8 +59,10 @@ pub async fn realms_dead_letters(
     s: State<'_, Session>,
     env_id: String,
     scan: bool,
+    vhost: Option<String>,
 ) -> Result<RealmView, ErrorReport> {
-    Ok(s.realm_dead_letters(&env_id, scan).await?)
+    Ok(s.realm_dead_letters(&env_id, scan, vhost.as_deref())
+        .await?)
 }
 
 #[tauri::command]
@@ -68,7 +71,10 @@ pub async fn realms_consumers(
     env_id: String,
     realm: String,
     worker: Option<String>,
+    vhost: Option<String>,
 ) -> Result<RealmConsumers, ErrorReport> {
-    Ok(s.realm_consumers(&env_id, &realm, worker.as_deref())
-        .await?)
+    Ok(
+        s.realm_consumers(&env_id, &realm, worker.as_deref(), vhost.as_deref())
+            .await?,
+    )
 }

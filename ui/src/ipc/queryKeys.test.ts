@@ -37,3 +37,23 @@ describe("query keys", () => {
     );
   });
 });
+
+describe("after a change", () => {
+  it("every answer showing an environment's queue numbers is marked stale, nothing of another environment", async () => {
+    const { refreshAfterChange } = await import("./afterChange");
+    const client = new QueryClient();
+    const mine = [
+      queryKeys.inventory("a"),
+      queryKeys.queueDetails("a", "/", "q"),
+      queryKeys.dlqBrowse("a", { vhost: "/", name: "dlq", limit: 200, insist: false }),
+      queryKeys.dlqPlan("a", { vhost: "/", queue: "dlq", target: { kind: "origin" }, filter: "", keys: null, discard: false }),
+      queryKeys.realmPolicies("a"),
+      queryKeys.audit(),
+    ];
+    const theirs = [queryKeys.inventory("b"), queryKeys.queueDetails("b", "/", "q"), queryKeys.dlqBrowse("b")];
+    for (const k of [...mine, ...theirs]) client.setQueryData(k, 1);
+    await refreshAfterChange(client, "a");
+    expect(mine.map((k) => client.getQueryState(k)?.isInvalidated)).toEqual(mine.map(() => true));
+    expect(theirs.map((k) => client.getQueryState(k)?.isInvalidated)).toEqual(theirs.map(() => false));
+  });
+});

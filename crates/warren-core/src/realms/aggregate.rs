@@ -115,12 +115,27 @@ impl std::str::FromStr for Metric {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct Group {
     /// The realm or the worker.
     pub key: String,
+    /// The vhost it lives in, when a view over several vhosts keeps each vhost's realms apart
+    /// (`acme` in `shop` is not `acme` in `staging`); `None` within one vhost.
+    pub vhost: Option<String>,
     pub totals: Totals,
+}
+
+/// Which queues a realm view sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Every loaded vhost, one group per name.
+    All,
+    /// Every loaded vhost, one group per (vhost, name): realms of different vhosts stay apart.
+    PerVhost,
+    /// One vhost.
+    Vhost(&'a str),
 }
 
 /// One (worker, realm) cell; `worker` and `realm` index `RealmSummary::workers` / `realms`
@@ -152,7 +167,7 @@ impl RealmSummary {
             for g in groups.iter_mut() {
                 g.totals.dead_letters = counts
                     .iter()
-                    .find(|c| c.key == g.key)
+                    .find(|c| c.key == g.key && c.vhost == g.vhost)
                     .map_or(0, |c| c.messages);
             }
         };
@@ -169,15 +184,62 @@ pub fn summarize(rows: &[QueueRow]) -> RealmSummary {
     summarize_index(&RowIndex::new(rows))
 }
 
+/// Sum every row of an inventory through its filter index (see `summarize_scope`).
+pub fn summarize_index(index: &RowIndex) -> RealmSummary {
+    summarize_scope(index, Scope::All)
+}
+
+/// Group ids for one dictionary column (realm or worker), qualified by the vhost when the scope
+/// keeps vhosts apart: `(names, vhosts, id of each row)`.
+fn group_ids(
+    names: &[Option<String>],
+    ids: &[u32],
+    per_vhost: Option<(&[Option<String>], &[u32])>,
+) -> (Vec<Option<String>>, Vec<Option<String>>, Vec<u32>) {
+    let Some((vhost_names, vhost_ids)) = per_vhost else {
+        return (names.to_vec(), vec![None; names.len()], ids.to_vec());
+    };
+    let mut seen: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    let (mut out_names, mut out_vhosts) = (Vec::new(), Vec::new());
+    let row_ids = ids
+        .iter()
+        .zip(vhost_ids)
+        .map(|(id, v)| {
+            *seen.entry((*id, *v)).or_insert_with(|| {
+                out_names.push(names[*id as usize].clone());
+                out_vhosts.push(vhost_names[*v as usize].clone());
+                out_names.len() as u32 - 1
+            })
+        })
+        .collect();
+    (out_names, out_vhosts, row_ids)
+}
+
 /// The largest worker × realm grid summed into a dense array (16 MB); beyond, a hash map.
 const DENSE_CELLS: usize = 1 << 18;
 
-/// Sum an inventory through its filter index (built once per refresh): the realm and worker of
-/// each row are already dictionary ids and the counters plain arrays, so no name is hashed
-/// here. Rows without a realm are unpartitioned.
-pub fn summarize_index(index: &RowIndex) -> RealmSummary {
-    let (realm_names, realm_ids) = index.realm_keys();
-    let (worker_names, worker_ids) = index.worker_keys();
+/// Sum an inventory's rows in `scope` through its filter index (built once per refresh): the
+/// realm and worker of each row are already dictionary ids and the counters plain arrays, so no
+/// name is hashed here (but for the vhost pairs of `Scope::PerVhost`). Rows without a realm are
+/// unpartitioned.
+pub fn summarize_scope(index: &RowIndex, scope: Scope) -> RealmSummary {
+    let vhosts = index.vhost_keys();
+    let per_vhost = (scope == Scope::PerVhost).then_some(vhosts);
+    let (realm_names, realm_vhosts, realm_ids) =
+        group_ids(index.realm_keys().0, index.realm_keys().1, per_vhost);
+    let (worker_names, worker_vhosts, worker_ids) =
+        group_ids(index.worker_keys().0, index.worker_keys().1, per_vhost);
+    // In one vhost: its dictionary id (none: an empty view).
+    let only = match scope {
+        Scope::Vhost(v) => Some(
+            vhosts
+                .0
+                .iter()
+                .position(|n| n.as_deref() == Some(v))
+                .map_or(u32::MAX, |p| p as u32),
+        ),
+        _ => None,
+    };
     let columns = NUMERIC.map(|c| index.numbers(c));
     let (nr, nw) = (realm_names.len(), worker_names.len());
     let mut realms = vec![Totals::default(); nr];
@@ -191,6 +253,9 @@ pub fn summarize_index(index: &RowIndex) -> RealmSummary {
     let mut sparse_cells: FxHashMap<(u32, u32), Totals> = FxHashMap::default();
     let mut summary = RealmSummary::default();
     for i in 0..index.len() {
+        if only.is_some_and(|v| vhosts.1[i] != v) {
+            continue;
+        }
         let values = columns.map(|c| c[i]);
         summary.total.add(values);
         let (r, w) = (realm_ids[i] as usize, worker_ids[i] as usize);
@@ -209,8 +274,8 @@ pub fn summarize_index(index: &RowIndex) -> RealmSummary {
                 .add(values);
         }
     }
-    let (realm_groups, realm_pos) = sorted_groups(realm_names, &realms);
-    let (worker_groups, worker_pos) = sorted_groups(worker_names, &workers);
+    let (realm_groups, realm_pos) = sorted_groups(&realm_names, &realm_vhosts, &realms);
+    let (worker_groups, worker_pos) = sorted_groups(&worker_names, &worker_vhosts, &workers);
     let cell = |w: usize, r: usize, totals: &Totals| Cell {
         worker: worker_pos[w],
         realm: realm_pos[r],
@@ -246,12 +311,16 @@ pub fn summarize_index(index: &RowIndex) -> RealmSummary {
     summary
 }
 
-/// The named groups sorted by name, and for each dictionary id its position there.
-fn sorted_groups(names: &[Option<String>], totals: &[Totals]) -> (Vec<Group>, Vec<u32>) {
+/// The named groups sorted by name (then vhost), and for each group id its position there.
+fn sorted_groups(
+    names: &[Option<String>],
+    vhosts: &[Option<String>],
+    totals: &[Totals],
+) -> (Vec<Group>, Vec<u32>) {
     let mut order: Vec<usize> = (0..names.len())
         .filter(|i| names[*i].is_some() && totals[*i].queues > 0)
         .collect();
-    order.sort_by(|a, b| names[*a].cmp(&names[*b]));
+    order.sort_by(|a, b| (&names[*a], &vhosts[*a]).cmp(&(&names[*b], &vhosts[*b])));
     let mut position = vec![u32::MAX; names.len()];
     for (pos, id) in order.iter().enumerate() {
         position[*id] = pos as u32;
@@ -260,6 +329,7 @@ fn sorted_groups(names: &[Option<String>], totals: &[Totals]) -> (Vec<Group>, Ve
         .iter()
         .map(|i| Group {
             key: names[*i].clone().unwrap_or_default(),
+            vhost: vhosts[*i].clone(),
             totals: totals[*i],
         })
         .collect();
@@ -273,7 +343,7 @@ pub fn rank(groups: &[Group], metric: Metric, top: Option<usize>) -> Vec<Group> 
         b.totals
             .metric(metric)
             .total_cmp(&a.totals.metric(metric))
-            .then_with(|| a.key.cmp(&b.key))
+            .then_with(|| (&a.key, &a.vhost).cmp(&(&b.key, &b.vhost)))
     });
     v.truncate(top.unwrap_or(usize::MAX));
     v
@@ -345,6 +415,69 @@ mod tests {
         let top = rank(&s.realms, Metric::Messages, Some(1));
         assert_eq!(top[0].key, "acme");
         assert_eq!(rank(&s.realms, Metric::Consumers, None)[0].key, "globex");
+    }
+
+    #[test]
+    fn a_scope_sums_one_vhost_or_keeps_each_vhosts_realms_apart() {
+        let at = |vhost: &str, name: &str, messages: u64| QueueRow {
+            vhost: vhost.into(),
+            ..row(name, messages, 1)
+        };
+        let mut rows = vec![
+            at("shop", "billing.acme", 10),
+            at("shop", "email.acme", 5),
+            at("staging", "billing.acme", 100),
+            at("staging", "billing.globex", 1),
+        ];
+        let t = RealmTemplate::parse("{worker}.{realm}").unwrap();
+        crate::queues::map_rows(Some(&t), &mut rows);
+        let index = RowIndex::new(&rows);
+        let realms = |s: &RealmSummary| {
+            s.realms
+                .iter()
+                .map(|g| (g.key.clone(), g.vhost.clone(), g.totals.messages))
+                .collect::<Vec<_>>()
+        };
+        // One vhost: its queues only; the other vhost's heavier `acme` does not count.
+        let shop = summarize_scope(&index, Scope::Vhost("shop"));
+        assert_eq!(realms(&shop), [("acme".into(), None, 15)]);
+        assert_eq!((shop.total.queues, shop.total.messages), (2, 15));
+        assert_eq!(shop.cells.len(), 2);
+        // All vhosts, apart: `acme` twice, each with its vhost, and cells that point at them.
+        let apart = summarize_scope(&index, Scope::PerVhost);
+        assert_eq!(
+            realms(&apart),
+            [
+                ("acme".into(), Some("shop".into()), 15),
+                ("acme".into(), Some("staging".into()), 100),
+                ("globex".into(), Some("staging".into()), 1),
+            ]
+        );
+        assert_eq!(
+            apart.workers.len(),
+            3,
+            "billing in shop, billing in staging, email"
+        );
+        let staging_acme = apart
+            .cells
+            .iter()
+            .find(|c| c.realm == 1)
+            .expect("a cell in staging's acme");
+        assert_eq!(
+            apart.workers[staging_acme.worker as usize].vhost.as_deref(),
+            Some("staging")
+        );
+        assert_eq!(staging_acme.totals.messages, 100);
+        // All vhosts as one: `acme` sums both.
+        assert_eq!(
+            realms(&summarize_scope(&index, Scope::All))[0],
+            ("acme".into(), None, 115)
+        );
+        // A vhost that is not loaded: an empty view, not everything.
+        assert_eq!(
+            summarize_scope(&index, Scope::Vhost("nope")).total.queues,
+            0
+        );
     }
 
     #[test]

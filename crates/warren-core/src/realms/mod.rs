@@ -6,7 +6,9 @@ pub mod aggregate;
 pub mod consumers;
 pub mod policy;
 
-pub use crate::template::{suggest, RealmTemplate, Suggestion, TemplateError};
+pub use crate::template::{
+    suggest, Alternative, Exclusions, RealmTemplate, Suggestion, TemplateError,
+};
 pub use aggregate::{rank, summarize, Metric, RealmSummary, Totals};
 
 use crate::queues::QueueRow;
@@ -42,8 +44,16 @@ pub struct Preview {
     pub template: Option<String>,
     /// Why the template cannot be used (then nothing else is filled).
     pub error: Option<String>,
+    /// With `auto`: why the suggestion is this template (what recurs, which side reads as the
+    /// realm).
+    pub reason: Option<String>,
     pub matched: u32,
+    /// Queues the template does not map (the excluded ones not counted).
     pub unmatched: u32,
+    /// Queues the environment's `realm_exclude` leaves unpartitioned.
+    pub excluded: u32,
+    /// With `auto`: the other templates considered, best first.
+    pub alternatives: Vec<Alternative>,
     pub realms: u32,
     pub workers: u32,
     pub examples_matched: Vec<Example>,
@@ -59,15 +69,24 @@ pub struct Example {
     pub realm: String,
 }
 
-/// Preview `spec` (a template, `auto` or empty for the suggestion) on `rows`, with up to
-/// `examples` examples of each kind.
-pub fn preview(spec: &str, rows: &[QueueRow], examples: usize) -> Preview {
-    let template = match resolve(
+/// Preview `spec` (a template, `auto` or empty for the suggestion) on `rows` less the excluded
+/// ones, with up to `examples` examples of each kind.
+pub fn preview(spec: &str, rows: &[QueueRow], exclude: &Exclusions, examples: usize) -> Preview {
+    let kept: Vec<&QueueRow> = rows.iter().filter(|r| !exclude.excludes(&r.name)).collect();
+    let excluded = (rows.len() - kept.len()) as u32;
+    let (template, suggestion) = match resolve(
         Some(spec),
-        rows.iter().map(|r| (r.vhost.as_str(), r.name.as_str())),
+        exclude,
+        kept.iter().map(|r| (r.vhost.as_str(), r.name.as_str())),
     ) {
-        Ok(Some(t)) => t,
-        Ok(None) => return Preview::default(),
+        Ok((Some(t), s)) => (t, s),
+        Ok((None, _)) => {
+            return Preview {
+                excluded,
+                unmatched: kept.len() as u32,
+                ..Default::default()
+            }
+        }
         Err(e) => {
             return Preview {
                 error: Some(e.0),
@@ -77,13 +96,17 @@ pub fn preview(spec: &str, rows: &[QueueRow], examples: usize) -> Preview {
     };
     let mut p = Preview {
         template: Some(template.source().to_string()),
+        excluded,
         ..Default::default()
     };
+    if let Some(s) = suggestion {
+        (p.reason, p.alternatives) = (Some(s.reason), s.alternatives);
+    }
     let (mut realms, mut workers) = (
         rustc_hash::FxHashSet::default(),
         rustc_hash::FxHashSet::default(),
     );
-    for r in rows {
+    for r in kept {
         match template.map(&r.vhost, &r.name) {
             Some((w, realm)) => {
                 p.matched += 1;
@@ -126,18 +149,45 @@ mod tests {
         .iter()
         .map(|n| QueueRow::named("/", n))
         .collect();
-        let p = preview("{worker}.{realm}", &rows, 2);
+        let p = preview("{worker}.{realm}", &rows, &Exclusions::default(), 2);
         assert_eq!((p.matched, p.unmatched, p.realms, p.workers), (4, 1, 2, 2));
         assert_eq!(p.examples_matched.len(), 2);
         assert_eq!(p.examples_matched[0].realm, "acme");
         assert_eq!(p.examples_unmatched, vec!["audit-log"]);
         assert_eq!(
-            preview("auto", &rows, 2).template.as_deref(),
+            preview("auto", &rows, &Exclusions::default(), 2)
+                .template
+                .as_deref(),
             Some("{worker}.{realm}")
         );
-        assert!(preview("{worker}", &rows, 2)
+        assert!(preview("{worker}", &rows, &Exclusions::default(), 2)
             .error
             .unwrap()
             .contains("lacks `{realm}`"));
+    }
+
+    #[test]
+    fn excluded_queues_are_counted_apart_and_left_unpartitioned() {
+        let rows: Vec<QueueRow> = [
+            "hooli.pdf-render",
+            "hooli.email-sender",
+            "acme.pdf-render",
+            "acme.email-sender",
+            "events.stream",
+            "events.audit",
+            "scheduler",
+        ]
+        .iter()
+        .map(|n| QueueRow::named("/", n))
+        .collect();
+        let exclude = Exclusions::parse(&["events.*".into(), "scheduler".into()]).unwrap();
+        let p = preview("auto", &rows, &exclude, 8);
+        assert_eq!(p.template.as_deref(), Some("{realm}.{worker}"));
+        assert_eq!((p.matched, p.unmatched, p.excluded, p.realms), (4, 0, 3, 2));
+        assert!(p.reason.unwrap().starts_with("In 4 of 4 queues"));
+        assert!(p.examples_matched.iter().all(|e| e.realm != "events"));
+        // A written template leaves them out too.
+        let p = preview("{realm}.{worker}", &rows, &exclude, 8);
+        assert_eq!((p.matched, p.excluded, p.reason), (4, 3, None));
     }
 }

@@ -242,6 +242,9 @@ pub struct PolicyRequest {
     /// Only this worker's queue in the realm.
     #[serde(default)]
     pub worker: Option<String>,
+    /// Only the realm's queues in this vhost (`None`: in every loaded vhost).
+    #[serde(default)]
+    pub vhost: Option<String>,
     /// `key=value` settings (`max-length=10000`, `message-ttl=60000`).
     pub settings: Vec<String>,
     #[serde(default)]
@@ -266,9 +269,10 @@ pub async fn run(
     })?;
     let definition = definition(&request.settings)?;
     let existing = existing_policies(env, password).await?;
+    let rows = crate::queues::inventory::rows_in(&inventory.rows, request.vhost.as_deref());
     let plan = plan(
         template,
-        &inventory.rows,
+        &rows,
         &request.realm,
         request.worker.as_deref(),
         definition,

@@ -12,11 +12,14 @@
 //!
 //! In a pattern, `{realm}` never spans the literal characters next to it (so with `.` around it
 //! it is one dot-separated segment) while `{worker}` takes the rest: workers are often dotted
-//! (`billing.worker`), realms rarely are. Queues that do not match are "unpartitioned".
+//! (`billing.worker`), realms rarely are. Queues that do not match are "unpartitioned", and so
+//! are the queues an environment excludes (`realm_exclude`: names, globs, see exclude.rs).
 
+pub mod exclude;
 pub mod suggest;
 
-pub use suggest::{suggest, Suggestion};
+pub use exclude::Exclusions;
+pub use suggest::{suggest, Alternative, Suggestion};
 
 use regex::{Regex, RegexBuilder};
 
@@ -200,20 +203,42 @@ impl serde::Serialize for RealmTemplate {
     }
 }
 
-/// The template an environment uses: its own, or (unset or `auto`) the suggestion from the
-/// queue names `(vhost, name)`. `None` when it has none and nothing looks partitioned.
-pub fn resolve<'a>(
-    configured: Option<&str>,
-    names: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<Option<RealmTemplate>, TemplateError> {
-    match configured
+/// The template written in `configured`, or `None` if it is unset or `auto` (the suggestion).
+fn written(configured: Option<&str>) -> Option<&str> {
+    configured
         .map(str::trim)
         .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case(AUTO))
-    {
-        Some(t) => RealmTemplate::parse(t).map(Some),
+}
+
+/// The suggestion from the queue names `(vhost, name)` the exclusions leave.
+pub fn suggest_from<'a>(
+    names: impl IntoIterator<Item = (&'a str, &'a str)>,
+    exclude: &Exclusions,
+) -> Option<Suggestion> {
+    let names: Vec<(&str, &str)> = names
+        .into_iter()
+        .filter(|(_, n)| !exclude.excludes(n))
+        .collect();
+    suggest(&names)
+}
+
+/// The template an environment uses: its own, or (unset or `auto`) the suggestion from the
+/// queue names `(vhost, name)` not excluded. `None` when it has none and nothing looks
+/// partitioned. With `auto`, the suggestion comes along (for its reason).
+pub fn resolve<'a>(
+    configured: Option<&str>,
+    exclude: &Exclusions,
+    names: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(Option<RealmTemplate>, Option<Suggestion>), TemplateError> {
+    match written(configured) {
+        Some(t) => Ok((Some(RealmTemplate::parse(t)?), None)),
         None => {
-            let names: Vec<(&str, &str)> = names.into_iter().collect();
-            Ok(suggest(&names).and_then(|s| RealmTemplate::parse(&s.template).ok()))
+            let s = suggest_from(names, exclude);
+            Ok((
+                s.as_ref()
+                    .and_then(|s| RealmTemplate::parse(&s.template).ok()),
+                s,
+            ))
         }
     }
 }

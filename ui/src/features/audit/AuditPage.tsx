@@ -5,7 +5,8 @@ import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { queryKeys } from "../../ipc/queryKeys";
-import { describeChain, describeCounts, filterRecords, outcomeOf, unfinished } from "./auditModel";
+import { describeChain, describeChanges, describeCounts, filterRecords, outcomeOf, unfinished } from "./auditModel";
+import { formatTimestamp } from "../../common/time";
 
 export function AuditPage({ environments }: { environments: EnvironmentView[] }) {
   const records = useQuery({ queryKey: queryKeys.audit(), queryFn: commands.auditList });
@@ -21,7 +22,7 @@ export function AuditPage({ environments }: { environments: EnvironmentView[] })
   return (
     <section className="queues-page" data-testid="audit-page">
       <div className="queues-toolbar audit-toolbar">
-        <select value={environment} onChange={(ev) => setEnvironment(ev.target.value)} data-testid="audit-env">
+        <select value={environment} onChange={(ev) => setEnvironment(ev.target.value)} data-testid="audit-env" aria-label="Environment">
           <option value="">all environments</option>
           {environments.map((e) => (
             <option key={e.id} value={e.id}>
@@ -29,7 +30,7 @@ export function AuditPage({ environments }: { environments: EnvironmentView[] })
             </option>
           ))}
         </select>
-        <select value={action} onChange={(ev) => setAction(ev.target.value)} data-testid="audit-action">
+        <select value={action} onChange={(ev) => setAction(ev.target.value)} data-testid="audit-action" aria-label="Action">
           <option value="">all actions</option>
           {actions.map((a) => (
             <option key={a} value={a}>
@@ -52,41 +53,49 @@ export function AuditPage({ environments }: { environments: EnvironmentView[] })
         </button>
       </div>
       {error && <div className="error-box">{error.message}</div>}
-      <div className="dlq-table" role="table" data-testid="audit-table">
+      <div className="dlq-table audit-table grid-table" role="table" aria-label="Audit records" data-testid="audit-table" tabIndex={0}>
         <div className="audit-row dlq-head" role="row">
-          <span>#</span>
-          <span>Time</span>
-          <span>Environment</span>
-          <span>Action</span>
-          <span>Targets</span>
-          <span>Outcome</span>
-          <span>Counts</span>
-          <span>Who</span>
+          <span role="columnheader">#</span>
+          <span role="columnheader">Time</span>
+          <span role="columnheader">Environment</span>
+          <span role="columnheader">Action</span>
+          <span role="columnheader">Targets</span>
+          <span role="columnheader">Outcome</span>
+          <span role="columnheader">Counts</span>
+          <span role="columnheader">Who</span>
         </div>
         {shown.slice(0, 2000).map((r) => (
-          <div key={r.seq} className="audit-row" role="row" data-testid="audit-row" title={JSON.stringify(r.parameters)}>
-            <span className="muted">{r.seq}</span>
-            <span>{new Date(r.time).toLocaleString()}</span>
-            <span>
+          <div key={r.seq} className="audit-row" role="row" data-testid="audit-row" title={[describeChanges(r.parameters), JSON.stringify(r.parameters)].filter(Boolean).join("\n")}>
+            <span role="cell" className="muted">{r.seq}</span>
+            <span role="cell" className="nowrap" title={new Date(r.time).toLocaleString()}>
+              {formatTimestamp(Date.parse(r.time))}
+            </span>
+            <span role="cell" className="wrap">
               {r.environment} <span className="muted">({r.tier})</span>
             </span>
-            <span>{r.action}</span>
-            <span className="ellipsis">{[r.vhost, r.targets.join(", ")].filter(Boolean).join(" · ")}</span>
+            <span role="cell" className="wrap">{r.action}</span>
+            <span role="cell" className="wrap">{[r.vhost, r.targets.join(", ")].filter(Boolean).join(" · ")}</span>
             {(() => {
               const o = outcomeOf(r, open);
               return (
-                <span className={{ ok: "", muted: "muted", warn: "warn-text", error: "error-text" }[o.tone]} data-testid="audit-outcome">
+                <span role="cell" className={`wrap ${{ ok: "", muted: "muted", warn: "warn-text", error: "error-text" }[o.tone]}`} data-testid="audit-outcome">
                   {o.text}
                 </span>
               );
             })()}
-            <span className="ellipsis muted">{describeCounts(r.counts)}</span>
-            <span className="muted ellipsis">
+            <span role="cell" className="wrap muted" data-col="counts">
+              {[describeChanges(r.parameters), describeCounts(r.counts)].filter(Boolean).join(" · ")}
+            </span>
+            <span role="cell" className="muted wrap">
               {r.os_user}@{r.host}
             </span>
           </div>
         ))}
-        {records.data && shown.length === 0 && <div className="muted" style={{ padding: 10 }}>No records.</div>}
+        {records.data && shown.length === 0 && (
+          <div className="muted" role="row" style={{ padding: 10, gridColumn: "1 / -1" }}>
+            <span role="cell">No records.</span>
+          </div>
+        )}
       </div>
     </section>
   );

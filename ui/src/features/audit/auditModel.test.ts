@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeChain, describeCounts, filterRecords, outcomeOf, unfinished } from "./auditModel";
+import { describeChain, describeChanges, describeCounts, filterRecords, outcomeOf, unfinished } from "./auditModel";
 import type { AuditRecord } from "../../ipc/bindings/AuditRecord";
 
 const rec = (seq: number, environment: string, action: string, time: string): AuditRecord => ({
@@ -50,5 +50,15 @@ describe("audit outcomes and chain state", () => {
     expect(describeChain({ records: 3, ok: true, keyed: true, unkeyed: [{ first: 1, last: 2 }] }).text).toContain("records 1–2 carry no MAC");
     expect(describeChain({ records: 3, ok: false, keyed: false, unkeyed: [], problem: "the OS keyring could not be reached" })).toEqual({ text: "NOT VERIFIED: the OS keyring could not be reached", ok: false });
     expect(describeChain({ records: 2, ok: false, keyed: true, unkeyed: [], line: 3, problem: "removed" }).text).toBe("audit log BROKEN at line 3: removed");
+  });
+
+  it("says which fields an environment change changed, readably", () => {
+    expect(describeChanges({ password_changed: true, read_only: true, changed: ["management_urls", "read_only", "tls.verify", "password"] })).toBe(
+      "changed management URLs, read-only, TLS verify, password",
+    );
+    expect(describeChanges({ changed: ["amqp_urls", "realm_template"] })).toBe("changed AMQP URLs, realm template");
+    expect(describeChanges({ changed: [] })).toBe("nothing changed");
+    expect(describeChanges({ password_changed: false, read_only: false })).toBe("");
+    expect(describeChanges(null)).toBe("");
   });
 });

@@ -28,6 +28,24 @@ export function describeCounts(counts: unknown): string {
     .join(" · ");
 }
 
+/** A config field as people read it: `management_urls` → "management URLs", `tls.verify` → "TLS verify". */
+export function fieldLabel(field: string): string {
+  return field
+    .replace(/^tls\./, "TLS ")
+    .replace(/_/g, " ")
+    .replace(/\burls\b/g, "URLs")
+    .replace(/\b(amqp|tls|url)\b/g, (w) => w.toUpperCase());
+}
+
+/** What an environment change changed, from its parameters' `changed` list: "changed management
+ * URLs, read-only"; "" when the record has no such list (a creation, an older record). */
+export function describeChanges(parameters: unknown): string {
+  const changed = (parameters as { changed?: unknown } | null)?.changed;
+  if (!Array.isArray(changed)) return "";
+  if (changed.length === 0) return "nothing changed";
+  return `changed ${changed.map((f) => (f === "read_only" ? "read-only" : fieldLabel(String(f)))).join(", ")}`;
+}
+
 /** The seq of each `started` record no outcome record ends (still running, or killed). */
 export function unfinished(records: AuditRecord[]): Set<number> {
   const ended = new Set(records.map((r) => r.started_seq).filter((s): s is number => s !== undefined));

@@ -60,7 +60,7 @@ export function ArmControl({ env, onChanged }: { env: EnvironmentView; onChanged
         </button>
       ) : (
         <>
-          <select value={minutes} onChange={(ev) => setMinutes(Number(ev.target.value))} data-testid="arm-minutes">
+          <select value={minutes} onChange={(ev) => setMinutes(Number(ev.target.value))} data-testid="arm-minutes" aria-label="Arm writes for">
             {[5, 15, 30, 60].map((m) => (
               <option key={m} value={m}>
                 {m} min

@@ -4,6 +4,8 @@ import { Notes } from "../../common/Notes";
 export function ConnectionResult({ report }: { report: ConnectionReport }) {
   const m = report.management;
   const a = report.amqp;
+  // Optional: Warren works without it (falls back to the management API), so never a failure.
+  const p = report.prometheus as ConnectionReport["prometheus"] | undefined;
   return (
     <div className="test-result" data-testid="test-result">
       <div className={`check ${m.ok ? "ok" : "fail"}`} data-testid="management-check">
@@ -37,6 +39,17 @@ export function ConnectionResult({ report }: { report: ConnectionReport }) {
           )}
         </div>
       </div>
+      {p && (
+        <div className={`check ${p.ok ? "ok" : "warn"}`} data-testid="prometheus-check">
+          <span className="check-icon">{p.ok ? "✓" : "!"}</span>
+          <div>
+            <strong>Prometheus</strong>
+            <div className={p.ok ? undefined : "warn-text"} data-testid="prometheus-message">
+              {p.message}
+            </div>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -47,4 +47,12 @@ describe("EnvironmentForm", () => {
     expect(args.environment).not.toHaveProperty("password");
     expect((screen.getByTestId("input-password") as HTMLInputElement).value).toBe("");
   });
+
+  it("opens empty for a new environment, with examples as placeholders only", () => {
+    renderForm();
+    const mgmt = screen.getByTestId("input-managementUrls") as HTMLTextAreaElement;
+    expect(mgmt.value).toBe("");
+    expect(mgmt.placeholder).toContain("15672");
+    expect((screen.getByTestId("input-amqpUrls") as HTMLTextAreaElement).value).toBe("");
+  });
 });

@@ -1,10 +1,10 @@
 // Create, edit or duplicate an environment. The password is sent once on save (to the OS
 // keyring) and then dropped from the form's state; it is never loaded back.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { commands, type Environment, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { ConnectionResult } from "./ConnectionResult";
-import { environmentFromDraft, fieldErrorsByInput, formTitle, idFromName, initialDraft, type EnvironmentDraft, type FormMode } from "./formModel";
+import { defaultPrometheusUrl, environmentFromDraft, fieldErrorsByInput, formTitle, idFromName, initialDraft, URL_EXAMPLES, type EnvironmentDraft, type FormMode } from "./formModel";
 import { TIERS } from "./tier";
 import { Modal } from "../../common/Modal";
 
@@ -47,6 +47,11 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
       ),
   });
 
+  const testAnswer = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (test.data || test.error) testAnswer.current?.scrollIntoView?.({ block: "nearest" });
+  }, [test.data, test.error]);
+
   const error = save.error as unknown as ErrorReport | null;
   const testError = test.error as unknown as ErrorReport | null;
   const fieldErrors = fieldErrorsByInput([...(error?.fields ?? []), ...(testError?.fields ?? [])]);
@@ -82,6 +87,7 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
       data-testid={`input-${key}`}
       rows={2}
       value={draft[key]}
+      placeholder={URL_EXAMPLES[key]}
       onChange={(ev) => set(key, ev.target.value)}
       spellCheck={false}
     />
@@ -146,10 +152,30 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
         {field("managementUrls", "Management URLs", urls("managementUrls"), "one per line; several nodes of one cluster are tried in order")}
         {field("amqpUrls", "AMQP URLs", urls("amqpUrls"))}
         {field(
+          "prometheusUrl",
+          "Prometheus URL",
+          text("prometheusUrl", defaultPrometheusUrl(draft.managementUrls) || "http://rabbit-1.internal:15692"),
+          "optional; empty = the management host on port 15692. Warren reads queue metrics there when rabbitmq_prometheus answers (faster on big brokers), else the management API",
+        )}
+        {field(
           "logsUrl",
           "Logs link",
           text("logsUrl", "https://kibana.internal/app/discover#/?_a=(query:(query:'realm:{realm} AND worker:{worker}'))"),
           "optional; {worker}, {realm}, {queue} and {vhost} are filled in, and Logs ↗ opens it in your browser",
+        )}
+        {field(
+          "realmExclude",
+          "Exclude from realms",
+          <textarea
+            name="realmExclude"
+            data-testid="input-realmExclude"
+            rows={2}
+            value={draft.realmExclude}
+            placeholder={"events.*\nscheduler"}
+            onChange={(ev) => set("realmExclude", ev.target.value)}
+            spellCheck={false}
+          />,
+          "optional; queues that are not partitioned: names or globs (*.stream), one per line or comma separated",
         )}
         <div className="grid2">
           {field("username", "Username", text("username"))}
@@ -193,8 +219,11 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
             {error.message}
           </div>
         )}
-        {testError && !testError.fields.length && <div className="error-box">{testError.message}</div>}
-        {test.data && <ConnectionResult report={test.data} />}
+        {/* Where the answer of Test connection shows: scrolled into view above the pinned actions. */}
+        <div ref={testAnswer} className="test-answer">
+          {testError && !testError.fields.length && <div className="error-box">{testError.message}</div>}
+          {test.data && <ConnectionResult report={test.data} />}
+        </div>
         <div className="form-actions">
           <button type="button" data-testid="form-test" onClick={() => test.mutate()} disabled={test.isPending}>
             {test.isPending ? "Testing…" : "Test connection"}

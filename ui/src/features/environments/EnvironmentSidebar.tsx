@@ -23,14 +23,24 @@ export function EnvironmentSidebar({ environments, currentId, loading, onSelect,
           <li key={e.id}>
             <button
               className={`env-item ${e.id === currentId ? "active" : ""} tier-${e.tier}`}
+              aria-current={e.id === currentId ? "true" : undefined}
               data-testid={`env-item-${e.id}`}
               onClick={() => onSelect(e.id)}
               title={e.management_urls.join(", ")}
             >
               <span className={`tier-dot tier-${e.tier}`} aria-hidden />
               <span className="env-name">{e.name}</span>
+              {e.id === currentId && (
+                <span className="current-mark" title="The environment shown">
+                  ✓<span className="sr-only"> current</span>
+                </span>
+              )}
               <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
-              {!e.has_secret && <span className="no-secret" title="No password in the keyring">⚠</span>}
+              {!e.has_secret && (
+                <span className="no-secret" role="img" title="No password in the keyring" aria-label="No password in the keyring">
+                  ⚠
+                </span>
+              )}
               {!e.tls.verify && (
                 <span className="no-secret" title="TLS certificate verification is off for this environment">
                   TLS off

@@ -7,11 +7,13 @@ import { Modal } from "../../common/Modal";
 
 interface Props {
   environments: EnvironmentView[];
+  /** The environment shown now: marked in the list (aria-current and a visible "current"). */
+  currentId?: string;
   onPick: (id: string) => void;
   onClose: () => void;
 }
 
-export function Switcher({ environments, onPick, onClose }: Props) {
+export function Switcher({ environments, currentId, onPick, onClose }: Props) {
   const [query, setQuery] = useState("");
   const [cursor, setCursor] = useState(0);
   const matches = useMemo(() => filterEnvironments(environments, query), [environments, query]);
@@ -22,6 +24,7 @@ export function Switcher({ environments, onPick, onClose }: Props) {
       <input
         data-autofocus
         data-testid="switcher-input"
+        aria-label="Switch to environment"
         placeholder="Switch to environment…"
         value={query}
         onChange={(ev) => {
@@ -39,8 +42,15 @@ export function Switcher({ environments, onPick, onClose }: Props) {
       <ul>
         {matches.map((e, i) => (
           <li key={e.id}>
-            <button className={i === cursor ? "active" : ""} onMouseEnter={() => setCursor(i)} onClick={() => pick(i)}>
-              <span className={`tier-dot tier-${e.tier}`} /> {e.name} <span className="muted">{e.id}</span>
+            <button
+              className={i === cursor ? "active" : ""}
+              aria-current={e.id === currentId ? "true" : undefined}
+              data-testid={`switcher-item-${e.id}`}
+              onMouseEnter={() => setCursor(i)}
+              onClick={() => pick(i)}
+            >
+              <span className={`tier-dot tier-${e.tier}`} aria-hidden="true" /> {e.name} <span className="muted">{e.id}</span>
+              {e.id === currentId && <span className="current-mark">✓ current</span>}
               <span className={`tier-tag tier-${e.tier}`}>{tierLabel[e.tier]}</span>
               {!e.tls.verify && <span className="flag danger">TLS verification off</span>}
             </button>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../ipc/bindings/Environment";
-import { draftFromEnvironment, emptyDraft, environmentFromDraft, fieldErrorsByInput, formTitle, idFromName, initialDraft } from "./formModel";
+import { defaultPrometheusUrl, draftFromEnvironment, emptyDraft, environmentFromDraft, fieldErrorsByInput, formTitle, idFromName, initialDraft } from "./formModel";
 import { environmentView } from "../../test/fixtures";
 
 const env: Environment = {
@@ -35,6 +35,14 @@ describe("environment form model", () => {
     expect(e.name).toBe("dev1");
   });
 
+  it("takes realm exclusions one per line or comma separated, and an empty field clears them", () => {
+    const e = environmentFromDraft({ ...emptyDraft, id: "x", realmExclude: "events.*\n *.stream , scheduler\n" }, { ...env, realm_exclude: ["old"] });
+    expect(e.realm_exclude).toEqual(["events.*", "*.stream", "scheduler"]);
+    expect(draftFromEnvironment(e).realmExclude).toBe("events.*\n*.stream\nscheduler");
+    expect(environmentFromDraft({ ...emptyDraft, id: "x" }, { ...env, realm_exclude: ["old"] }).realm_exclude).toBeUndefined();
+    expect(fieldErrorsByInput([{ field: "realm_exclude[1]", message: "not a valid glob" }])).toEqual({ realmExclude: "not a valid glob" });
+  });
+
   it("maps the core's field names onto the inputs, joining several messages", () => {
     const errors = fieldErrorsByInput([
       { field: "management_urls[0]", message: "missing host" },
@@ -56,5 +64,29 @@ describe("environment form model", () => {
     expect(initialDraft({ kind: "edit", environment: view })).toMatchObject({ id: "staging-eu", name: "Staging EU" });
     expect(initialDraft({ kind: "create" })).toEqual(emptyDraft);
     expect(formTitle({ kind: "duplicate", environment: view })).toBe("Duplicate environment");
+  });
+
+  it("starts a new environment empty, not as a copy of local; a duplicate still copies", () => {
+    const d = initialDraft({ kind: "create" });
+    expect([d.id, d.name, d.managementUrls, d.amqpUrls, d.username, d.vhost]).toEqual(["", "", "", "", "", ""]);
+    const local = environmentView({ id: "local", management_urls: ["http://127.0.0.1:15672"], amqp_urls: ["amqp://127.0.0.1:5672"] });
+    expect(initialDraft({ kind: "duplicate", environment: local })).toMatchObject({ managementUrls: "http://127.0.0.1:15672", amqpUrls: "amqp://127.0.0.1:5672" });
+  });
+});
+
+describe("the Prometheus endpoint", () => {
+  it("defaults to the first management host on port 15692, same scheme", () => {
+    expect(defaultPrometheusUrl("https://rabbit-1.internal:15671/mgmt\nhttps://rabbit-2.internal:15671")).toBe(
+      "https://rabbit-1.internal:15692",
+    );
+    expect(defaultPrometheusUrl("http://[::1]:15672")).toBe("http://[::1]:15692");
+    expect(defaultPrometheusUrl("not a url")).toBe("");
+  });
+
+  it("round-trips through the environment and maps its field error", () => {
+    const d = { ...emptyDraft, id: "x", prometheusUrl: " http://prom:9419 " };
+    expect(environmentFromDraft(d).prometheus_url).toBe("http://prom:9419");
+    expect(environmentFromDraft({ ...d, prometheusUrl: "" }).prometheus_url).toBeUndefined();
+    expect(fieldErrorsByInput([{ field: "prometheus_url", message: "bad" }]).prometheusUrl).toBe("bad");
   });
 });

@@ -14,6 +14,8 @@ export interface EnvironmentDraft {
   username: string;
   vhost: string;
   logsUrl: string; // logs link template: {worker} {realm} {queue} {vhost}
+  prometheusUrl: string; // rabbitmq_prometheus endpoint; empty: the management host, port 15692
+  realmExclude: string; // queues not partitioned by realm: names or globs, one per line or comma separated
   readOnly: boolean;
   tlsVerify: boolean;
   caBundle: string;
@@ -21,21 +23,31 @@ export interface EnvironmentDraft {
   clientKey: string;
 }
 
+// A new environment starts empty: pre-filled URLs made a second copy of `local` the easy path.
+// The form shows examples as placeholders (URL_EXAMPLES); Duplicate is the way to copy one.
 export const emptyDraft: EnvironmentDraft = {
   id: "",
   name: "",
   tier: "dev",
-  managementUrls: "http://127.0.0.1:15672",
-  amqpUrls: "amqp://127.0.0.1:5672",
+  managementUrls: "",
+  amqpUrls: "",
   username: "",
   vhost: "",
   logsUrl: "",
+  prometheusUrl: "",
+  realmExclude: "",
   readOnly: false,
   tlsVerify: true,
   caBundle: "",
   clientCert: "",
   clientKey: "",
 };
+
+/** What the URL fields show while empty: the shape, not values to keep. */
+export const URL_EXAMPLES = {
+  managementUrls: "https://rabbit-1.internal:15672\nhttps://rabbit-2.internal:15672",
+  amqpUrls: "amqps://rabbit-1.internal:5671",
+} as const;
 
 const lines = (s: string) =>
   s
@@ -55,6 +67,8 @@ export function draftFromEnvironment(e: Environment): EnvironmentDraft {
     username: e.username,
     vhost: e.vhost ?? "",
     logsUrl: e.logs_url ?? "",
+    prometheusUrl: e.prometheus_url ?? "",
+    realmExclude: (e.realm_exclude ?? []).join("\n"),
     readOnly: e.read_only,
     tlsVerify: e.tls.verify,
     caBundle: e.tls.ca_bundle ?? "",
@@ -75,6 +89,8 @@ export function environmentFromDraft(d: EnvironmentDraft, base?: Environment): E
     username: d.username.trim(),
     vhost: optional(d.vhost),
     logs_url: optional(d.logsUrl),
+    prometheus_url: optional(d.prometheusUrl),
+    realm_exclude: lines(d.realmExclude).length ? lines(d.realmExclude) : undefined,
     read_only: d.readOnly,
     tls: {
       verify: d.tlsVerify,
@@ -96,6 +112,8 @@ export function fieldErrorsByInput(errors: FieldError[]): Partial<Record<keyof E
     amqp_urls: "amqpUrls",
     vhost: "vhost",
     logs_url: "logsUrl",
+    prometheus_url: "prometheusUrl",
+    realm_exclude: "realmExclude",
     "tls.ca_bundle": "caBundle",
     "tls.client_cert": "clientCert",
     "tls.client_key": "clientKey",
@@ -107,6 +125,20 @@ export function fieldErrorsByInput(errors: FieldError[]): Partial<Record<keyof E
     out[key] = out[key] ? `${out[key]}; ${e.message}` : e.message;
   }
   return out;
+}
+
+/** The Prometheus endpoint Warren uses when the field is empty (as the core computes it): the
+ * first management URL's scheme and host on port 15692; "" when there is no valid URL yet. */
+export function defaultPrometheusUrl(managementUrls: string): string {
+  const first = lines(managementUrls)[0];
+  if (!first) return "";
+  try {
+    const u = new URL(first);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return "";
+    return `${u.protocol}//${u.hostname}:15692`; // an IPv6 hostname keeps its brackets
+  } catch {
+    return "";
+  }
 }
 
 /** Suggest an id from the name while the user has not typed one. */

@@ -3,6 +3,8 @@
 // destination confirmed it). Progress per queue and overall; Cancel stops the running shovel.
 // On prod the environment's name must be typed. The core refuses on a read-only environment.
 import { useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { refreshAfterChange } from "../../ipc/afterChange";
 import { asErrorReport, commands, type MoveReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatCount, formatRate } from "./format";
@@ -29,6 +31,7 @@ export function MoveDialog({ env, targets, known, onClose, onDone }: Props) {
   const [index, setIndex] = useState(0);
   const [outcomes, setOutcomes] = useState<Outcome[]>([]);
   const job = useJob(commands.cancelMove);
+  const client = useQueryClient();
   const { running, progress: p } = job;
 
   const problem = moveProblem(targets, to);
@@ -51,6 +54,7 @@ export function MoveDialog({ env, targets, known, onClose, onDone }: Props) {
         setOutcomes([...done]);
       }
     });
+    void refreshAfterChange(client, env.id);
     onDone();
   }
 

@@ -1,7 +1,8 @@
 // Confirm a purge: what it would touch (the queues and their last known depth) first; on prod
 // the environment's name must be typed. The core refuses on a read-only environment.
 import { useState } from "react";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { refreshAfterChange } from "../../ipc/afterChange";
 import { commands, type ErrorReport } from "../../ipc/commands";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { formatCount } from "./format";
@@ -17,9 +18,14 @@ interface Props extends ChangeDialogProps {
 
 export function PurgeDialog({ env, targets, onClose, onDone }: Props) {
   const [typed, setTyped] = useState("");
+  const client = useQueryClient();
   const run = useMutation({
     mutationFn: () => commands.purgeQueues(env.id, targets.map((t) => ({ vhost: t.vhost, name: t.name })), false),
-    onSuccess: onDone,
+    // Also after a refusal or a partial purge: the numbers may have changed.
+    onSettled: () => {
+      void refreshAfterChange(client, env.id);
+      onDone();
+    },
   });
   const error = run.error as unknown as ErrorReport | null;
 

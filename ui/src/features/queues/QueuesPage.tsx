@@ -9,13 +9,18 @@ import { overInventory, useInventory } from "./useInventory";
 import type { QueueRow } from "../../ipc/bindings/QueueRow";
 import { QueueTable, QUEUE_COLUMNS } from "./QueueTable";
 import { queueKey, shownIndices } from "./queuesModel";
+import { useLastGoodFilter } from "./useLastGoodFilter";
 import { MoveDialog } from "./MoveDialog";
 import { QueueDrawer } from "./QueueDrawer";
+import { PeekDialog } from "../messages/PeekDialog";
+import { PublishDialog } from "../messages/PublishDialog";
 import { FilterHelp } from "./FilterHelp";
 import { loadSavedFilters, removeFilter, saveFilter } from "./savedFilters";
 import { PurgeDialog } from "./PurgeDialog";
+import { EmptyQueues } from "./EmptyQueues";
 import { STREAM_NOTE, withoutStreams } from "./queueKinds";
 import { ToolbarSelect, type Choice } from "../../common/ToolbarSelect";
+import { useQueueHistory } from "../history/useHistory";
 
 const REFRESH_CHOICES: Choice<number>[] = [
   { label: "off", value: 0 },
@@ -44,13 +49,15 @@ function useFilterTiming(filter: string, shown: unknown) {
 
 interface Props {
   env: EnvironmentView;
+  /** The vhost scope (null: every loaded vhost). */
+  vhost: string | null;
   /** The filter lives with the app, so it survives a visit to another tab (and a drill-down
    * from the realm screens can set it). */
   filter: string;
   onFilterChange: (filter: string) => void;
 }
 
-export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
+export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Props) {
   const envId = env.id;
   const [refreshMs, setRefreshMs] = useState(0);
   const [saved, setSaved] = useState(() => loadSavedFilters(envId));
@@ -68,13 +75,18 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const [pickerOpen, setPickerOpen] = useState(false);
   const [purging, setPurging] = useState<QueueRow[] | null>(null);
   const [moving, setMoving] = useState<QueueRow[] | null>(null);
+  const [peeking, setPeeking] = useState<QueueRow | null>(null);
+  const [publishing, setPublishing] = useState<QueueRow | null>(null);
   const [selection, setSelection] = useState<RowSelectionState>({});
   const input = useRef<HTMLInputElement>(null);
 
   const { inventory, firstPage, pages } = useInventory(env, refreshMs);
+  // Sparklines and growing badges: the rows on screen, after each load (each load is a sample).
+  const [visibleIds, setVisibleIds] = useState<string[]>([]);
+  const history = useQueueHistory(envId, vhost, visibleIds, inventory.data ? inventory.dataUpdatedAt : 0);
   const outcome = useQuery({
-    queryKey: queryKeys.queueFilter(envId, filter, inventory.dataUpdatedAt),
-    queryFn: () => commands.filterQueues(envId, filter),
+    queryKey: queryKeys.queueFilter(envId, filter, inventory.dataUpdatedAt, vhost),
+    queryFn: () => commands.filterQueues(envId, filter, vhost),
     ...overInventory(inventory),
   });
 
@@ -96,15 +108,25 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
   const noFilter = filter.trim() === "";
   // The table keeps its rows and only hides the others, so a keystroke costs a lookup per row,
   // not a rebuilt table; and `shown` changes when a filter result arrives, not on each keystroke.
-  const shown = useMemo(() => shownIndices(noFilter, outcome.data, !!firstView), [outcome.data, noFilter, firstView]);
+  // A vhost scope narrows like a filter (the core answers both at once).
+  const unrestricted = noFilter && vhost === null;
+  const answered = useMemo(() => shownIndices(unrestricted, outcome.data, !!firstView), [outcome.data, unrestricted, firstView]);
+  // A filter with an error keeps the last valid filter's rows on screen, under the error.
+  const filterError = outcome.data?.error;
+  const lastGood = useLastGoodFilter(envId, filter, vhost, outcome, inventory);
+  const lastGoodShown = useMemo(
+    () => (lastGood ? shownIndices(lastGood.filter.trim() === "" && vhost === null, lastGood.outcome, !!firstView) : undefined),
+    [lastGood, vhost, firstView],
+  );
+  const shown = lastGoodShown === undefined ? answered : lastGoodShown;
   const shownCount = shown ? shown.size : all.length;
   const shownRows = () => (shown ? all.filter((_, i) => shown.has(i)) : all);
   useFilterTiming(filter, shown);
   const selected = useMemo(() => all.filter((r) => selection[queueKey(r)]), [all, selection]);
   // Streams are never purged or moved: the actions take the other selected queues.
   const actionable = useMemo(() => withoutStreams(selected), [selected]);
-  const total = firstView && firstPage ? firstPage.total : all.length;
-  const filterError = outcome.data?.error;
+  const inScope = useMemo(() => (vhost === null ? all.length : all.filter((r) => r.vhost === vhost).length), [all, vhost]);
+  const total = firstView && firstPage ? firstPage.total : inScope;
   const loadError = inventory.error as unknown as ErrorReport | null;
 
   return (
@@ -123,7 +145,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
             spellCheck={false}
             autoComplete="off"
           />
-          <button className="ghost" onClick={() => setHelpOpen((o) => !o)} title="Filter language">
+          <button className="ghost" onClick={() => setHelpOpen((o) => !o)} title="Filter language" aria-label="Filter language help" aria-expanded={helpOpen}>
             ?
           </button>
           <button className="ghost" disabled={!filter.trim()} onClick={() => setSaved(saveFilter(envId, filter))} title="Save this filter">
@@ -133,7 +155,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
         <span className="count" data-testid="queue-count">
           {inventory.isLoading && !firstView
             ? "loading…"
-            : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues`}
+            : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues${vhost !== null ? ` in ${vhost}` : ""}`}
         </span>
         <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
           {inventory.isFetching ? (
@@ -167,7 +189,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
                 {actionable.streams} stream{actionable.streams === 1 ? "" : "s"} left out
               </span>
             )}
-            <button className="ghost" onClick={() => setSelection({})} title="Clear the selection">
+            <button className="ghost" onClick={() => setSelection({})} title="Clear the selection" aria-label="Clear the selection">
               ×
             </button>
           </span>
@@ -213,7 +235,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
               <button className="ghost" onClick={() => setFilter(f)}>
                 {f}
               </button>
-              <button className="ghost x" title="Forget this filter" onClick={() => setSaved(removeFilter(envId, f))}>
+              <button className="ghost x" title="Forget this filter" aria-label={`Forget the filter ${f}`} onClick={() => setSaved(removeFilter(envId, f))}>
                 ×
               </button>
             </span>
@@ -226,6 +248,7 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
           <code>{filter}</code>
           <code className="caret">{" ".repeat(filterError.position)}^</code>
           {filterError.message} — expected {filterError.expected}
+          {lastGood && <span className="muted"> Showing the last valid filter's queues.</span>}
         </div>
       )}
       {outcome.data?.uses_realms && inventory.data && !inventory.data.realm_template && (
@@ -238,41 +261,46 @@ export function QueuesPage({ env, filter, onFilterChange: setFilter }: Props) {
         <div className="warning-box inline">Partial list: {inventory.data.errors.join("; ")}. Refresh to retry.</div>
       )}
       {loadError && <div className="error-box">Cannot list queues: {loadError.message}</div>}
-      <QueueTable
-        rows={all}
-        shown={shown}
-        columnVisibility={visibility}
-        onColumnVisibilityChange={setVisibility}
-        onOpen={setOpen}
-        rowSelection={selection}
-        onRowSelectionChange={setSelection}
-      />
+      {inventory.data && !firstView && inScope === 0 ? (
+        <EmptyQueues env={env} loaded={all.length} scope={vhost} />
+      ) : (
+        <QueueTable
+          rows={all}
+          shown={shown}
+          columnVisibility={visibility}
+          onColumnVisibilityChange={setVisibility}
+          onOpen={setOpen}
+          rowSelection={selection}
+          onRowSelectionChange={setSelection}
+          history={history}
+          onVisibleRows={setVisibleIds}
+        />
+      )}
       {open && (
         <QueueDrawer
           env={env}
           envId={envId}
-          row={open}
+          row={all.find((r) => queueKey(r) === queueKey(open)) ?? open}
           onClose={() => setOpen(null)}
           onPurge={() => setPurging([open])}
           onMove={() => setMoving([open])}
+          onPeek={() => setPeeking(open)}
+          onPublish={() => setPublishing(open)}
         />
       )}
+      {peeking && <PeekDialog envId={envId} row={peeking} onClose={() => setPeeking(null)} />}
+      {publishing && (
+        <PublishDialog env={env} vhost={publishing.vhost} exchange="" routingKey={publishing.name} onClose={() => setPublishing(null)} onDone={() => {}} />
+      )}
       {moving && (
-        <MoveDialog env={env} targets={moving} known={all} onClose={() => setMoving(null)} onDone={() => {
-            setSelection({});
-            void inventory.refetch();
-          }}
-        />
+        <MoveDialog env={env} targets={moving} known={all} onClose={() => setMoving(null)} onDone={() => setSelection({})} />
       )}
       {purging && (
         <PurgeDialog
           env={env}
           targets={purging}
           onClose={() => setPurging(null)}
-          onDone={() => {
-            setSelection({});
-            void inventory.refetch();
-          }}
+          onDone={() => setSelection({})}
         />
       )}
     </section>

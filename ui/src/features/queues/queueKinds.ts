@@ -7,7 +7,7 @@ export const isStream = (r: Pick<QueueRow, "type">) => r.type === "stream";
 
 /** Why purge, move and browse are not offered for a stream. */
 export const STREAM_NOTE =
-  "A stream keeps its messages until its retention (max-age, max-length-bytes) removes them: purge, move and browse do not apply.";
+  "A stream keeps its messages until its retention (max-age, max-length-bytes) removes them: purge and move do not apply; Peek reads it from an offset without consuming anything.";
 
 /** The queues an action may act on, and how many streams were left out. */
 export function withoutStreams<T extends Pick<QueueRow, "type">>(rows: T[]): { rows: T[]; streams: number } {

@@ -18,4 +18,5 @@ describe("queue screen", () => {
     expect(shownIndices(false, outcome, true)!.size).toBe(0);
     expect(shownIndices(false, { ...outcome, error: { position: 0, message: "m", expected: "e" } as never }, false)!.size).toBe(0);
   });
+
 });

@@ -6,12 +6,16 @@ import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/comm
 import { queryKeys } from "../../ipc/queryKeys";
 import { Modal } from "../../common/Modal";
 
-export function ConsumersDialog({ env, realm, onClose }: { env: EnvironmentView; realm: string; onClose: () => void }) {
-  const q = useQuery({ queryKey: queryKeys.realmConsumers(env.id, realm), queryFn: () => commands.realmConsumers(env.id, realm, null) });
+/** `vhost`: only the realm's queues in that vhost (null: in every loaded vhost). */
+export function ConsumersDialog({ env, realm, vhost = null, onClose }: { env: EnvironmentView; realm: string; vhost?: string | null; onClose: () => void }) {
+  const q = useQuery({
+    queryKey: queryKeys.realmConsumers(env.id, realm, vhost),
+    queryFn: () => commands.realmConsumers(env.id, realm, null, vhost),
+  });
   const error = q.error as unknown as ErrorReport | null;
   const r = q.data;
   return (
-    <Modal title={`Consumers of realm “${realm}”`} className="wide" testId="consumers-dialog" onClose={onClose}>
+    <Modal title={`Consumers of realm “${realm}”${vhost !== null ? ` in vhost ${vhost}` : ""}`} className="wide" testId="consumers-dialog" onClose={onClose}>
       {q.isLoading && <div className="muted">Loading…</div>}
       {error && <div className="error-box">{error.message}</div>}
       {r && (

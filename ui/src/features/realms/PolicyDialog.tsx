@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { queryKeys } from "../../ipc/queryKeys";
+import { refreshAfterChange } from "../../ipc/afterChange";
 import { nameConfirmed } from "../environments/writeGuards";
 import { ReadOnlyWarning, TypedNameField } from "../environments/WriteGuard";
 import { Modal } from "../../common/Modal";
@@ -18,7 +19,8 @@ const LIMITS = [
 ];
 const OVERFLOW = ["", "drop-head", "reject-publish", "reject-publish-dlx"];
 
-export function PolicyDialog({ env, realm, onClose }: { env: EnvironmentView; realm: string; onClose: () => void }) {
+/** `vhost`: only the realm's queues in that vhost (null: in every loaded vhost). */
+export function PolicyDialog({ env, realm, vhost = null, onClose }: { env: EnvironmentView; realm: string; vhost?: string | null; onClose: () => void }) {
   const [limits, setLimits] = useState<Record<string, string>>({ "max-length": "", "max-length-bytes": "", "message-ttl": "" });
   const [overflow, setOverflow] = useState("");
   const [priority, setPriority] = useState(10);
@@ -26,15 +28,16 @@ export function PolicyDialog({ env, realm, onClose }: { env: EnvironmentView; re
   const client = useQueryClient();
   const settings = policySettings(limits, overflow);
   const plan = useQuery({
-    queryKey: queryKeys.realmPolicyPlan(env.id, realm, settings, priority),
-    queryFn: () => commands.realmPolicy(env.id, realm, null, settings, priority, false),
+    queryKey: queryKeys.realmPolicyPlan(env.id, realm, settings, priority, vhost),
+    queryFn: () => commands.realmPolicy(env.id, realm, null, settings, priority, false, vhost),
     enabled: settings.length > 0,
     retry: false,
   });
   const policies = useQuery({ queryKey: queryKeys.realmPolicies(env.id), queryFn: () => commands.realmPolicies(env.id) });
-  const reloadPolicies = () => void client.invalidateQueries({ queryKey: queryKeys.realmPolicies(env.id) });
+  // A policy changes the queues' effective policy and limits: every view of them asks again.
+  const reloadPolicies = () => void refreshAfterChange(client, env.id);
   const apply = useMutation({
-    mutationFn: () => commands.realmPolicy(env.id, realm, null, settings, priority, true),
+    mutationFn: () => commands.realmPolicy(env.id, realm, null, settings, priority, true, vhost),
     onSuccess: reloadPolicies,
   });
   const remove = useMutation({

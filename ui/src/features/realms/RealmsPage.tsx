@@ -13,7 +13,7 @@ import type { Group } from "../../ipc/bindings/Group";
 import { formatBytes, formatCount, formatRate } from "../queues/format";
 import { TemplateEditor } from "./TemplateEditor";
 import { RealmGrid } from "./RealmGrid";
-import { drillFilter, metricValue, rankGroups, shareLabel, METRICS } from "./realmModel";
+import { groupFilter, groupLabel, groupRows, metricValue, rankGroups, shareLabel, METRICS } from "./realmModel";
 import { PurgeDialog } from "../queues/PurgeDialog";
 import { PolicyDialog } from "./PolicyDialog";
 import { LogsLink } from "../logs/LogsLink";
@@ -23,30 +23,40 @@ import { EChart, type ChartClick } from "../charts/EChart";
 import type { Palette } from "../charts/palette";
 import { topBarOption } from "./realmCharts";
 import { ToolbarSelect } from "../../common/ToolbarSelect";
+import { useRovingRows } from "../../common/useRovingRows";
+import { Sparkline } from "../history/Sparkline";
+import { GrowingBadge } from "../history/GrowingBadge";
+import { HistoryDrawer } from "../history/HistoryDrawer";
+import { groupSelector, selectorId, TABLE_TREND } from "../history/historyModel";
+import { useGrowerLookup, useSparklines, useVisibleRows } from "../history/useHistory";
+import type { Grower } from "../../ipc/bindings/Grower";
 
 const TOP_N = 10;
 const METRIC_CHOICES = METRICS.map((m) => ({ value: m.id, label: m.label }));
 
 type View = "realms" | "workers" | "grid";
 
-export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (filter: string) => void }) {
+/** `vhost`: the scope (null: every loaded vhost, each vhost's realms apart unless the vhost is
+ * the realm). */
+export function RealmsPage({ env, vhost, onDrill }: { env: EnvironmentView; vhost: string | null; onDrill: (filter: string) => void }) {
   const [view, setView] = useState<View>("realms");
   const [metric, setMetric] = useState<Metric>("messages");
   const [editing, setEditing] = useState(false);
   const [purging, setPurging] = useState<QueueRow[] | null>(null);
-  const [policyFor, setPolicyFor] = useState<string | null>(null);
-  const [consumersOf, setConsumersOf] = useState<string | null>(null);
+  const [policyFor, setPolicyFor] = useState<Group | null>(null);
+  const [consumersOf, setConsumersOf] = useState<Group | null>(null);
+  const [historyOf, setHistoryOf] = useState<{ kind: "realm" | "worker"; group: Group } | null>(null);
   // Reading shared DLQs marks their messages redelivered: only once asked, then kept on.
   const [scanDlq, setScanDlq] = useState(false);
   const { inventory } = useInventory(env);
   const realms = useQuery({
-    queryKey: queryKeys.realms(env.id, inventory.dataUpdatedAt),
-    queryFn: () => commands.realmsSummary(env.id),
+    queryKey: queryKeys.realms(env.id, inventory.dataUpdatedAt, vhost),
+    queryFn: () => commands.realmsSummary(env.id, vhost),
     ...overInventory(inventory),
   });
   const deadLetters = useQuery({
-    queryKey: queryKeys.realmsDeadLetters(env.id, inventory.dataUpdatedAt, scanDlq),
-    queryFn: () => commands.realmsDeadLetters(env.id, scanDlq),
+    queryKey: queryKeys.realmsDeadLetters(env.id, inventory.dataUpdatedAt, scanDlq, vhost),
+    queryFn: () => commands.realmsDeadLetters(env.id, scanDlq, vhost),
     // After the plain totals: attributing dead letters may read shared DLQs.
     enabled: realms.isSuccess,
     placeholderData: keepPreviousData,
@@ -60,13 +70,31 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
   const dl = data?.dead_letters;
   const summary = data?.summary;
   const groups = useMemo(() => (summary ? rankGroups(view === "workers" ? summary.workers : summary.realms, metric) : []), [summary, view, metric]);
+  // Rows (and the unpartitioned one) by keyboard: Enter drills like a click.
+  const roving = useRovingRows(groups.length + 1);
+  // Each row's last hour (sparkline, growing badge): asked for the rows on screen.
+  const kind = view === "workers" ? "worker" : "realm";
+  const loadedAt = inventory.data ? inventory.dataUpdatedAt : 0;
+  const visible = useVisibleRows(roving.container, groups.length, groups);
+  const sparkRows = useMemo(
+    () =>
+      visible
+        .filter((i) => i < groups.length)
+        .map((i) => {
+          const selector = groupSelector(kind, groups[i], vhost);
+          return { id: selectorId(selector), selector };
+        }),
+    [visible, groups, kind, vhost],
+  );
+  const spark = useSparklines(env.id, sparkRows, loadedAt);
+  const grower = useGrowerLookup(env.id, kind, vhost, loadedAt);
   const whole = summary ? metricValue(summary.total, metric) : 0;
   const max = groups.length ? metricValue(groups[0].totals, metric) : 0;
   const field = view === "workers" ? "worker" : "realm";
   const chartOption = useCallback((p: Palette) => topBarOption(groups, metric, TOP_N, whole, p), [groups, metric, whole]);
   const onBar = (e: ChartClick) => {
-    const key = e.componentType === "yAxis" ? String(e.value) : e.componentType === "series" ? groups[e.dataIndex]?.key : undefined;
-    if (key !== undefined) onDrill(drillFilter(field, key));
+    const g = e.componentType === "yAxis" ? groups.find((x) => groupLabel(x) === String(e.value)) : e.componentType === "series" ? groups[e.dataIndex] : undefined;
+    if (g !== undefined) onDrill(groupFilter(field, g));
   };
 
   return (
@@ -74,7 +102,7 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
       <div className="queues-toolbar">
         <div className="segmented" role="tablist">
           {(["realms", "workers", "grid"] as View[]).map((v) => (
-            <button key={v} className={view === v ? "active" : ""} onClick={() => setView(v)} data-testid={`realms-view-${v}`}>
+            <button key={v} role="tab" aria-selected={view === v} className={view === v ? "active" : ""} onClick={() => setView(v)} data-testid={`realms-view-${v}`}>
               {{ realms: "Realms", workers: "Workers", grid: "Grid" }[v]}
             </button>
           ))}
@@ -125,54 +153,78 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
         </div>
       )}
       {summary && view !== "grid" && (
-        <div className="realm-table" role="table" data-testid="realm-table">
+        <div className="realm-table grid-table" role="table" data-testid="realm-table" ref={roving.container}>
           <div className="rt-row rt-head" role="row">
-            <span>{view === "workers" ? "Worker" : "Realm"}</span>
-            <span>share of {METRICS.find((m) => m.id === metric)?.label}</span>
-            <span className="num">Queues</span>
-            <span className="num">Messages</span>
-            <span className="num">Unacked</span>
-            <span className="num">Consumers</span>
-            <span className="num">Memory</span>
-            <span className="num">Publish/s</span>
-            <span className="num">Deliver/s</span>
-            <span className="num" title="Queues holding messages without a consumer">Stalled</span>
-            <span className="num" title="Messages of these queues in dead-letter queues">Dead letters</span>
-            <span />
+            <span role="columnheader">{view === "workers" ? "Worker" : "Realm"}</span>
+            <span role="columnheader">share of {METRICS.find((m) => m.id === metric)?.label}</span>
+            <span role="columnheader" className="num">Queues</span>
+            <span role="columnheader" className="num">Messages</span>
+            <span role="columnheader" title="Messages over the last hour; ↑: growing since">Last hour</span>
+            <span role="columnheader" className="num">Unacked</span>
+            <span role="columnheader" className="num">Consumers</span>
+            <span role="columnheader" className="num">Memory</span>
+            <span role="columnheader" className="num">Publish/s</span>
+            <span role="columnheader" className="num">Deliver/s</span>
+            <span role="columnheader" className="num" title="Queues holding messages without a consumer">Stalled</span>
+            <span role="columnheader" className="num" title="Messages of these queues in dead-letter queues">Dead letters</span>
+            <span role="columnheader">
+              <span className="sr-only">Actions</span>
+            </span>
           </div>
-          {groups.map((g) => (
+          {groups.map((g, i) => (
             <RealmRow
-              key={g.key}
+              key={groupLabel(g)}
+              rowProps={roving.rowProps(i)}
+              innerTab={roving.inner(i)}
               group={g}
               metric={metric}
               max={max}
               whole={whole}
-              onClick={() => onDrill(drillFilter(field, g.key))}
-              onPurge={() => setPurging((inventory.data?.rows ?? []).filter((r) => (view === "workers" ? r.worker : r.realm) === g.key))}
-              onPolicy={view === "realms" ? () => setPolicyFor(g.key) : undefined}
-              onConsumers={view === "realms" ? () => setConsumersOf(g.key) : undefined}
+              onClick={() => onDrill(groupFilter(field, g))}
+              onPurge={() => setPurging(groupRows(inventory.data?.rows ?? [], field, g, vhost))}
+              onPolicy={view === "realms" ? () => setPolicyFor(g) : undefined}
+              onConsumers={view === "realms" ? () => setConsumersOf(g) : undefined}
+              onHistory={() => setHistoryOf({ kind, group: g })}
+              spark={spark(selectorId(groupSelector(kind, g, vhost)))}
+              grower={grower(g.vhost, g.key)}
               logs={<LogsLink env={env} target={view === "workers" ? { worker: g.key } : { realm: g.key }} />}
             />
           ))}
           {(summary.unpartitioned.queues > 0 || summary.unpartitioned.dead_letters > 0) && (
-            <div className="rt-row muted" role="row" onClick={() => onDrill("-realm:*")} title="Queues the template does not map; dead letters not attributed to a realm">
-              <span>(unpartitioned)</span>
-              <span />
-              <TotalsCells t={summary.unpartitioned} />
-              <span />
+            <div
+              className="rt-row muted"
+              role="row"
+              onClick={() => onDrill("-realm:*")}
+              title="Queues the template does not map; dead letters not attributed to a realm"
+              {...roving.rowProps(groups.length)}
+            >
+              <span role="cell">(unpartitioned)</span>
+              <span role="cell" />
+              <TotalsCells t={summary.unpartitioned} trend={<span role="cell" />} />
+              <span role="cell" />
             </div>
           )}
         </div>
       )}
       {summary && view === "grid" && <RealmGrid summary={summary} metric={metric} onDrill={onDrill} />}
-      {policyFor && <PolicyDialog env={env} realm={policyFor} onClose={() => setPolicyFor(null)} />}
-      {consumersOf && <ConsumersDialog env={env} realm={consumersOf} onClose={() => setConsumersOf(null)} />}
+      {historyOf && (
+        <HistoryDrawer
+          envId={env.id}
+          selector={groupSelector(historyOf.kind, historyOf.group, vhost)}
+          title={`${historyOf.kind === "worker" ? "Worker" : "Realm"} ${groupLabel(historyOf.group)}`}
+          onClose={() => setHistoryOf(null)}
+        />
+      )}
+      {policyFor && <PolicyDialog env={env} realm={policyFor.key} vhost={policyFor.vhost ?? vhost} onClose={() => setPolicyFor(null)} />}
+      {consumersOf && (
+        <ConsumersDialog env={env} realm={consumersOf.key} vhost={consumersOf.vhost ?? vhost} onClose={() => setConsumersOf(null)} />
+      )}
       {purging && (
         <PurgeDialog
           env={env}
           targets={purging}
           onClose={() => setPurging(null)}
-          onDone={() => void inventory.refetch()}
+          onDone={() => undefined}
         />
       )}
     </section>
@@ -180,6 +232,10 @@ export function RealmsPage({ env, onDrill }: { env: EnvironmentView; onDrill: (f
 }
 
 interface RowProps {
+  /** Keyboard reach (useRovingRows): Tab stop, arrows, Enter drills like a click. */
+  rowProps: ReturnType<ReturnType<typeof useRovingRows>["rowProps"]>;
+  /** Whether the row's buttons are Tab stops (only the current row's). */
+  innerTab: number;
   group: Group;
   metric: Metric;
   max: number;
@@ -188,26 +244,53 @@ interface RowProps {
   onPurge: () => void;
   onPolicy?: () => void;
   onConsumers?: () => void;
+  onHistory: () => void;
+  spark: (number | null)[] | undefined;
+  grower: Grower | undefined;
   logs?: ReactNode;
 }
 
-function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, onConsumers, logs }: RowProps) {
+function RealmRow({ rowProps, innerTab, group, metric, max, whole, onClick, onPurge, onPolicy, onConsumers, onHistory, spark, grower, logs }: RowProps) {
   const v = metricValue(group.totals, metric);
   return (
-    <div className="rt-row" role="row" onClick={onClick} data-testid="realm-row" title={`Show the queues of ${group.key}`}>
-      <span className="rt-key">{group.key}</span>
-      <span className="share">
+    <div className="rt-row" role="row" onClick={onClick} data-testid="realm-row" title={`Show the queues of ${groupLabel(group)}`} {...rowProps}>
+      <span className="rt-key" role="rowheader">
+        {group.key}
+        {group.vhost && <span className="muted small rt-vhost"> @ {group.vhost}</span>}
+      </span>
+      <span className="share" role="cell">
         <span className="share-bar" style={{ width: `${max > 0 ? (v / max) * 100 : 0}%` }} />
         <span className="share-label">{shareLabel(v, whole)}</span>
       </span>
-      <TotalsCells t={group.totals} />
-      <span className="row-actions">
+      <TotalsCells
+        t={group.totals}
+        trend={
+          <span className="rt-trend" role="cell">
+            <Sparkline values={spark} label="Messages over the last hour" format={formatCount} width={64} height={16} />
+            <GrowingBadge grower={grower} sinceS={TABLE_TREND.sinceS} />
+          </span>
+        }
+      />
+      <span className="row-actions" role="cell">
         {logs}
+        <button
+          className="ghost row-action"
+          data-testid="realm-history"
+          tabIndex={innerTab}
+          title={`The history of ${groupLabel(group)}: messages, consumers, memory and rates over time`}
+          onClick={(ev) => {
+            ev.stopPropagation();
+            onHistory();
+          }}
+        >
+          History…
+        </button>
         {onConsumers && (
           <button
             className="ghost row-action"
             data-testid="realm-consumers"
-            title={`The connections and consumers serving ${group.key}`}
+            tabIndex={innerTab}
+            title={`The connections and consumers serving ${groupLabel(group)}`}
             onClick={(ev) => {
               ev.stopPropagation();
               onConsumers();
@@ -220,7 +303,8 @@ function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, onCon
           <button
             className="ghost row-action"
             data-testid="realm-policy"
-            title={`A policy (max-length, TTL, overflow) for the queues of ${group.key}`}
+            tabIndex={innerTab}
+            title={`A policy (max-length, TTL, overflow) for the queues of ${groupLabel(group)}`}
             onClick={(ev) => {
               ev.stopPropagation();
               onPolicy();
@@ -232,7 +316,8 @@ function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, onCon
         <button
         className="ghost danger row-action"
         data-testid="realm-purge"
-        title={`Purge every queue of ${group.key} (the dialog lists them first)`}
+        tabIndex={innerTab}
+        title={`Purge every queue of ${groupLabel(group)} (the dialog lists them first)`}
         onClick={(ev) => {
           ev.stopPropagation();
           onPurge();
@@ -245,18 +330,20 @@ function RealmRow({ group, metric, max, whole, onClick, onPurge, onPolicy, onCon
   );
 }
 
-function TotalsCells({ t }: { t: Totals }) {
+/** `trend`: the last hour's cell, after the messages it draws. */
+function TotalsCells({ t, trend }: { t: Totals; trend: ReactNode }) {
   return (
     <>
-      <span className="num">{formatCount(t.queues)}</span>
-      <span className="num">{formatCount(t.messages)}</span>
-      <span className="num">{formatCount(t.messages_unacknowledged)}</span>
-      <span className="num">{formatCount(t.consumers)}</span>
-      <span className="num">{formatBytes(t.memory)}</span>
-      <span className="num">{formatRate(t.publish_rate)}</span>
-      <span className="num">{formatRate(t.deliver_rate)}</span>
-      <span className={`num ${t.stalled_queues > 0 ? "error-text" : ""}`}>{formatCount(t.stalled_queues)}</span>
-      <span className="num" data-col="dead-letters">{formatCount(t.dead_letters)}</span>
+      <span role="cell" className="num">{formatCount(t.queues)}</span>
+      <span role="cell" className="num">{formatCount(t.messages)}</span>
+      {trend}
+      <span role="cell" className="num">{formatCount(t.messages_unacknowledged)}</span>
+      <span role="cell" className="num">{formatCount(t.consumers)}</span>
+      <span role="cell" className="num">{formatBytes(t.memory)}</span>
+      <span role="cell" className="num">{formatRate(t.publish_rate)}</span>
+      <span role="cell" className="num">{formatRate(t.deliver_rate)}</span>
+      <span role="cell" className={`num ${t.stalled_queues > 0 ? "error-text" : ""}`}>{formatCount(t.stalled_queues)}</span>
+      <span role="cell" className="num" data-col="dead-letters">{formatCount(t.dead_letters)}</span>
     </>
   );
 }

@@ -43,7 +43,14 @@ export function TemplateEditor({ env, current, onClose }: { env: EnvironmentView
           {p.template ? (
             <>
               <code>{p.template}</code> maps <b>{p.matched.toLocaleString("en-US")}</b> queues to <b>{p.realms}</b> realms and <b>{p.workers}</b>{" "}
-              workers; {p.unmatched.toLocaleString("en-US")} stay unpartitioned.
+              workers; {p.unmatched.toLocaleString("en-US")} stay unpartitioned
+              {p.excluded ? ` and ${p.excluded.toLocaleString("en-US")} are excluded by the environment` : ""}.
+              {p.reason && (
+                <p className="muted" data-testid="template-reason">
+                  {/* The reason quotes names in backticks: show them as code. */}
+                  {p.reason.split("`").map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}
+                </p>
+              )}
             </>
           ) : (
             "Nothing to suggest: no names repeat a segment across several workers."

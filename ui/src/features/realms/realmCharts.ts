@@ -6,7 +6,7 @@ import type { Metric } from "../../ipc/bindings/Metric";
 import type { RealmSummary } from "../../ipc/bindings/RealmSummary";
 import type { Palette } from "../charts/palette";
 import { formatBytes, formatCount, formatRate } from "../queues/format";
-import { metricValue, type GridSlice } from "./realmModel";
+import { groupLabel, metricValue, type GridSlice } from "./realmModel";
 
 export function formatterFor(metric: Metric): (v: number) => string {
   return metric === "memory" ? formatBytes : metric.endsWith("rate") ? formatRate : formatCount;
@@ -25,7 +25,7 @@ export function topBarOption(ranked: Group[], metric: Metric, n: number, whole: 
     yAxis: {
       type: "category",
       inverse: true,
-      data: top.map((g) => g.key),
+      data: top.map(groupLabel),
       axisLabel: { color: p.text, width: 150, overflow: "truncate" },
       axisLine: { lineStyle: { color: p.border } },
       axisTick: { show: false },
@@ -39,7 +39,7 @@ export function topBarOption(ranked: Group[], metric: Metric, n: number, whole: 
       formatter: (x: { dataIndex: number }) => {
         const g = top[x.dataIndex];
         const v = metricValue(g.totals, metric);
-        return `<b>${escape(g.key)}</b><br/>${metric}: ${fmt(v)}${whole > 0 ? ` (${((v / whole) * 100).toFixed(1)} %)` : ""}<br/>${g.totals.queues} queues · ${formatCount(g.totals.consumers)} consumers`;
+        return `<b>${escape(groupLabel(g))}</b><br/>${metric}: ${fmt(v)}${whole > 0 ? ` (${((v / whole) * 100).toFixed(1)} %)` : ""}<br/>${g.totals.queues} queues · ${formatCount(g.totals.consumers)} consumers`;
       },
     },
     series: [
@@ -80,8 +80,8 @@ export function heatCells(s: RealmSummary, slice: GridSlice, metric: Metric): He
 export function heatmapOption(s: RealmSummary, slice: GridSlice, metric: Metric, p: Palette): EChartsCoreOption {
   const fmt = formatterFor(metric);
   const cells = heatCells(s, slice, metric);
-  const realms = slice.realms.map((r) => s.realms[r].key);
-  const workers = slice.workers.map((w) => s.workers[w].key);
+  const realms = slice.realms.map((r) => groupLabel(s.realms[r]));
+  const workers = slice.workers.map((w) => groupLabel(s.workers[w]));
   const nr = s.realms.length;
   return {
     animation: false,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { RealmSummary } from "../../ipc/bindings/RealmSummary";
 import type { Totals } from "../../ipc/bindings/Totals";
-import { drillFilter, gridSlice, METRICS, metricValue, quoteTerm, rankGroups, shareLabel } from "./realmModel";
+import { drillFilter, gridSlice, groupFilter, groupLabel, groupRows, METRICS, metricValue, quoteTerm, rankGroups, shareLabel } from "./realmModel";
 
 const t = (messages: number, consumers = 0): Totals => ({
   queues: 1,
@@ -68,5 +68,25 @@ describe("realm model", () => {
     expect(quoteTerm("big client")).toBe('"big client"');
     expect(quoteTerm('a"b')).toBe('"a\\"b"');
     expect(quoteTerm("a|b")).toBe('"a|b"');
+  });
+});
+
+describe("groups of a view over several vhosts", () => {
+  it("name, filter and select a group in its own vhost", () => {
+    const apart = { key: "acme", vhost: "shop" };
+    expect(groupLabel(apart)).toBe("acme @ shop");
+    expect(groupLabel({ key: "acme" })).toBe("acme");
+    expect(groupFilter("realm", apart)).toBe("realm:acme vhost:shop");
+    expect(groupFilter("worker", { key: "pdf render" })).toBe('worker:"pdf render"');
+    const rows = [
+      { vhost: "shop", name: "billing.acme", realm: "acme", worker: "billing" },
+      { vhost: "staging", name: "billing.acme", realm: "acme", worker: "billing" },
+      { vhost: "shop", name: "billing.globex", realm: "globex", worker: "billing" },
+    ];
+    // The group's vhost wins; without one, the view's scope; without a scope, every vhost.
+    expect(groupRows(rows, "realm", apart, null).map((r) => r.vhost)).toEqual(["shop"]);
+    expect(groupRows(rows, "realm", { key: "acme" }, "staging").map((r) => r.vhost)).toEqual(["staging"]);
+    expect(groupRows(rows, "realm", { key: "acme" }, null)).toHaveLength(2);
+    expect(groupRows(rows, "worker", { key: "billing" }, "shop")).toHaveLength(2);
   });
 });

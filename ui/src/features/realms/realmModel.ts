@@ -36,6 +36,26 @@ export function quoteTerm(value: string): string {
 /** The queue filter that shows one realm's (or worker's) queues. */
 export const drillFilter = (field: "realm" | "worker", key: string) => `${field}:${quoteTerm(key)}`;
 
+/** A realm or worker as the screens name it: with its vhost when a view over several vhosts
+ * keeps each vhost's realms apart (`acme @ shop`). */
+export const groupLabel = (g: Pick<Group, "key" | "vhost">) => (g.vhost ? `${g.key} @ ${g.vhost}` : g.key);
+
+/** The loaded queues of a realm (or worker) group: in its vhost when it has one, else in the
+ * view's scope (`null`: every vhost) — what a realm purge acts on. */
+export function groupRows<R extends { vhost: string; realm?: string; worker?: string }>(
+  rows: R[],
+  field: "realm" | "worker",
+  g: Pick<Group, "key" | "vhost">,
+  scope: string | null,
+): R[] {
+  const vhost = g.vhost ?? scope;
+  return rows.filter((r) => r[field] === g.key && (vhost === null || r.vhost === vhost));
+}
+
+/** The queue filter that shows a group's queues (in its vhost, when it has one). */
+export const groupFilter = (field: "realm" | "worker", g: Pick<Group, "key" | "vhost">) =>
+  g.vhost ? `${drillFilter(field, g.key)} vhost:${quoteTerm(g.vhost)}` : drillFilter(field, g.key);
+
 /** A value's share of the whole as the table shows it; a dash when the whole is zero. */
 export const shareLabel = (value: number, whole: number) => (whole > 0 ? `${((value / whole) * 100).toFixed(1)} %` : "—");
 
