@@ -15,6 +15,12 @@ pub enum EnvCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// One environment's settings (`--json`: as in `env list`).
+    Show {
+        id: String,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Add an environment; `--password-stdin` stores the password in the OS keyring.
     Add {
         id: String,
@@ -110,9 +116,17 @@ pub struct Settings {
     /// Queue naming template mapping queues to worker and realm, e.g. `{worker}.{realm}`.
     #[arg(long)]
     realm_template: Option<String>,
+    /// A queue that is not partitioned by realm: a name, a glob (`events.*`, `*.stream`) or a
+    /// /regex/; repeat for several (they replace the list; '' clears it).
+    #[arg(long = "realm-exclude", value_name = "PATTERN")]
+    realm_exclude: Vec<String>,
     /// Logs link with {worker}, {realm}, {queue}, {vhost}, e.g. a Kibana Discover URL ('' clears it).
     #[arg(long)]
     logs_url: Option<String>,
+    /// The rabbitmq_prometheus endpoint, e.g. http://rabbit.internal:15692 ('' = the default:
+    /// the management URL's host on port 15692). Warren reads queue metrics there when it answers.
+    #[arg(long)]
+    prometheus_url: Option<String>,
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
@@ -155,8 +169,18 @@ impl Settings {
         if let Some(v) = self.logs_url {
             env.logs_url = Some(v).filter(|v| !v.is_empty());
         }
+        if let Some(v) = self.prometheus_url {
+            env.prometheus_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
         if let Some(v) = self.realm_template {
             env.realm_template = Some(v).filter(|v| !v.is_empty());
+        }
+        if !self.realm_exclude.is_empty() {
+            env.realm_exclude = self
+                .realm_exclude
+                .into_iter()
+                .filter(|p| !p.trim().is_empty())
+                .collect();
         }
     }
 }
@@ -195,6 +219,9 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
             });
             output::print_table(&["ID", "TIER", "MANAGEMENT", "USER", "FLAGS"], rows);
         }),
+        EnvCommand::Show { id, out } => {
+            out.show(&store.view(&id)?, print_environment);
+        }
         EnvCommand::Add { id, settings, out } => {
             let password = settings.password()?;
             let mut env = Environment {
@@ -208,7 +235,9 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
                 tls: TlsSettings::default(),
                 read_only: false,
                 realm_template: None,
+                realm_exclude: Vec::new(),
                 logs_url: None,
+                prometheus_url: None,
             };
             settings.apply(&mut env);
             if env.name.is_empty() {
@@ -295,6 +324,58 @@ fn saved(view: warren_core::EnvironmentView, out: Output, verb: &str) {
     });
 }
 
+/// `warren env show` for people: one setting a line, unset ones left out.
+fn print_environment(view: &warren_core::EnvironmentView) {
+    let e = &view.environment;
+    let mut lines = vec![
+        ("id", e.id.clone()),
+        ("name", e.name.clone()),
+        ("tier", format!("{:?}", e.tier).to_lowercase()),
+        ("management", e.management_urls.join(", ")),
+        ("amqp", e.amqp_urls.join(", ")),
+        ("username", e.username.clone()),
+        (
+            "password",
+            if view.has_secret {
+                "in the OS keyring"
+            } else {
+                "none stored"
+            }
+            .into(),
+        ),
+        ("vhost", e.vhost.clone().unwrap_or_else(|| "all".into())),
+        (
+            "realm template",
+            e.realm_template
+                .clone()
+                .unwrap_or_else(|| "auto (suggested from the queue names)".into()),
+        ),
+    ];
+    if !e.realm_exclude.is_empty() {
+        lines.push(("realm exclude", e.realm_exclude.join(", ")));
+    }
+    if let Some(u) = &e.logs_url {
+        lines.push(("logs", u.clone()));
+    }
+    match (
+        &e.prometheus_url,
+        warren_core::broker::prometheus::endpoint(e),
+    ) {
+        (Some(u), _) => lines.push(("prometheus", u.clone())),
+        (None, Some(u)) => lines.push(("prometheus", format!("{u} (default)"))),
+        (None, None) => {}
+    }
+    if e.read_only {
+        lines.push(("read-only", "yes".into()));
+    }
+    if !e.tls.verify {
+        lines.push(("TLS verify", "OFF".into()));
+    }
+    for (k, v) in lines {
+        println!("{k:<15} {v}");
+    }
+}
+
 fn print_connection_test(report: &warren_core::connection_test::ConnectionReport) {
     let m = &report.management;
     if m.ok {
@@ -321,6 +402,12 @@ fn print_connection_test(report: &warren_core::connection_test::ConnectionReport
         None => println!("amqp        ok"),
         Some(e) => println!("amqp        FAIL {e}"),
     }
+    let p = &report.prometheus;
+    println!(
+        "prometheus  {} {}",
+        if p.ok { "ok  " } else { "warn" },
+        p.message
+    );
 }
 
 /// `warren env check` for people: what the environment uses that RabbitMQ deprecated or removed.

@@ -103,10 +103,7 @@ pub(crate) async fn inventory_of(
 ) -> Result<(warren_core::Environment, secrecy::SecretString, Inventory), Failure> {
     let (env, password) = target.open(store)?;
     let client = ManagementClient::new(&env, password.clone())?;
-    let opts = InventoryOptions {
-        vhost: vhost.or(env.vhost.clone()),
-        ..Default::default()
-    };
+    let opts = InventoryOptions::for_environment(&env, vhost.or(env.vhost.clone()));
     // A big broker takes seconds per listing: show the pages.
     let bar = Bar::new(out, "reading queues (pages)");
     let mut inventory = load_inventory_observed(&client, &opts, |event| {
@@ -116,7 +113,7 @@ pub(crate) async fn inventory_of(
     })
     .await?;
     drop(bar);
-    inventory.map_realms(env.realm_template.as_deref())?;
+    inventory.map_env_realms(&env)?;
     if inventory.partial {
         eprintln!(
             "warning: partial inventory, pages {:?} failed: {}",

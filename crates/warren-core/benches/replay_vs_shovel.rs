@@ -2,11 +2,12 @@
 //!
 //! 1. fill a DLQ with 100,000 small dead-lettered messages from 4 origin queues (TTL 0, so each
 //!    expires into the DLQ carrying its origin in x-death);
-//! 2. time Warren's replay to origin (every message back to the queue it died in);
-//! 3. refill the DLQ the same way;
-//! 4. time the broker's shovel moving them all to one queue (what the management UI's "Move
-//!    messages" does, and Warren's `queues move`);
-//! 5. print both rates and the ratio. Target: Warren ≥ 1.0× the shovel.
+//! 2. time Warren's replay to origin on the broker path (a shovel through a temporary exchange
+//!    bound per routing key; every message back to the queue it died in);
+//! 3. refill, and time the client path (Warren reads and publishes each message);
+//! 4. refill, and time the broker's shovel moving them all to one queue (what the management
+//!    UI's "Move messages" does, and Warren's `queues move`);
+//! 5. print the three rates and the ratios to the shovel. Target: the broker path ≥ 1.0×.
 //!
 //! Run: `cargo bench -p warren-core --bench replay_vs_shovel` (or `scripts/bench-replay`), with
 //! RabbitMQ, its management and shovel plugins on 127.0.0.1 (guest/guest; another broker line with
@@ -18,7 +19,7 @@ use std::time::Instant;
 use lapin::options::{ConfirmSelectOptions, QueuePurgeOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel};
-use warren_core::deadletters::replay::{replay, ReplayOptions};
+use warren_core::deadletters::replay::{replay, ReplayOptions, ReplayPath};
 use warren_core::queues::move_messages::move_messages;
 
 #[path = "../tests/common/mod.rs"]
@@ -74,33 +75,51 @@ fn main() {
         }
         declare_durable(&ch, "bench.moved", FieldTable::default()).await;
 
-        fill(&ch, total).await;
-        let n = depth(&ch, DLQ).await;
-        let t = Instant::now();
-        let mut options = ReplayOptions::default();
+        // Warren's replay to origin, one way and then the other, each on a freshly filled DLQ.
+        let mut window = None;
         if let Some(w) = std::env::var("WARREN_BENCH_WINDOW").ok().and_then(|v| v.parse().ok()) {
-            options.window = w;
+            window = Some(w);
         }
-        let report = replay(&env, &password, &vhost, DLQ, &options, |_| {}, || false).await.expect("replay");
-        let warren_secs = t.elapsed().as_secs_f64();
-        assert_eq!(report.replayed, u64::from(n), "{report:?}");
-        assert_eq!(depth(&ch, DLQ).await, 0);
-        for q in ORIGINS {
-            ch.queue_purge(q.into(), QueuePurgeOptions::default()).await.unwrap();
+        let mut timed = Vec::new();
+        for broker_path in [true, false] {
+            fill(&ch, total).await;
+            let n = depth(&ch, DLQ).await;
+            let mut options = ReplayOptions { broker_path, ..Default::default() };
+            if let Some(w) = window {
+                options.window = w;
+            }
+            let t = Instant::now();
+            let report = replay(&env, &password, &vhost, DLQ, &options, |_| {}, || false).await.expect("replay");
+            let secs = t.elapsed().as_secs_f64();
+            assert_eq!(report.replayed, u64::from(n), "{report:?}");
+            assert_eq!(report.path, if broker_path { ReplayPath::Broker } else { ReplayPath::Client }, "{report:?}");
+            assert_eq!(depth(&ch, DLQ).await, 0);
+            let mut back = 0;
+            for q in ORIGINS {
+                back += depth(&ch, q).await;
+                ch.queue_purge(q.into(), QueuePurgeOptions::default()).await.unwrap();
+            }
+            assert_eq!(back, n, "every message back in an origin");
+            timed.push((n, secs));
         }
 
         fill(&ch, total).await;
+        let n = depth(&ch, DLQ).await;
         let t = Instant::now();
         let moved = move_messages(&env, &password, &vhost, DLQ, "bench.moved", |_| {}, || false).await.expect("shovel");
         let shovel_secs = t.elapsed().as_secs_f64();
         assert_eq!(moved.moved, u64::from(n));
 
-        let warren_rate = f64::from(n) / warren_secs;
         let shovel_rate = f64::from(n) / shovel_secs;
-        println!("messages                     {n}");
-        println!("warren replay to origin      {warren_rate:>9.0} msg/s  ({warren_secs:.2} s, each message to its own origin of {})", ORIGINS.len());
+        let (broker_n, broker_secs) = timed[0];
+        let (client_n, client_secs) = timed[1];
+        let broker_rate = f64::from(broker_n) / broker_secs;
+        let client_rate = f64::from(client_n) / client_secs;
+        println!("broker line                  {}", warren_test_support::broker_line());
+        println!("messages                     {n} (each run; {} origins)", ORIGINS.len());
         println!("broker shovel (move to one)  {shovel_rate:>9.0} msg/s  ({shovel_secs:.2} s)");
-        println!("ratio warren / shovel        {:>9.2}x  (target >= 1.0)", warren_rate / shovel_rate);
+        println!("warren replay, broker path   {broker_rate:>9.0} msg/s  ({broker_secs:.2} s, each message to its own origin)  {:>5.2}x shovel  (target >= 1.0)", broker_rate / shovel_rate);
+        println!("warren replay, client path   {client_rate:>9.0} msg/s  ({client_secs:.2} s, each message to its own origin)  {:>5.2}x shovel", client_rate / shovel_rate);
         let _ = conn.close(200, "bench done".into()).await;
     });
 }

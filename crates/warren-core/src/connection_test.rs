@@ -37,27 +37,91 @@ pub struct AmqpCheck {
     pub error_kind: Option<BrokerErrorKind>,
 }
 
+/// The Prometheus endpoint: optional (Warren falls back to the management listing), so an
+/// unreachable one is a warning in the report, never a failed test.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export, optional_fields)]
+pub struct PrometheusCheck {
+    pub ok: bool,
+    /// The endpoint tried (the environment's, or the default: management host, port 15692).
+    pub url: Option<String>,
+    /// The `/metrics/detailed` families it serves, of those Warren reads.
+    #[serde(default)]
+    pub families: Vec<String>,
+    /// One line for the report: what works, or why not and what Warren does instead.
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, TS)]
 #[ts(export)]
 pub struct ConnectionReport {
     pub management: ManagementCheck,
     pub amqp: AmqpCheck,
+    pub prometheus: PrometheusCheck,
 }
 
 impl ConnectionReport {
+    /// Prometheus is not part of it: without it Warren still works (slower on big brokers).
     pub fn ok(&self) -> bool {
         self.management.ok && self.amqp.ok
     }
 }
 
-/// Check both endpoints at once. Requires the `management` user tag for the management part
-/// (`monitoring` for the node count) and access to the AMQP URL's vhost. Does not modify state.
+/// Check the endpoints at once. Requires the `management` user tag for the management part
+/// (`monitoring` for the node count) and access to the AMQP URL's vhost; the Prometheus
+/// endpoint needs nothing. Does not modify state.
 pub async fn test_connection(env: &Environment, password: SecretString) -> ConnectionReport {
-    let (management, amqp) = tokio::join!(
+    let (management, amqp, prometheus) = tokio::join!(
         check_management(env, password.clone()),
-        check_amqp(env, &password)
+        check_amqp(env, &password),
+        check_prometheus(env)
     );
-    ConnectionReport { management, amqp }
+    ConnectionReport {
+        management,
+        amqp,
+        prometheus,
+    }
+}
+
+/// Is the environment's Prometheus endpoint reachable, and which families does it serve?
+/// Needs no credentials. Does not modify state.
+pub async fn check_prometheus(env: &Environment) -> PrometheusCheck {
+    use crate::broker::prometheus::{PrometheusClient, QUEUE_FAMILIES};
+    let client = match PrometheusClient::new(env, crate::broker::TEST_TIMEOUT) {
+        Ok(c) => c,
+        Err(e) => {
+            return PrometheusCheck {
+                message: e.message,
+                ..Default::default()
+            }
+        }
+    };
+    let url = client.base().to_string();
+    match client.families().await {
+        Ok(families) if QUEUE_FAMILIES.iter().all(|f| families.iter().any(|g| g == f)) => {
+            PrometheusCheck {
+                ok: true,
+                message: format!(
+                    "Prometheus at {url} serves {}: Warren reads queue metrics there (faster listings)",
+                    families.join(", ")
+                ),
+                url: Some(url),
+                families,
+            }
+        }
+        Ok(families) => PrometheusCheck {
+            message: format!("Prometheus at {url} answers but lacks the per-queue families Warren reads ({}); Warren uses the management API instead", QUEUE_FAMILIES.join(", ")),
+            url: Some(url),
+            families,
+            ok: false,
+        },
+        Err(e) => PrometheusCheck {
+            message: format!("Prometheus not reachable ({}); Warren uses the management API instead (slower on big brokers). Enable `rabbitmq_prometheus` or set the Prometheus URL", e.message),
+            url: Some(url),
+            ..Default::default()
+        },
+    }
 }
 
 /// Needs the `management` tag (`monitoring` for the node count). Does not modify state.

@@ -12,7 +12,7 @@ use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::BasicProperties;
 use warren_core::broker::management::ManagementClient;
-use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions};
+use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions, Strategy};
 use warren_core::queues::{parse, RowIndex};
 
 const WORKERS: usize = 40;
@@ -164,6 +164,8 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
             vhost: Some(vhost.clone()),
             page_size: 90,
             pages_in_flight: 6,
+            strategy: Strategy::Paged,
+            ..Default::default()
         },
     )
     .await
@@ -228,4 +230,273 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
 
     drop(consumers);
     let _ = conn.close(200, "done".into()).await;
+}
+
+/// The Prometheus endpoint of the line under test (scripts/brokers: management port + 20).
+fn prometheus_env() -> warren_core::Environment {
+    let mut env = local();
+    env.prometheus_url = Some(format!("http://127.0.0.1:{}", management_port() + 20));
+    env
+}
+
+/// What every strategy must agree on with the broker's own listing (rates aside).
+fn claimed(r: &warren_core::queues::QueueRow, strategy: Strategy) -> String {
+    let state = if strategy == Strategy::DefinitionsPrometheus {
+        String::new() // not given by definitions (see strategies.rs)
+    } else {
+        r.state.clone()
+    };
+    format!(
+        "{} type={} durable={} auto_delete={} exclusive={} messages={}/{}/{} consumers={} policy={:?} dlx={:?} dlrk={:?} limit={:?} node={} members={:?} leader={:?} state={}",
+        r.name, r.queue_type, r.durable, r.auto_delete, r.exclusive, r.messages, r.messages_ready,
+        r.messages_unacknowledged, r.consumers, r.policy, r.dead_letter_exchange,
+        r.dead_letter_routing_key, r.delivery_limit, r.node, r.members, r.leader, state
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_strategy_lists_what_the_broker_lists_with_policies_and_operator_policies() {
+    let test_vhost = TestVhost::new("warren-test-strategies").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
+    let env = prometheus_env();
+    let prometheus =
+        warren_core::broker::prometheus::PrometheusClient::new(&env, Duration::from_secs(30))
+            .unwrap();
+    if prometheus.queue_metrics(Some(&vhost), false).await.is_err() {
+        skip("rabbitmq_prometheus is not enabled on this broker (scripts/brokers up enables it)");
+        return;
+    }
+    // Policies (DLX, max-length; a lower-priority one that must lose) and operator policies:
+    // `qq-limit` carries a delivery limit, which classic queues refuse, so it applies to
+    // quorum queues only and `cap` to the others; the effective definitions merge them.
+    let put = |path: &str, body: serde_json::Value| api_ok("PUT", path, Some(&body));
+    put(
+        &format!("policies/{}/orders", enc(&vhost)),
+        serde_json::json!({"pattern": "^orders\\.", "apply-to": "queues", "priority": 5,
+            "definition": {"dead-letter-exchange": "dlx", "max-length": 100}}),
+    );
+    put(
+        &format!("policies/{}/lower", enc(&vhost)),
+        serde_json::json!({"pattern": "^orders", "apply-to": "queues", "priority": 1,
+            "definition": {"dead-letter-exchange": "never", "max-length": 1}}),
+    );
+    put(
+        &format!("operator-policies/{}/cap", enc(&vhost)),
+        serde_json::json!({"pattern": ".*", "apply-to": "queues", "priority": 0,
+            "definition": {"max-length": 50}}),
+    );
+    put(
+        &format!("operator-policies/{}/qq-limit", enc(&vhost)),
+        serde_json::json!({"pattern": ".*", "apply-to": "queues", "priority": 1,
+            "definition": {"max-length": 60, "delivery-limit": 4}}),
+    );
+    let ch = conn.create_channel().await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let mut queues = vec![
+        ("orders.eu", "classic", 3),
+        ("orders.us", "quorum", 2),
+        ("plain", "classic", 1),
+        ("plain.qq", "quorum", 0),
+    ];
+    if warren_test_support::is_4x() {
+        queues.push(("events.stream", "stream", 0));
+    }
+    for (name, kind, depth) in &queues {
+        declare_durable(&ch, name, table(&[queue_type(kind)])).await;
+        for n in 0..*depth {
+            publish(
+                &ch,
+                name,
+                format!("{n}").as_bytes(),
+                BasicProperties::default(),
+            )
+            .await;
+        }
+    }
+    ch.wait_for_confirms().await.unwrap();
+    // An exclusive queue (absent from definitions) and a consumer that holds one message.
+    ch.queue_declare(
+        "exclusive.reply".into(),
+        lapin::options::QueueDeclareOptions {
+            exclusive: true,
+            ..Default::default()
+        },
+        FieldTable::default(),
+    )
+    .await
+    .unwrap();
+    let consumer_ch = conn.create_channel().await.unwrap();
+    consumer_ch.basic_qos(1, Default::default()).await.unwrap();
+    let _consumer = consumer_ch
+        .basic_consume(
+            "orders.eu".into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let client = ManagementClient::new(&env, guest()).unwrap();
+    let opts = |strategy| InventoryOptions {
+        vhost: Some(vhost.clone()),
+        strategy,
+        prometheus: Some(prometheus.clone()),
+        ..Default::default()
+    };
+    // The broker's own listing, full, once it has settled (stats lag by an interval).
+    let broker_rows = || async {
+        let (items, _) = client
+            .get_json::<Vec<serde_json::Value>>(&format!("queues/{}", enc(&vhost)))
+            .await
+            .unwrap();
+        let mut rows: Vec<_> = items
+            .iter()
+            .map(warren_core::queues::QueueRow::from_api)
+            .collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        rows
+    };
+    let strategies = [
+        Strategy::Paged,
+        Strategy::Unpaginated,
+        Strategy::TotalsPrometheus,
+        Strategy::DefinitionsPrometheus,
+        Strategy::Auto,
+    ];
+    let mut last = String::new();
+    let mut agreed = false;
+    // Counts settle at different times in each source: retry until all agree (or fail).
+    for _ in 0..40 {
+        let expected = broker_rows().await;
+        let mut all = true;
+        for s in strategies {
+            let inv = load_inventory(&client, &opts(s)).await.unwrap();
+            let got: Vec<String> = inv.rows.iter().map(|r| claimed(r, s)).collect();
+            let want: Vec<String> = expected.iter().map(|r| claimed(r, s)).collect();
+            if got != want {
+                last = format!("{}:\n got  {got:#?}\n want {want:#?}", s.as_str());
+                all = false;
+                break;
+            }
+        }
+        if all {
+            agreed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(750)).await;
+    }
+    assert!(
+        agreed,
+        "a strategy disagrees with the broker's listing: {last}"
+    );
+    let rows = broker_rows().await;
+    let eu = rows.iter().find(|r| r.name == "orders.eu").unwrap();
+    assert_eq!(
+        eu.policy.as_deref(),
+        Some("orders"),
+        "the higher priority wins"
+    );
+    assert_eq!(eu.dead_letter_exchange.as_deref(), Some("dlx"));
+    assert_eq!(eu.consumers, 1);
+    let us = rows.iter().find(|r| r.name == "orders.us").unwrap();
+    assert_eq!(
+        us.delivery_limit,
+        Some(4),
+        "the operator policy's lower limit"
+    );
+    let auto = load_inventory(&client, &opts(Strategy::Auto))
+        .await
+        .unwrap();
+    // guest is an administrator and the test broker one node: the fastest strategy applies.
+    assert_eq!(
+        auto.strategy,
+        Some(Strategy::DefinitionsPrometheus),
+        "{:?}",
+        auto.fallback
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rates_from_counter_differences_match_what_was_published() {
+    let test_vhost = TestVhost::new("warren-test-rates").await;
+    let (vhost, conn) = (test_vhost.name.clone(), &test_vhost.conn);
+    let env = prometheus_env();
+    let prometheus =
+        warren_core::broker::prometheus::PrometheusClient::new(&env, Duration::from_secs(30))
+            .unwrap();
+    if prometheus.queue_metrics(Some(&vhost), false).await.is_err() {
+        skip("rabbitmq_prometheus is not enabled on this broker");
+        return;
+    }
+    let ch = conn.create_channel().await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    declare_durable(&ch, "counted", FieldTable::default()).await;
+    publish(&ch, "counted", b"first", BasicProperties::default()).await;
+    ch.wait_for_confirms().await.unwrap();
+    let client = ManagementClient::new(&env, guest()).unwrap();
+    let mut opts = InventoryOptions {
+        vhost: Some(vhost.clone()),
+        strategy: Strategy::TotalsPrometheus,
+        prometheus: Some(prometheus.clone()),
+        ..Default::default()
+    };
+    // The node's counters are refreshed every statistics interval (5 s): wait for the first.
+    let mut before = load_inventory(&client, &opts).await.unwrap();
+    for _ in 0..40 {
+        if before
+            .counters
+            .by_queue
+            .get(&(vhost.clone(), "counted".into()))
+            .is_some_and(|c| c[0] == 1)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        before = load_inventory(&client, &opts).await.unwrap();
+    }
+    let first = before.rows.iter().find(|r| r.name == "counted").unwrap();
+    assert_eq!(first.publish_rate, 0.0, "a first load has no rate");
+    for n in 0..40 {
+        publish(
+            &ch,
+            "counted",
+            format!("{n}").as_bytes(),
+            BasicProperties::default(),
+        )
+        .await;
+    }
+    ch.wait_for_confirms().await.unwrap();
+    let key = (vhost.clone(), "counted".to_string());
+    opts.previous = Some(before.counters.clone());
+    let mut after = load_inventory(&client, &opts).await.unwrap();
+    for _ in 0..40 {
+        if after
+            .counters
+            .by_queue
+            .get(&key)
+            .is_some_and(|c| c[0] == 41)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        after = load_inventory(&client, &opts).await.unwrap();
+    }
+    let secs = after
+        .counters
+        .at
+        .unwrap()
+        .duration_since(before.counters.at.unwrap())
+        .as_secs_f64();
+    let row = after.rows.iter().find(|r| r.name == "counted").unwrap();
+    assert_eq!(
+        (row.publish_rate * secs).round() as u64,
+        40,
+        "rate {} over {secs} s",
+        row.publish_rate
+    );
 }

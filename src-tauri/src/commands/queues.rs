@@ -28,8 +28,9 @@ pub async fn queues_filter(
     s: State<'_, Session>,
     env_id: String,
     query: String,
+    vhost: Option<String>,
 ) -> Result<FilterOutcome, ErrorReport> {
-    Ok(s.filter(&env_id, &query))
+    Ok(s.filter(&env_id, &query, vhost.as_deref()))
 }
 
 #[tauri::command]

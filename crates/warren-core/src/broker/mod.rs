@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod amqp;
 pub mod management;
+pub mod prometheus;
 pub mod tls;
 
 use serde::Serialize;

@@ -195,6 +195,12 @@ impl RowIndex {
         (&d.values, &d.ids)
     }
 
+    /// The distinct vhosts and each row's index into them.
+    pub(crate) fn vhost_keys(&self) -> (&[Option<String>], &[u32]) {
+        let d = self.dictionary(StrField::Vhost);
+        (&d.values, &d.ids)
+    }
+
     /// The distinct workers and each row's index into them.
     pub(crate) fn worker_keys(&self) -> (&[Option<String>], &[u32]) {
         let d = self.dictionary(StrField::Worker);

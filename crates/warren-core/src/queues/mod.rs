@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod details;
+pub mod effective_policy;
 pub mod filter;
 pub mod index;
 pub mod inventory;
@@ -12,5 +13,5 @@ pub mod row;
 
 pub use filter::{parse, FilterError, Query};
 pub use index::RowIndex;
-pub use inventory::{load_inventory, map_rows, Inventory};
+pub use inventory::{load_inventory, map_rows, rows_in, Inventory};
 pub use row::QueueRow;

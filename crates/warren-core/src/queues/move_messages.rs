@@ -188,6 +188,7 @@ async fn shovel(
             done,
             total,
             rate: if secs > 0.0 { done as f64 / secs } else { 0.0 },
+            scope: None,
         });
         let gone = matches!(
             admin

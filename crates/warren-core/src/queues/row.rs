@@ -350,7 +350,7 @@ fn parse_idle_since(s: &str) -> Option<i64> {
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm); small
 /// enough not to pull in a date library for one timestamp format.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;

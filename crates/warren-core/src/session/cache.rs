@@ -17,7 +17,9 @@ use crate::queues::filter::{parse, FilterError};
 use crate::queues::index::RowIndex;
 use crate::queues::inventory::{load_inventory_observed, Inventory, InventoryOptions, LoadEvent};
 use crate::queues::row::QueueRow;
+use crate::realms::aggregate::{summarize_scope, Scope};
 use crate::realms::{Preview, RealmView};
+use crate::template::RealmTemplate;
 
 /// Which rows of the cached inventory match a filter (indices into `Inventory::rows`).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -65,13 +67,37 @@ impl From<LoadEvent<'_>> for RefreshEvent {
 struct Loaded {
     inventory: Arc<Inventory>,
     index: Arc<RowIndex>,
-    /// Dead letters per realm for this inventory, once attributed.
-    dead_letters: Option<RealmDeadLetters>,
+    /// Dead letters per realm for this inventory, once attributed, and the vhost scope they
+    /// were attributed in.
+    dead_letters: Option<(Option<String>, RealmDeadLetters)>,
+}
+
+/// How a realm view over the vhost `scope` (`None`: every loaded vhost) groups: one vhost
+/// alone; all vhosts as one when the vhost is the realm (or only one vhost is partitioned);
+/// else each vhost's realms apart, so `acme` in `shop` never adds to `acme` in `staging`.
+pub fn realm_scope<'a>(inventory: &Inventory, scope: Option<&'a str>) -> Scope<'a> {
+    if let Some(v) = scope {
+        return Scope::Vhost(v);
+    }
+    if matches!(inventory.realm_template, Some(RealmTemplate::Vhost)) {
+        return Scope::All;
+    }
+    let mut partitioned = inventory
+        .rows
+        .iter()
+        .filter(|r| r.realm.is_some())
+        .map(|r| r.vhost.as_str());
+    match partitioned.next() {
+        Some(first) if partitioned.any(|v| v != first) => Scope::PerVhost,
+        _ => Scope::All,
+    }
 }
 
 #[derive(Default)]
 pub struct InventoryCache {
     by_env: Mutex<HashMap<String, Loaded>>,
+    /// Queues a change just touched, whose management figures still trail (see after_change).
+    pub touched: super::after_change::Touched,
 }
 
 fn now() -> i64 {
@@ -91,13 +117,19 @@ impl InventoryCache {
         password: SecretString,
         observe: impl FnMut(LoadEvent<'_>),
     ) -> Result<Arc<Inventory>> {
-        let client = ManagementClient::new(env, password)?;
+        let client = ManagementClient::new(env, password.clone())?;
+        // The previous load's counters: strategies that read Prometheus take rates from them.
         let opts = InventoryOptions {
-            vhost: env.vhost.clone(),
-            ..Default::default()
+            previous: self.get(&env.id).map(|i| i.counters.clone()),
+            ..InventoryOptions::for_environment(env, env.vhost.clone())
         };
         let mut inventory = load_inventory_observed(&client, &opts, observe).await?;
-        inventory.map_realms(env.realm_template.as_deref())?;
+        let touched = self.touched.recent(&env.id);
+        if !touched.is_empty() {
+            let exact = super::after_change::read_exact(env, &password, &touched).await;
+            super::after_change::correct(&mut inventory.rows, &exact);
+        }
+        inventory.map_env_realms(env)?;
         let previous = self.get(&env.id);
         if let Some(prev) = previous {
             let before: HashMap<(&str, &str), u64> = prev
@@ -141,15 +173,16 @@ impl InventoryCache {
             .ok_or_else(|| Error::NotLoaded(env_id.to_string()))
     }
 
-    /// Filter the cached rows. A query that does not parse answers with its error (and no rows)
-    /// so the filter box can show where it went wrong while the user types.
-    pub fn filter(&self, env_id: &str, query: &str) -> FilterOutcome {
-        let Some(index) = self
+    /// Filter the cached rows of the vhost `scope` (`None`: all). A query that does not parse
+    /// answers with its error (and no rows) so the filter box can show where it went wrong while
+    /// the user types.
+    pub fn filter(&self, env_id: &str, query: &str, scope: Option<&str>) -> FilterOutcome {
+        let Some((inventory, index)) = self
             .by_env
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(env_id)
-            .map(|l| l.index.clone())
+            .map(|l| (l.inventory.clone(), l.index.clone()))
         else {
             return FilterOutcome {
                 indices: vec![],
@@ -159,7 +192,7 @@ impl InventoryCache {
         };
         match parse(query) {
             Ok(q) => FilterOutcome {
-                indices: q.select(&index, now()),
+                indices: in_scope(q.select(&index, now()), &inventory.rows, scope),
                 uses_realms: q.uses_realms(),
                 error: None,
             },
@@ -172,9 +205,18 @@ impl InventoryCache {
     }
 }
 
+/// The indices whose rows are in the vhost `scope`.
+fn in_scope(mut indices: Vec<u32>, rows: &[QueueRow], scope: Option<&str>) -> Vec<u32> {
+    if let Some(v) = scope {
+        indices.retain(|i| rows[*i as usize].vhost == v);
+    }
+    indices
+}
+
 impl InventoryCache {
-    /// The cached inventory's realm totals (through its filter index) and the template used.
-    pub fn realm_summary(&self, env_id: &str) -> Result<RealmView> {
+    /// The cached inventory's realm totals in the vhost `scope` (through its filter index) and
+    /// the template used.
+    pub fn realm_summary(&self, env_id: &str, scope: Option<&str>) -> Result<RealmView> {
         let (inventory, index, dead_letters) = self
             .by_env
             .lock()
@@ -182,7 +224,10 @@ impl InventoryCache {
             .get(env_id)
             .map(|l| (l.inventory.clone(), l.index.clone(), l.dead_letters.clone()))
             .ok_or_else(|| Error::NotLoaded(env_id.to_string()))?;
-        let mut summary = crate::realms::aggregate::summarize_index(&index);
+        let mut summary = summarize_scope(&index, realm_scope(&inventory, scope));
+        let dead_letters = dead_letters
+            .filter(|(of, _)| of.as_deref() == scope)
+            .map(|(_, dl)| dl);
         if let Some(dl) = &dead_letters {
             summary.set_dead_letters(dl);
         }
@@ -196,9 +241,15 @@ impl InventoryCache {
         })
     }
 
-    /// Keep the dead letters attributed for the inventory `rows_of` was (ignored if the
-    /// inventory was refreshed meanwhile: they belong to the old one).
-    pub fn set_dead_letters(&self, env_id: &str, rows_of: &Arc<Inventory>, dl: RealmDeadLetters) {
+    /// Keep the dead letters attributed in the vhost `scope` for the inventory `rows_of` was
+    /// (ignored if the inventory was refreshed meanwhile: they belong to the old one).
+    pub fn set_dead_letters(
+        &self,
+        env_id: &str,
+        rows_of: &Arc<Inventory>,
+        scope: Option<&str>,
+        dl: RealmDeadLetters,
+    ) {
         if let Some(l) = self
             .by_env
             .lock()
@@ -206,15 +257,21 @@ impl InventoryCache {
             .get_mut(env_id)
         {
             if Arc::ptr_eq(&l.inventory, rows_of) {
-                l.dead_letters = Some(dl);
+                l.dead_letters = Some((scope.map(str::to_string), dl));
             }
         }
     }
 
-    /// Preview a realm template on the cached inventory.
+    /// Preview a realm template on the cached inventory (every vhost: the template is the
+    /// environment's, whatever the view's scope).
     pub fn realm_preview(&self, env_id: &str, template: &str) -> Result<Preview> {
         let inventory = self.loaded(env_id)?;
-        Ok(crate::realms::preview(template, &inventory.rows, 8))
+        Ok(crate::realms::preview(
+            template,
+            &inventory.rows,
+            &inventory.realm_exclude,
+            8,
+        ))
     }
 }
 
@@ -228,7 +285,7 @@ mod tests {
         let cache = InventoryCache::default();
         assert!(matches!(cache.loaded("prod"), Err(Error::NotLoaded(id)) if id == "prod"));
         assert!(matches!(
-            cache.realm_summary("prod"),
+            cache.realm_summary("prod", None),
             Err(Error::NotLoaded(_))
         ));
         assert!(matches!(

@@ -14,21 +14,26 @@ use crate::queues::Inventory;
 impl Session {
     /// Load (or reload) the environment's queues. Requires the `management` tag. Does not
     /// modify state. `on_event` gets the first page at once and then the count of pages read.
+    /// The loaded queues are recorded in the environment's history.
     pub async fn refresh(
         &self,
         env_id: &str,
         mut on_event: impl FnMut(RefreshEvent),
     ) -> Result<Arc<Inventory>> {
         let (env, password) = self.connect(env_id)?;
-        self.cache
+        let inventory = self
+            .cache
             .refresh(&env, password, |e| on_event(RefreshEvent::from(e)))
-            .await
+            .await?;
+        // Each refresh is a sample of the history (the sparklines and growers read it next).
+        self.record_refresh(&env, inventory.clone()).await;
+        Ok(inventory)
     }
 
-    /// The loaded rows matching `query` (indices), or the query's error. Does not touch the
-    /// broker.
-    pub fn filter(&self, env_id: &str, query: &str) -> FilterOutcome {
-        self.cache.filter(env_id, query)
+    /// The loaded rows of the vhost `scope` (`None`: all) matching `query` (indices), or the
+    /// query's error. Does not touch the broker.
+    pub fn filter(&self, env_id: &str, query: &str, scope: Option<&str>) -> FilterOutcome {
+        self.cache.filter(env_id, query, scope)
     }
 
     /// Bindings and consumers of one queue. Requires the `management` tag. Does not modify state.
@@ -52,7 +57,12 @@ impl Session {
     ) -> Result<PurgeReport> {
         let (env, password) = self.connect(env_id)?;
         let rows = purge::rows_of(self.cache.get(env_id).as_deref(), targets);
-        purge::purge(&env, &password, &rows, dry_run).await
+        let result = purge::purge(&env, &password, &rows, dry_run).await;
+        if !dry_run {
+            let touched = targets.iter().map(|t| (t.vhost.clone(), t.name.clone()));
+            self.cache.touched.note(env_id, touched);
+        }
+        result
     }
 
     /// Move every message of `from` to `to` as the job `job_id` (cancel with `cancel`). Requires
@@ -69,9 +79,12 @@ impl Session {
     ) -> Result<MoveReport> {
         let (env, password) = self.connect(env_id)?;
         let job = self.jobs.start(job_id);
-        move_messages(&env, &password, vhost, from, to, on_progress, || {
+        let result = move_messages(&env, &password, vhost, from, to, on_progress, || {
             job.cancelled()
         })
-        .await
+        .await;
+        let touched = [from, to].map(|q| (vhost.to_string(), q.to_string()));
+        self.cache.touched.note(env_id, touched);
+        result
     }
 }

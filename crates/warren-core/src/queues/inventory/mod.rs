@@ -1,11 +1,19 @@
-//! The queue inventory of one environment, read page by page from `GET /api/queues` with only
-//! the columns Warren shows (never the unpaginated call, which a broker with tens of thousands
-//! of queues answers slowly and in one huge body). A page that keeps failing marks the
-//! inventory partial instead of failing it.
+//! The queue inventory of one environment, read by the fastest complete strategy the broker
+//! allows (`strategies.rs`, chosen in `selection.rs`): the management API's listing without
+//! statistics plus the Prometheus plugin's per-queue gauges when it answers, else one
+//! unpaginated listing with only the columns Warren shows; the old page-by-page listing stays
+//! for comparison (on 4.x it is slower than one call: each page lists and sorts the vhost).
 //!
 //! Requires the `management` tag (sees the vhosts the user has permissions on) or `monitoring`
 //! (all vhosts). Does not modify state.
 
+mod selection;
+pub mod strategies;
+
+pub use selection::choose;
+pub use strategies::{CounterSnapshot, Strategy};
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -15,16 +23,20 @@ use ts_rs::TS;
 
 use super::row::{ApiQueue, QueueRow};
 use crate::broker::management::ManagementClient;
+use crate::broker::prometheus::PrometheusClient;
 use crate::broker::{BrokerError, BrokerErrorKind};
-use crate::template::{resolve, RealmTemplate};
+use crate::environment::Environment;
+use crate::template::{resolve, Exclusions, RealmTemplate};
 
 /// The largest page the management API accepts.
 pub const PAGE_SIZE: u32 = 500;
 /// Pages in flight at once: enough to hide latency, few enough not to load the broker.
 pub const PAGES_IN_FLIGHT: usize = 4;
 const RETRIES: u32 = 2;
+/// The longest one Prometheus scrape for an inventory may take.
+pub const PROMETHEUS_TIMEOUT: Duration = Duration::from_secs(60);
 
-const COLUMNS: &str = "name,vhost,type,state,durable,exclusive,auto_delete,messages,messages_ready,\
+pub(crate) const COLUMNS: &str = "name,vhost,type,state,durable,exclusive,auto_delete,messages,messages_ready,\
 messages_unacknowledged,consumers,consumer_utilisation,memory,message_stats.publish_details.rate,\
 message_stats.deliver_get_details.rate,message_stats.ack_details.rate,message_stats.redeliver_details.rate,\
 policy,effective_policy_definition,arguments,node,idle_since,delivery_limit,members,online,leader,\
@@ -47,29 +59,84 @@ pub struct Inventory {
     #[ts(optional, type = "string")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub realm_template: Option<RealmTemplate>,
+    /// The environment's `realm_exclude` the rows were mapped with (excluded queues are
+    /// unpartitioned); previews of other templates on these rows keep them out too.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub realm_exclude: Exclusions,
+    /// How the rows were read (the strategy `selection` chose, or the one asked for).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    /// Why a faster strategy was not used (a plugin off, a permission missing), if one was not.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    /// Each queue's message counters at this load (strategies without the management API's
+    /// rates): pass it as the next load's `InventoryOptions::previous` to get rates.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub counters: Arc<CounterSnapshot>,
 }
 
 impl Inventory {
     /// Map every queue to (worker, realm) with the environment's template (`configured`; unset
     /// or `auto`: the suggestion from these queues) and keep the template used.
     pub fn map_realms(&mut self, configured: Option<&str>) -> crate::Result<()> {
-        let template = resolve(
+        self.map_realms_excluding(configured, Exclusions::default())
+    }
+
+    /// `map_realms` with the environment's template and exclusions.
+    pub fn map_env_realms(&mut self, env: &Environment) -> crate::Result<()> {
+        self.map_realms_excluding(
+            env.realm_template.as_deref(),
+            Exclusions::lenient(&env.realm_exclude),
+        )
+    }
+
+    fn map_realms_excluding(
+        &mut self,
+        configured: Option<&str>,
+        exclude: Exclusions,
+    ) -> crate::Result<()> {
+        let (template, _) = resolve(
             configured,
+            &exclude,
             self.rows.iter().map(|r| (r.vhost.as_str(), r.name.as_str())),
         )
         .map_err(|e| {
             crate::Error::InvalidArgument(format!("the environment's realm template `{}` is not usable: {e}; fix it with `warren env edit ID --realm-template …` or in the environment's settings", configured.unwrap_or_default()))
         })?;
-        map_rows(template.as_ref(), &mut self.rows);
+        map_rows_excluding(template.as_ref(), &exclude, &mut self.rows);
         self.realm_template = template;
+        self.realm_exclude = exclude;
         Ok(())
     }
 }
 
+/// The rows in the vhost `scope` (`None`: all), for a view or an action over one vhost.
+pub fn rows_in(rows: &[QueueRow], scope: Option<&str>) -> Vec<QueueRow> {
+    rows.iter()
+        .filter(|r| scope.is_none_or(|v| r.vhost == v))
+        .cloned()
+        .collect()
+}
+
 /// Fill each row's `worker` and `realm` by `template` (cleared where it does not match).
 pub fn map_rows(template: Option<&RealmTemplate>, rows: &mut [QueueRow]) {
+    map_rows_excluding(template, &Exclusions::default(), rows)
+}
+
+/// `map_rows`, leaving the queues `exclude` names unpartitioned.
+pub fn map_rows_excluding(
+    template: Option<&RealmTemplate>,
+    exclude: &Exclusions,
+    rows: &mut [QueueRow],
+) {
     for row in rows {
-        let mapped = template.and_then(|t| t.map(&row.vhost, &row.name));
+        let mapped = template
+            .filter(|_| !exclude.excludes(&row.name))
+            .and_then(|t| t.map(&row.vhost, &row.name));
         (row.worker, row.realm) = match mapped {
             Some((w, r)) => (Some(w.to_string()), Some(r.to_string())),
             None => (None, None),
@@ -83,6 +150,17 @@ pub struct InventoryOptions {
     pub vhost: Option<String>,
     pub page_size: u32,
     pub pages_in_flight: usize,
+    /// `Auto`: the fastest complete strategy this broker and user allow (`selection::choose`).
+    pub strategy: Strategy,
+    /// The environment's Prometheus endpoint (`InventoryOptions::for_environment` fills it);
+    /// `None`: only the management API is used.
+    pub prometheus: Option<PrometheusClient>,
+    /// The previous load's counters (`Inventory::counters`): rates are their differences.
+    /// `None` (a first load): rates of strategies without the management API's rates are 0.
+    pub previous: Option<Arc<CounterSnapshot>>,
+    /// Strategies that read everything at once also fetch the first page of 500 in parallel
+    /// and report it as `LoadEvent::FirstPage` if it arrives first (the window's first rows).
+    pub early_first_page: bool,
 }
 
 impl Default for InventoryOptions {
@@ -91,6 +169,23 @@ impl Default for InventoryOptions {
             vhost: None,
             page_size: PAGE_SIZE,
             pages_in_flight: PAGES_IN_FLIGHT,
+            strategy: Strategy::Auto,
+            prometheus: None,
+            previous: None,
+            early_first_page: true,
+        }
+    }
+}
+
+impl InventoryOptions {
+    /// Options for `env`: its Prometheus endpoint (or the default one) so `Auto` can use it.
+    pub fn for_environment(env: &Environment, vhost: Option<String>) -> InventoryOptions {
+        InventoryOptions {
+            vhost,
+            // A scrape of 50,000 queues is ~120 MB and took 7–17 s on a busy 4.3: more than
+            // one management request is given, still bounded.
+            prometheus: PrometheusClient::new(env, PROMETHEUS_TIMEOUT).ok(),
+            ..Default::default()
         }
     }
 }
@@ -102,6 +197,13 @@ struct Page {
     page_count: u32,
     #[serde(default)]
     total_count: u64,
+}
+
+pub(crate) fn vhost_path(resource: &str, vhost: Option<&str>) -> String {
+    match vhost {
+        Some(v) => format!("{resource}/{}", utf8_percent_encode(v, NON_ALPHANUMERIC)),
+        None => resource.to_string(),
+    }
 }
 
 fn page_path(opts: &InventoryOptions, page: u32) -> String {
@@ -157,8 +259,8 @@ pub enum LoadEvent<'a> {
     },
 }
 
-/// Read every queue (of one vhost, or all visible). The first page must succeed (it says how
-/// many pages there are); later pages are fetched a few at a time, in any order, and sorted.
+/// Read every queue (of one vhost, or all visible) with `opts.strategy` (`Auto`: the fastest
+/// complete one available, falling back to the management listing, see `selection`).
 /// Needs the `management` tag (`monitoring` to see every vhost). Does not modify state.
 pub async fn load_inventory(
     client: &ManagementClient,
@@ -167,9 +269,48 @@ pub async fn load_inventory(
     load_inventory_observed(client, opts, |_| {}).await
 }
 
-/// `load_inventory`, telling `observe` about the first page and each page after it.
+/// `load_inventory`, telling `observe` about the first rows and each page after them.
 /// Needs the `management` tag (`monitoring` to see every vhost). Does not modify state.
 pub async fn load_inventory_observed(
+    client: &ManagementClient,
+    opts: &InventoryOptions,
+    observe: impl FnMut(LoadEvent<'_>),
+) -> Result<Inventory, BrokerError> {
+    let (strategy, fallback) = match opts.strategy {
+        Strategy::Auto => choose(client, opts).await,
+        s => (s, None),
+    };
+    let auto = opts.strategy == Strategy::Auto;
+    let mut observe = observe;
+    let mut result = strategies::load_with(strategy, client, opts, &mut observe).await;
+    let (mut strategy, mut fallback) = (strategy, fallback);
+    // Auto falls back along: the chosen one → one unpaginated listing → pages (a listing so
+    // big that the broker stays silent longer than the client waits needs pages).
+    for next in [Strategy::Unpaginated, Strategy::Paged] {
+        let Err(e) = &result else { break };
+        if !auto || strategy == next || strategy == Strategy::Paged {
+            break;
+        }
+        let why = format!(
+            "the {} inventory failed ({}); trying {} instead",
+            strategy.as_str(),
+            e.message,
+            next.as_str()
+        );
+        tracing::info!("inventory: {why}");
+        fallback = Some(why);
+        strategy = next;
+        result = strategies::load_with(next, client, opts, &mut observe).await;
+    }
+    let mut inventory = result?;
+    inventory.strategy = Some(strategy);
+    inventory.fallback = fallback;
+    Ok(inventory)
+}
+
+/// Today's paged listing: the first page must succeed (it says how many pages there are);
+/// later pages are fetched a few at a time, in any order, and sorted.
+pub(crate) async fn load_paged(
     client: &ManagementClient,
     opts: &InventoryOptions,
     mut observe: impl FnMut(LoadEvent<'_>),
