@@ -6,8 +6,10 @@
 use clap::{Args, Subcommand};
 use warren_core::deadletters::browse::{BrowseOptions, DEFAULT_LIMIT, MAX_LIMIT};
 use warren_core::deadletters::filter::DeadLetterFilter;
-use warren_core::deadletters::replay::{ReplayOptions, Scope, Target, DEFAULT_MAX_REPLAYS};
-use warren_core::deadletters::{self, jsonl, ReplayPlan, ReplayReport, Wiring};
+use warren_core::deadletters::replay::{
+    ReplayOptions, ReplayPath, Scope, Target, DEFAULT_MAX_REPLAYS,
+};
+use warren_core::deadletters::{self, jsonl, ReplayPlan, ReplayReport};
 use warren_core::EnvironmentStore;
 
 use crate::output::{
@@ -34,6 +36,9 @@ pub enum DlqCommand {
     /// Publish the messages of such a JSON Lines file into --queue (through the default
     /// exchange, with confirms).
     Import(ImportArgs),
+    /// Edit one dead letter (body, headers) and send the edited copy back to the queue it died
+    /// in; the original is acked only after the copy is confirmed. --dry-run shows the diff.
+    EditRetry(crate::dlq_edit_cmd::EditRetryArgs),
 }
 
 #[derive(Args)]
@@ -86,6 +91,11 @@ pub struct ReplayArgs {
     /// Keep messages Warren already replayed this many times (a loop guard).
     #[arg(long, default_value_t = DEFAULT_MAX_REPLAYS)]
     max_replays: u32,
+    /// Replay over Warren's own connection even where the broker-side shovel could move the
+    /// whole DLQ: every message gets Warren's replay header, and a run stopped early (even by
+    /// `kill -9`) leaves a journal the next run uses to skip what was already delivered.
+    #[arg(long)]
+    client_path: bool,
 }
 
 #[derive(Args)]
@@ -129,11 +139,12 @@ pub async fn run(store: &EnvironmentStore, cmd: DlqCommand) -> Exit {
         DlqCommand::Show(a) => run_show(store, a).await,
         DlqCommand::Replay(a) => {
             let target: Target = a.to.parse().refused("--to: ")?;
-            let options = ReplayOptions {
+            let mut options = ReplayOptions {
                 target,
                 max_replays: a.max_replays,
                 ..scoped(&a.run.filter)?
             };
+            options.broker_path &= !a.client_path;
             run_dead_letters(store, &a.run, options).await
         }
         DlqCommand::Discard(a) => {
@@ -149,6 +160,7 @@ pub async fn run(store: &EnvironmentStore, cmd: DlqCommand) -> Exit {
         }
         DlqCommand::Export(a) => run_export(store, a).await,
         DlqCommand::Import(a) => run_import(store, a).await,
+        DlqCommand::EditRetry(a) => crate::dlq_edit_cmd::run(store, a).await,
     }
 }
 
@@ -156,6 +168,8 @@ pub async fn run(store: &EnvironmentStore, cmd: DlqCommand) -> Exit {
 fn scoped(filter: &str) -> Result<ReplayOptions, Failure> {
     Ok(ReplayOptions {
         scope: scope(filter)?,
+        // A replay to origin of the whole DLQ goes broker-side when the broker can.
+        broker_path: true,
         ..Default::default()
     })
 }
@@ -195,20 +209,19 @@ async fn run_list(store: &EnvironmentStore, args: ListArgs) -> Exit {
                 1..=3 => q.feeders.join(", "),
                 n => format!("{}, … ({n} queues)", q.feeders[..2].join(", ")),
             };
-            let found = if q.wiring == Wiring::Wired {
-                "wired"
-            } else {
-                "by name"
-            };
             vec![
                 q.vhost.clone(),
                 q.name.clone(),
+                q.kind.as_str().to_string(),
                 q.messages.to_string(),
-                found.to_string(),
+                q.wiring.label().to_string(),
                 fed,
             ]
         });
-        output::print_table(&["VHOST", "QUEUE", ">MESSAGES", "FOUND", "FED BY"], rows);
+        output::print_table(
+            &["VHOST", "QUEUE", "KIND", ">MESSAGES", "FOUND", "FED BY"],
+            rows,
+        );
     });
     Ok(0)
 }
@@ -319,7 +332,8 @@ async fn run_dead_letters(
     let what = || format!("replaying the dead letters of `{queue}`");
     let hint = "; --dry-run shows where they go";
     args.change.confirm.required_in(&env, what, hint)?;
-    let bar = Bar::new(args.out, if discard { "discarding" } else { "replaying" });
+    let bar = Bar::new(args.out, if discard { "discarding" } else { "replaying" })
+        .acted(if discard { "discarded" } else { "replayed" });
     let r = deadletters::replay(
         &env,
         &password,
@@ -384,6 +398,7 @@ fn print_plan(p: &ReplayPlan) {
     for w in &p.warnings {
         println!("warning: {w}");
     }
+    println!("path: {}", p.path_note);
 }
 
 fn print_replayed(r: &ReplayReport) {
@@ -393,6 +408,9 @@ fn print_replayed(r: &ReplayReport) {
     );
     for d in &r.destinations {
         println!("  {:>7}  -> {}", d.messages, d.destination);
+    }
+    if r.path == ReplayPath::Broker {
+        println!("  moved broker-side (a shovel through a temporary exchange)");
     }
     if r.name_too_long > 0 {
         println!(

@@ -41,6 +41,9 @@ fn a_replay_killed_with_sigkill_loses_nothing_and_the_rerun_skips_what_it_delive
         "dlq",
         "--yes",
         "--json",
+        // The journal under test is the client path's (a broker-side shovel goes on moving
+        // after Warren is killed: it has its own guarantee, not this one).
+        "--client-path",
     ];
     let mut child = cli.cmd().args(replay).spawn().unwrap();
     let until = Instant::now() + Duration::from_secs(60);
@@ -84,6 +87,92 @@ fn a_replay_killed_with_sigkill_loses_nothing_and_the_rerun_skips_what_it_delive
     assert_eq!(duplicates + skipped, in_both, "{second}");
     assert!(duplicates <= 2000, "{duplicates} duplicates");
     println!("# SIGKILL mid-replay: {in_both} in both places, {skipped} skipped by the rerun, {duplicates} duplicates left");
+}
+
+#[test]
+fn a_broker_path_replay_killed_with_sigkill_loses_nothing_the_shovels_finish_their_share() {
+    const N: usize = 30_000;
+    let cli = fresh_cli();
+    let vhost = Vhost::new("warren-cli-sigkill-broker");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let conn = rt.block_on(connect(&vhost.name));
+    let ch = rt.block_on(conn.create_channel()).unwrap();
+    for q in ["origin", "dlq"] {
+        rt.block_on(declare_durable(&ch, q, FieldTable::default()));
+    }
+    rt.block_on(fill_dead_letters(&ch, "origin", "dlq", N));
+    let replay = [
+        "dlq",
+        "replay",
+        "--env",
+        "local",
+        "--vhost",
+        &vhost.name,
+        "--queue",
+        "dlq",
+        "--yes",
+        "--json",
+    ];
+    let mut child = cli.cmd().args(replay).spawn().unwrap();
+    let until = Instant::now() + Duration::from_secs(60);
+    while rt.block_on(depth(&ch, "origin")) < (N / 10) as u32 {
+        assert!(Instant::now() < until, "the replay never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: Warren is gone, the broker's shovels are not
+    assert!(!child.wait().unwrap().success());
+
+    // Every message is in the DLQ, its origin, or a holding queue of the killed run, once the
+    // shovels have moved their share (they delete themselves when done).
+    let queues_of = || -> Vec<(String, u64)> {
+        let listed = warren_test_support::api_get(&format!(
+            "queues/{}?columns=name,messages",
+            warren_test_support::enc(&vhost.name)
+        ));
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                (
+                    q["name"].as_str().unwrap().to_string(),
+                    q["messages"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let until = Instant::now() + Duration::from_secs(90);
+    let mut total = 0;
+    while Instant::now() < until {
+        let mut sum = u64::from(rt.block_on(settled_depth(&ch, "dlq")))
+            + u64::from(rt.block_on(settled_depth(&ch, "origin")));
+        for (name, _) in queues_of() {
+            if name.starts_with("warren-replay-") {
+                sum += u64::from(rt.block_on(settled_depth(&ch, &name)));
+            }
+        }
+        total = sum;
+        if total >= N as u64 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(total >= N as u64, "nothing lost: {total} of {N} found");
+
+    // A second run (client path: the killed one left its mark) finishes the job.
+    let (out, second) = cli.run_json(&replay);
+    assert!(out.status.success(), "{}", text(&out));
+    let ids = rt.block_on(message_ids(&conn, "origin"));
+    let held: u64 = queues_of()
+        .iter()
+        .filter(|(n, _)| n.starts_with("warren-replay-"))
+        .map(|(n, _)| u64::from(rt.block_on(depth(&ch, n))))
+        .sum();
+    assert_eq!(
+        ids.len() as u64 + held,
+        N as u64,
+        "every message in its origin or still held, never dropped: {second}"
+    );
 }
 
 #[test]

@@ -116,14 +116,14 @@ async fn demo_dlqs_are_found_browsed_in_place_and_split_per_realm() {
     // Per realm: without a scan the shared DLQs stay unattributed; with one, each realm's
     // count equals an independent count of the messages' first-death queues.
     let (_, cheap) =
-        deadletters::realm_dead_letters(&local(), guest(), &inventory.rows, false, 10_000)
+        deadletters::realm_dead_letters(&local(), guest(), &inventory.rows, false, 10_000, false)
             .await
             .unwrap();
     assert!(cheap.realms.is_empty());
     assert_eq!(cheap.unattributed, cheap.total);
     assert_eq!(cheap.shared.len(), 2);
     let (_, scanned) =
-        deadletters::realm_dead_letters(&local(), guest(), &inventory.rows, true, 10_000)
+        deadletters::realm_dead_letters(&local(), guest(), &inventory.rows, true, 10_000, false)
             .await
             .unwrap();
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();

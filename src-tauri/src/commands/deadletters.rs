@@ -14,8 +14,9 @@ use warren_core::{ErrorReport, Session};
 pub async fn dlq_list(
     s: State<'_, Session>,
     env_id: String,
+    vhost: Option<String>,
 ) -> Result<DeadLetterTopology, ErrorReport> {
-    Ok(s.dlq_list(&env_id).await?)
+    Ok(s.dlq_list(&env_id, vhost.as_deref()).await?)
 }
 
 #[tauri::command]

@@ -353,19 +353,7 @@ pub async fn browse_queue(
         opts.limit,
         guarded.then_some(&check as HeadCheck<'_>),
         |i, d| {
-            let mut m = dead_letter(
-                i,
-                d.exchange.as_str(),
-                d.routing_key.as_str(),
-                d.redelivered,
-                &d.properties,
-                &d.data,
-            );
-            if let (Some(t), Some(origin)) = (template, m.origin.as_deref()) {
-                if let Some((w, r)) = t.map(vhost, origin) {
-                    (m.worker, m.realm) = (Some(w.to_string()), Some(r.to_string()));
-                }
-            }
+            let mut m = decode(i, d, vhost, template);
             let (left, dropped) = reads_left(delivery_count(d), delivery_limit, read_counts);
             m.reads_left = left;
             dropped_by_read += u32::from(dropped);
@@ -397,8 +385,32 @@ pub async fn browse_queue(
     })
 }
 
+/// A delivery read at `position` as the window shows it, its origin mapped to a realm and worker
+/// with `template`.
+pub(crate) fn decode(
+    position: u32,
+    d: &Delivery,
+    vhost: &str,
+    template: Option<&RealmTemplate>,
+) -> DeadLetter {
+    let mut m = dead_letter(
+        position,
+        d.exchange.as_str(),
+        d.routing_key.as_str(),
+        d.redelivered,
+        &d.properties,
+        &d.data,
+    );
+    if let (Some(t), Some(origin)) = (template, m.origin.as_deref()) {
+        if let Some((w, r)) = t.map(vhost, origin) {
+            (m.worker, m.realm) = (Some(w.to_string()), Some(r.to_string()));
+        }
+    }
+    m
+}
+
 /// `x-delivery-count` as delivered (0 when absent: never given back yet).
-fn delivery_count(d: &Delivery) -> u64 {
+pub(crate) fn delivery_count(d: &Delivery) -> u64 {
     d.properties
         .headers()
         .as_ref()

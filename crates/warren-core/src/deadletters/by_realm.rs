@@ -16,10 +16,13 @@ use crate::environment::Environment;
 use crate::error::Result;
 use crate::queues::QueueRow;
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, optional_fields)]
 pub struct KeyCount {
     pub key: String,
+    /// The vhost, when realms of different vhosts are kept apart (see `Scope::PerVhost`).
+    pub vhost: Option<String>,
     #[ts(type = "number")]
     pub messages: u64,
 }
@@ -51,12 +54,16 @@ fn label(vhost: &str, name: &str) -> String {
 
 /// Attribute the DLQs of `topology` to the realms and workers of `rows` (already mapped by the
 /// template); `scans` holds the origin counts of the shared DLQs that were read, by (vhost, name).
+/// `per_vhost`: count `acme` of each vhost apart (the DLQ's vhost is its feeders').
 pub fn attribute(
     topology: &DeadLetterTopology,
     rows: &[QueueRow],
     scans: &BTreeMap<(String, String), OriginCounts>,
+    per_vhost: bool,
 ) -> RealmDeadLetters {
-    let place: HashMap<(&str, &str), (Option<&str>, Option<&str>)> = rows
+    // (vhost, queue) -> (worker, realm)
+    type Place<'r> = HashMap<(&'r str, &'r str), (Option<&'r str>, Option<&'r str>)>;
+    let place: Place = rows
         .iter()
         .map(|r| {
             (
@@ -65,11 +72,12 @@ pub fn attribute(
             )
         })
         .collect();
-    let mut realms: BTreeMap<String, u64> = BTreeMap::new();
-    let mut workers: BTreeMap<String, u64> = BTreeMap::new();
+    let mut realms: BTreeMap<(Option<String>, String), u64> = BTreeMap::new();
+    let mut workers: BTreeMap<(Option<String>, String), u64> = BTreeMap::new();
     let mut out = RealmDeadLetters::default();
     for q in topology.queues.iter().filter(|q| q.wiring == Wiring::Wired) {
         out.total += q.messages;
+        let at = |key: &str| (per_vhost.then(|| q.vhost.clone()), key.to_string());
         let of = |feeder: &str| {
             place
                 .get(&(q.vhost.as_str(), feeder))
@@ -82,11 +90,11 @@ pub fn attribute(
             for (origin, n) in counts {
                 let (w, r) = of(origin);
                 if let Some(r) = r {
-                    *realms.entry(r.to_string()).or_default() += n;
+                    *realms.entry(at(r)).or_default() += n;
                     attributed += n;
                 }
                 if let Some(w) = w {
-                    *workers.entry(w.to_string()).or_default() += n;
+                    *workers.entry(at(w)).or_default() += n;
                 }
             }
             // Counted messages from unpartitioned origins, and any the limit left unread.
@@ -97,9 +105,9 @@ pub fn attribute(
         let feeder_workers: BTreeSet<Option<&str>> = q.feeders.iter().map(|f| of(f).0).collect();
         match feeder_realms.iter().next() {
             Some(Some(r)) if feeder_realms.len() == 1 => {
-                *realms.entry(r.to_string()).or_default() += q.messages;
+                *realms.entry(at(r)).or_default() += q.messages;
                 if let (1, Some(Some(w))) = (feeder_workers.len(), feeder_workers.iter().next()) {
-                    *workers.entry(w.to_string()).or_default() += q.messages;
+                    *workers.entry(at(w)).or_default() += q.messages;
                 }
             }
             _ => {
@@ -110,12 +118,20 @@ pub fn attribute(
             }
         }
     }
-    let ranked = |m: BTreeMap<String, u64>| {
+    let ranked = |m: BTreeMap<(Option<String>, String), u64>| {
         let mut v: Vec<KeyCount> = m
             .into_iter()
-            .map(|(key, messages)| KeyCount { key, messages })
+            .map(|((vhost, key), messages)| KeyCount {
+                key,
+                vhost,
+                messages,
+            })
             .collect();
-        v.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.key.cmp(&b.key)));
+        v.sort_by(|a, b| {
+            b.messages
+                .cmp(&a.messages)
+                .then_with(|| (&a.key, &a.vhost).cmp(&(&b.key, &b.vhost)))
+        });
         v
     };
     out.realms = ranked(realms);
@@ -125,7 +141,7 @@ pub fn attribute(
 
 /// Dead letters per realm and worker for an inventory the template has mapped. With `scan`,
 /// shared DLQs are read (up to `limit` messages each, see `browse`) to split them exactly.
-/// Does not modify state.
+/// `per_vhost`: see `attribute`. Does not modify state.
 /// Needs the `management` tag (and read permission on the DLQs it scans).
 pub async fn realm_dead_letters(
     env: &Environment,
@@ -133,11 +149,12 @@ pub async fn realm_dead_letters(
     rows: &[QueueRow],
     scan: bool,
     limit: u32,
+    per_vhost: bool,
 ) -> Result<(DeadLetterTopology, RealmDeadLetters)> {
     let topology = discover(env, password.clone(), rows).await?;
     let mut scans = BTreeMap::new();
     if scan {
-        let first = attribute(&topology, rows, &scans);
+        let first = attribute(&topology, rows, &scans, per_vhost);
         // Not filtered by the listed depth: the management API's counts lag a few seconds.
         for q in topology
             .queues
@@ -148,7 +165,7 @@ pub async fn realm_dead_letters(
             scans.insert((q.vhost.clone(), q.name.clone()), counts);
         }
     }
-    let out = attribute(&topology, rows, &scans);
+    let out = attribute(&topology, rows, &scans, per_vhost);
     Ok((topology, out))
 }
 
@@ -172,6 +189,7 @@ mod tests {
             messages,
             consumers: 0,
             wiring: Wiring::Wired,
+            kind: crate::deadletters::DeadLetterKind::Broker,
             feeders: feeders.iter().map(|s| s.to_string()).collect(),
             exchanges: vec!["dlx".into()],
             delivery_limit: None,
@@ -202,11 +220,12 @@ mod tests {
             ],
             unrouted: vec![],
         };
-        let a = attribute(&t, &rows(), &BTreeMap::new());
+        let a = attribute(&t, &rows(), &BTreeMap::new(), false);
         assert_eq!(
             a.realms,
             [KeyCount {
                 key: "acme".into(),
+                vhost: None,
                 messages: 7
             }]
         );
@@ -223,11 +242,12 @@ mod tests {
                 ("healthcheck".to_string(), 1),
             ]),
         )]);
-        let a = attribute(&t, &rows(), &scans);
+        let a = attribute(&t, &rows(), &scans, false);
         assert_eq!(
             a.realms[0],
             KeyCount {
                 key: "acme".into(),
+                vhost: None,
                 messages: 11
             }
         );
@@ -235,6 +255,7 @@ mod tests {
             a.realms[1],
             KeyCount {
                 key: "globex".into(),
+                vhost: None,
                 messages: 5
             }
         );
@@ -242,6 +263,7 @@ mod tests {
             a.workers,
             [KeyCount {
                 key: "billing".into(),
+                vhost: None,
                 messages: 9
             }]
         );

@@ -5,8 +5,16 @@
 //! routes to is still listed, as "by name only", and a queue whose dead letters go nowhere is
 //! reported: the broker silently drops those.
 //!
+//! Framework error queues are listed too, with their `kind` (see `framework`): MassTransit's
+//! `<queue>_error` and NServiceBus's `error` by name; a queue bound from an exchange named for
+//! errors (Spring's recoverer publishes to one) by that binding; and a queue whose name says
+//! nothing by its head message's headers. Reading a head costs a read, so only a few candidates
+//! are read (the DLQs found by name or binding, queues named like errors), largest first.
+//!
 //! Reads the inventory plus, per vhost that uses dead-lettering, its exchanges and bindings from
-//! the management API (`management` tag). Does not modify state.
+//! the management API (`management` tag), the exchanges named for errors and their bindings, and
+//! the head message of at most `MAX_HEAD_READS` classic queues (read permission; the message is
+//! given back, marked redelivered). Does not modify state otherwise.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -15,6 +23,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::framework::{self, DeadLetterKind};
+use crate::broker::amqp;
 use crate::broker::management::ManagementClient;
 use crate::environment::Environment;
 use crate::error::Result;
@@ -27,9 +37,29 @@ use crate::queues::QueueRow;
 pub enum Wiring {
     /// Some queue's dead-letter exchange routes to it.
     Wired,
-    /// Named like a DLQ, but no queue's dead letters reach it.
+    /// Named like a DLQ or a framework's error queue, but no queue's dead letters reach it.
     ByName,
+    /// Bound from an exchange named for errors (`app.errors`): a framework republishes there.
+    ByBinding,
+    /// Its head message carries a framework's failure headers.
+    ByHeaders,
 }
+
+impl Wiring {
+    /// How the CLI and the window say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Wiring::Wired => "wired",
+            Wiring::ByName => "by name",
+            Wiring::ByBinding => "by binding",
+            Wiring::ByHeaders => "by headers",
+        }
+    }
+}
+
+/// At most this many head messages are read per discovery (each costs a connection's round
+/// trips and marks one message redelivered), so 10,000 queues cost what 32 do.
+pub const MAX_HEAD_READS: usize = 32;
 
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, TS)]
@@ -44,9 +74,12 @@ pub struct DeadLetterQueue {
     #[ts(type = "number")]
     pub consumers: u64,
     pub wiring: Wiring,
+    /// Broker DLQ, or which framework's error queue.
+    pub kind: DeadLetterKind,
     /// The queues whose dead letters land here (sorted).
     pub feeders: Vec<String>,
-    /// The dead-letter exchanges on the way ("" = the default exchange).
+    /// The dead-letter exchanges on the way ("" = the default exchange); found by binding: the
+    /// error exchanges it is bound from.
     pub exchanges: Vec<String>,
     /// A quorum queue's `x-delivery-limit`: browsing raises each message's delivery count.
     #[ts(optional, type = "number")]
@@ -105,7 +138,7 @@ pub struct Exchange {
 pub fn named_like_dlq(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let last = lower
-        .rsplit(|c| matches!(c, '.' | '-' | '_' | ':' | '/'))
+        .rsplit(['.', '-', '_', ':', '/'])
         .next()
         .unwrap_or(&lower);
     matches!(
@@ -186,7 +219,7 @@ impl<'a> Routes<'a> {
                 "fanout" | "headers" => true,
                 "topic" => keys.iter().any(|k| topic_matches(&b.routing_key, k)),
                 // direct and plugin types (consistent-hash, …): an exact key is the best guess.
-                _ => keys.iter().any(|k| *k == b.routing_key),
+                _ => keys.contains(&b.routing_key),
             };
             if !hit {
                 continue;
@@ -299,14 +332,23 @@ pub fn topology(
     let mut queues: Vec<DeadLetterQueue> = Vec::new();
     for r in rows {
         let key = (r.vhost.clone(), r.name.clone());
-        let (wiring, feeders, exchanges) = match found.remove(&key) {
+        let (wiring, kind, feeders, exchanges) = match found.remove(&key) {
             Some((f, x)) => (
                 Wiring::Wired,
+                DeadLetterKind::Broker,
                 f.into_iter().collect(),
                 x.into_iter().collect(),
             ),
-            None if named_like_dlq(&r.name) => (Wiring::ByName, Vec::new(), Vec::new()),
-            None => continue,
+            None => match framework::kind_by_name(&r.name) {
+                Some(kind) => (Wiring::ByName, kind, Vec::new(), Vec::new()),
+                None if named_like_dlq(&r.name) => (
+                    Wiring::ByName,
+                    DeadLetterKind::Broker,
+                    Vec::new(),
+                    Vec::new(),
+                ),
+                None => continue,
+            },
         };
         queues.push(DeadLetterQueue {
             vhost: r.vhost.clone(),
@@ -315,6 +357,7 @@ pub fn topology(
             messages: r.messages,
             consumers: r.consumers,
             wiring,
+            kind,
             feeders,
             exchanges,
             delivery_limit: r.delivery_limit,
@@ -322,22 +365,237 @@ pub fn topology(
             worker: r.worker.clone(),
         });
     }
+    sort(&mut queues);
+    DeadLetterTopology { queues, unrouted }
+}
+
+fn sort(queues: &mut [DeadLetterQueue]) {
     queues.sort_by(|a, b| {
         b.messages
             .cmp(&a.messages)
             .then_with(|| a.name.cmp(&b.name))
     });
-    DeadLetterTopology { queues, unrouted }
+}
+
+fn listed(r: &QueueRow, wiring: Wiring, kind: DeadLetterKind) -> DeadLetterQueue {
+    DeadLetterQueue {
+        vhost: r.vhost.clone(),
+        name: r.name.clone(),
+        queue_type: r.queue_type.clone(),
+        messages: r.messages,
+        consumers: r.consumers,
+        wiring,
+        kind,
+        feeders: Vec::new(),
+        exchanges: Vec::new(),
+        delivery_limit: r.delivery_limit,
+        realm: r.realm.clone(),
+        worker: r.worker.clone(),
+    }
+}
+
+/// Add the queues bound from an exchange named for errors (per vhost: those bindings): Spring's
+/// recoverer republishes to such an exchange, so they are listed as Spring's until their head
+/// says otherwise. A queue already wired or named for a framework keeps what it is; one listed
+/// only by a DLQ-like name (`orders.dlq`) becomes Spring's, found by binding.
+pub fn add_error_bindings(
+    topology: &mut DeadLetterTopology,
+    rows: &[QueueRow],
+    error_bindings: &BTreeMap<String, Vec<Binding>>,
+) {
+    let by_name: HashMap<(&str, &str), &QueueRow> = rows
+        .iter()
+        .map(|r| ((r.vhost.as_str(), r.name.as_str()), r))
+        .collect();
+    for (vhost, bindings) in error_bindings {
+        for b in bindings
+            .iter()
+            .filter(|b| b.destination_type == "queue" && framework::is_error_exchange(&b.source))
+        {
+            let at = topology
+                .queues
+                .iter_mut()
+                .find(|q| &q.vhost == vhost && q.name == b.destination);
+            match at {
+                Some(q) => {
+                    if q.wiring == Wiring::ByName && q.kind == DeadLetterKind::Broker {
+                        q.wiring = Wiring::ByBinding;
+                        q.kind = DeadLetterKind::Spring;
+                    }
+                    if q.wiring == Wiring::ByBinding && !q.exchanges.contains(&b.source) {
+                        q.exchanges.push(b.source.clone());
+                    }
+                }
+                None => {
+                    if let Some(r) = by_name.get(&(vhost.as_str(), b.destination.as_str())) {
+                        let mut q = listed(r, Wiring::ByBinding, DeadLetterKind::Spring);
+                        q.exchanges.push(b.source.clone());
+                        topology.queues.push(q);
+                    }
+                }
+            }
+        }
+    }
+    sort(&mut topology.queues);
+}
+
+/// The queues whose head message is worth reading to learn their kind, largest first, at most
+/// `MAX_HEAD_READS`: those listed by a DLQ-like name or by binding, and unlisted ones named like
+/// errors (`orders-errors`, `failed.payments`). Only classic queues with messages: reading a
+/// quorum queue's head counts against its delivery limit, a stream's reads nothing.
+pub fn head_candidates<'a>(
+    topology: &DeadLetterTopology,
+    rows: &'a [QueueRow],
+) -> Vec<&'a QueueRow> {
+    let mut out: Vec<&QueueRow> = rows
+        .iter()
+        .filter(|r| r.messages > 0 && (r.queue_type == "classic" || r.queue_type.is_empty()))
+        .filter(|r| match topology.find(&r.vhost, &r.name) {
+            Some(q) => {
+                (q.wiring == Wiring::ByName && q.kind == DeadLetterKind::Broker)
+                    || q.wiring == Wiring::ByBinding
+            }
+            None => {
+                let lower = r.name.to_ascii_lowercase();
+                lower.contains("error") || lower.contains("fail")
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.messages
+            .cmp(&a.messages)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    out.truncate(MAX_HEAD_READS);
+    out
+}
+
+/// What a queue's head message said: its framework, if it carries one's failure headers and no
+/// `x-death` (then the broker put it there).
+pub fn apply_head(
+    topology: &mut DeadLetterTopology,
+    row: &QueueRow,
+    headers: Option<&lapin::types::FieldTable>,
+) {
+    if headers.is_some_and(|h| h.contains_key("x-death")) {
+        return;
+    }
+    let Some(kind) = framework::kind_of(headers) else {
+        return;
+    };
+    match topology
+        .queues
+        .iter_mut()
+        .find(|q| q.vhost == row.vhost && q.name == row.name)
+    {
+        Some(q) => {
+            if q.wiring == Wiring::ByName {
+                q.wiring = Wiring::ByHeaders;
+            }
+            q.kind = kind;
+        }
+        None => topology.queues.push(listed(row, Wiring::ByHeaders, kind)),
+    }
+    sort(&mut topology.queues);
+}
+
+/// The bindings of the exchanges named for errors in the vhosts of `rows` (those whose bindings
+/// were not read already). Needs the `management` tag. Does not modify state.
+async fn fetch_error_bindings(
+    client: &ManagementClient,
+    rows: &[QueueRow],
+    known: &BTreeMap<String, Vec<Binding>>,
+) -> Result<BTreeMap<String, Vec<Binding>>> {
+    #[derive(Deserialize)]
+    struct Named {
+        name: String,
+        vhost: String,
+    }
+    let vhosts: BTreeSet<&str> = rows.iter().map(|r| r.vhost.as_str()).collect();
+    let mut out: BTreeMap<String, Vec<Binding>> = BTreeMap::new();
+    for (vhost, bs) in known {
+        out.insert(vhost.clone(), bs.clone());
+    }
+    if vhosts.iter().all(|v| known.contains_key(*v)) {
+        return Ok(out);
+    }
+    // One call for every vhost's exchanges (names only), then the few named for errors.
+    let (xs, _): (Vec<Named>, _) = client.get_json("exchanges?columns=name,vhost").await?;
+    for x in xs.iter().filter(|x| {
+        vhosts.contains(x.vhost.as_str())
+            && !known.contains_key(&x.vhost)
+            && framework::is_error_exchange(&x.name)
+    }) {
+        let path = format!(
+            "exchanges/{}/{}/bindings/source",
+            utf8_percent_encode(&x.vhost, NON_ALPHANUMERIC),
+            utf8_percent_encode(&x.name, NON_ALPHANUMERIC)
+        );
+        let (bs, _): (Vec<Binding>, _) = client.get_json(&path).await?;
+        out.entry(x.vhost.clone()).or_default().extend(bs);
+    }
+    Ok(out)
+}
+
+/// Read the head message of each candidate (given back at once) and let it say its kind.
+/// Best effort: a queue or vhost that cannot be read keeps what its name or binding said.
+/// Needs read permission on the queues. Removes no message (the head is marked redelivered).
+async fn read_heads(
+    env: &Environment,
+    password: &SecretString,
+    topology: &mut DeadLetterTopology,
+    candidates: &[&QueueRow],
+) {
+    use lapin::options::{BasicGetOptions, BasicNackOptions};
+    let mut per_vhost: BTreeMap<&str, Vec<&QueueRow>> = BTreeMap::new();
+    for r in candidates {
+        per_vhost.entry(r.vhost.as_str()).or_default().push(r);
+    }
+    for (vhost, queues) in per_vhost {
+        let Ok(conn) = amqp::connect(env, password, Some(vhost), "read error queue heads").await
+        else {
+            continue;
+        };
+        for r in queues {
+            if amqp::check_name("queue name", &r.name).is_err() {
+                continue;
+            }
+            let Ok(ch) = conn.create_channel().await else {
+                break;
+            };
+            if let Ok(Some(m)) = ch
+                .basic_get(r.name.as_str().into(), BasicGetOptions { no_ack: false })
+                .await
+            {
+                let headers = m.delivery.properties.headers().clone();
+                let _ = ch
+                    .basic_nack(
+                        m.delivery.delivery_tag,
+                        BasicNackOptions {
+                            multiple: false,
+                            requeue: true,
+                        },
+                    )
+                    .await;
+                apply_head(topology, r, headers.as_ref());
+            }
+            let _ = ch.close(200, "head read".into()).await;
+        }
+        let _ = conn.close(200, "head reads done".into()).await;
+    }
 }
 
 /// Read the exchanges and bindings of every vhost in `rows` that uses dead-lettering, then
-/// work out the topology. Requires the `management` tag. Does not modify state.
+/// work out the topology; add framework error queues by name, by binding from an exchange named
+/// for errors, and by the head message of at most `MAX_HEAD_READS` candidates. Requires the
+/// `management` tag (and read permission on the candidates). Does not modify state, except that
+/// each head read is marked redelivered.
 pub async fn discover(
     env: &Environment,
     password: SecretString,
     rows: &[QueueRow],
 ) -> Result<DeadLetterTopology> {
-    let client = ManagementClient::new(env, password)?;
+    let client = ManagementClient::new(env, password.clone())?;
     let vhosts: BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.dead_letter_exchange.is_some())
@@ -350,7 +608,17 @@ pub async fn discover(
         exchanges.insert(vhost.to_string(), xs);
         bindings.insert(vhost.to_string(), bs);
     }
-    Ok(topology(rows, &exchanges, &bindings))
+    let mut t = topology(rows, &exchanges, &bindings);
+    // Best effort: a user who may not list some exchanges still gets the rest.
+    let error_bindings = fetch_error_bindings(&client, rows, &bindings)
+        .await
+        .unwrap_or(bindings);
+    add_error_bindings(&mut t, rows, &error_bindings);
+    let candidates = head_candidates(&t, rows);
+    if !candidates.is_empty() {
+        read_heads(env, &password, &mut t, &candidates).await;
+    }
+    Ok(t)
 }
 
 #[cfg(test)]
@@ -461,6 +729,87 @@ mod tests {
             &one(vec![e2e, back, b("inner", "dlq", "")]),
         );
         assert_eq!(t.find("/", "dlq").unwrap().feeders, ["a"]);
+    }
+
+    #[test]
+    fn framework_error_queues_are_found_by_name_binding_and_head() {
+        let rows = vec![
+            q("orders", None, None, 0),
+            q("orders_error", None, None, 3),
+            q("error", None, None, 2),
+            q("payments.recovery", None, None, 4),
+            q("invoices.dlq", None, None, 1),
+            q("legacy.dlq", None, None, 1),
+            q("quiet", None, None, 5),
+            q("mail-failures", None, None, 6),
+        ];
+        let mut t = topology(&rows, &BTreeMap::new(), &BTreeMap::new());
+        let kind = |t: &DeadLetterTopology, n: &str| t.find("/", n).map(|q| (q.wiring, q.kind));
+        assert_eq!(
+            kind(&t, "orders_error"),
+            Some((Wiring::ByName, DeadLetterKind::Masstransit))
+        );
+        assert_eq!(
+            kind(&t, "error"),
+            Some((Wiring::ByName, DeadLetterKind::Nservicebus))
+        );
+        assert_eq!(kind(&t, "payments.recovery"), None);
+        add_error_bindings(
+            &mut t,
+            &rows,
+            &one(vec![
+                b("app.errors", "payments.recovery", "error.#"),
+                b("app.errors", "invoices.dlq", "error.invoices"),
+                b("work", "legacy.dlq", "x"),
+            ]),
+        );
+        assert_eq!(
+            kind(&t, "payments.recovery"),
+            Some((Wiring::ByBinding, DeadLetterKind::Spring))
+        );
+        assert_eq!(
+            t.find("/", "payments.recovery").unwrap().exchanges,
+            ["app.errors"]
+        );
+        assert_eq!(
+            kind(&t, "invoices.dlq"),
+            Some((Wiring::ByBinding, DeadLetterKind::Spring))
+        );
+        assert_eq!(
+            kind(&t, "legacy.dlq"),
+            Some((Wiring::ByName, DeadLetterKind::Broker))
+        );
+        // Heads worth reading: by binding, by DLQ name, unlisted names like errors; not the
+        // framework-named ones, not `quiet`.
+        let mut c: Vec<&str> = head_candidates(&t, &rows)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        c.sort();
+        assert_eq!(
+            c,
+            [
+                "invoices.dlq",
+                "legacy.dlq",
+                "mail-failures",
+                "payments.recovery"
+            ]
+        );
+        use crate::deadletters::framework::tests::table;
+        let nsb = table(&[("NServiceBus.FailedQ", "Mail")]);
+        apply_head(&mut t, &rows[7], Some(&nsb));
+        assert_eq!(
+            kind(&t, "mail-failures"),
+            Some((Wiring::ByHeaders, DeadLetterKind::Nservicebus))
+        );
+        let mut dead = nsb.clone();
+        dead.insert(
+            "x-death".into(),
+            lapin::types::AMQPValue::FieldArray(vec![].into()),
+        );
+        apply_head(&mut t, &rows[5], Some(&dead));
+        assert_eq!(kind(&t, "legacy.dlq").unwrap().1, DeadLetterKind::Broker);
+        assert_eq!(t.queues[0].name, "mail-failures", "largest first");
     }
 
     #[test]

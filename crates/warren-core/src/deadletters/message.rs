@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use ts_rs::TS;
 
+use super::framework::{self, DeadLetterKind, FrameworkFailure};
 use super::xdeath::{self, Death, DeathSummary, ReplayMark};
 
 /// At most this much of a body is shown.
@@ -64,8 +65,15 @@ pub struct DeadLetter {
     pub first_death: Option<DeathSummary>,
     pub last_death: Option<DeathSummary>,
     pub replay: Option<ReplayMark>,
-    /// The queue it died in (newest death), where "replay to origin" sends it.
+    /// Who put it here: the broker's dead-lettering (it has `x-death`) or a framework's error
+    /// handling (its failure headers, see `failure`).
+    pub kind: DeadLetterKind,
+    /// A framework's failure headers decoded (also on a broker dead letter that carries them).
+    pub failure: Option<FrameworkFailure>,
+    /// The queue it died in (newest death, else the framework's record of it), where "replay to
+    /// origin" sends it; Spring through a named exchange: `exchange/routing-key`.
     pub origin: Option<String>,
+    /// The broker's reason, or the framework's exception message.
     pub reason: Option<String>,
     /// The origin's realm and worker by the environment's template.
     pub realm: Option<String>,
@@ -225,9 +233,26 @@ pub fn message_key(props: &BasicProperties, body: &[u8], deaths: &[Death]) -> St
 
 /// The queue a message died in most recently and why: `x-last-death-*` where the broker sets it
 /// (3.12+, and on 4.x the only record a republished message's death is sure to update: 4.x
-/// ignores an `x-death` a client publishes), else `x-death[0]`; no death record, no origin.
+/// ignores an `x-death` a client publishes), else `x-death[0]`; with no death record, a
+/// framework's failure headers (MassTransit's input address, NServiceBus's failed queue,
+/// Spring's original exchange and key) and its exception message; neither, no origin.
+/// The broker's record wins when a message carries both.
 pub fn origin_of(headers: Option<&FieldTable>, deaths: &[Death]) -> Option<(String, String)> {
-    xdeath::last_death(headers, deaths).map(|d| (d.queue, d.reason))
+    xdeath::last_death(headers, deaths)
+        .map(|d| (d.queue, d.reason))
+        .or_else(|| {
+            let f = framework::failure(headers)?;
+            Some((f.origin()?, f.reason()))
+        })
+}
+
+/// Which record decides the message's origin (see `origin_of`).
+pub fn kind_of(headers: Option<&FieldTable>, deaths: &[Death]) -> DeadLetterKind {
+    if xdeath::last_death(headers, deaths).is_some() {
+        DeadLetterKind::Broker
+    } else {
+        framework::kind_of(headers).unwrap_or_default()
+    }
 }
 
 /// Build the view of one delivery.
@@ -258,6 +283,8 @@ pub fn dead_letter(
         first_death: xdeath::first_death(headers, &deaths),
         last_death: xdeath::last_death(headers, &deaths),
         replay: xdeath::replay_mark(headers),
+        kind: kind_of(headers, &deaths),
+        failure: framework::failure(headers),
         reason: origin.as_ref().map(|o| o.1.clone()),
         origin: origin.map(|o| o.0),
         realm: None,

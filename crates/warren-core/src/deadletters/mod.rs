@@ -6,7 +6,9 @@
 pub mod browse;
 pub mod by_realm;
 pub mod discover;
+pub mod edit;
 pub mod filter;
+pub mod framework;
 pub mod jsonl;
 pub mod message;
 pub mod plan;
@@ -17,6 +19,7 @@ pub mod xdeath;
 pub use browse::{browse, Browse, DeathGroup, RealmCount};
 pub use by_realm::{realm_dead_letters, RealmDeadLetters};
 pub use discover::{discover, DeadLetterQueue, DeadLetterTopology, Wiring};
+pub use framework::{DeadLetterKind, FrameworkFailure};
 pub use message::DeadLetter;
 pub use plan::{plan, ReplayPlan};
 pub use replay::{replay, ReplayOptions, ReplayReport, ReplayRequest, Scope, Target};

@@ -11,7 +11,10 @@ use ts_rs::TS;
 
 use super::browse::read_head;
 use super::discover::{fetch_routes, Routes};
-use super::replay::{decide, Destination, Keep, ReplayOptions, Selection, Target};
+use super::replay::{
+    broker_path_refusal, decide, Destination, Keep, ReplayOptions, ReplayPath, Selection, Target,
+    BROKER_GUARD_NOTE,
+};
 use super::xdeath;
 use crate::broker::management::ManagementClient;
 use crate::environment::Environment;
@@ -52,6 +55,11 @@ pub struct ReplayPlan {
     pub name_too_long: u32,
     pub destinations: Vec<PlannedDestination>,
     pub warnings: Vec<String>,
+    /// The way the run would take: `broker` (a shovel, when the broker has the plugin; else
+    /// the client path) or `client`.
+    pub path: ReplayPath,
+    /// Why, and what the loop guard counts on that path.
+    pub path_note: String,
 }
 
 /// Plan a replay of `queue` with `options` over the first `limit` messages. `rows` is the
@@ -195,7 +203,19 @@ pub async fn plan(
             "{name_too_long} message(s) name a destination longer than AMQP's 255 bytes: no broker can have it, so they will stay in the DLQ"
         ));
     }
+    let (path, path_note) = match broker_path_refusal(options) {
+        None => (
+            ReplayPath::Broker,
+            format!("{BROKER_GUARD_NOTE}; without the broker's shovel plugin (or the `policymaker` tag) the run takes the client path"),
+        ),
+        Some(why) => (
+            ReplayPath::Client,
+            format!("client path: {why}; the loop guard counts x-warren-replay-count plus Warren's x-shovelled records, message by message"),
+        ),
+    };
     Ok(ReplayPlan {
+        path,
+        path_note,
         vhost: vhost.to_string(),
         queue: queue.to_string(),
         target: options.target.clone(),

@@ -165,14 +165,49 @@ fn to_summary(d: &Death) -> DeathSummary {
     }
 }
 
+/// Warren's replays: the client path's header, plus one for each `x-shovelled` record of a
+/// broker-side replay (its shovels are named `warren-replay-<id>-<n>`; a client-path copy folds
+/// them into its header, so the records are newer than the header).
 pub fn replay_mark(headers: Option<&FieldTable>) -> Option<ReplayMark> {
     let t = headers?.inner();
-    let count = t.get(REPLAY_COUNT).and_then(as_int)?;
+    let count = t.get(REPLAY_COUNT).and_then(as_int);
+    let shovelled = replay_shovels(headers);
+    if count.is_none() && shovelled.is_empty() {
+        return None;
+    }
+    let by_shovel = shovelled.first().map(|name| {
+        let id = &name[REPLAY_SHOVEL_PREFIX.len()..];
+        id.rsplit_once('-').map_or(id, |(id, _)| id).to_string()
+    });
     Some(ReplayMark {
-        count: count.clamp(0, i64::from(u32::MAX)) as u32,
-        id: t.get(REPLAY_ID).and_then(as_text),
-        time: t.get(REPLAY_TIME).and_then(as_int),
+        count: (count.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32)
+            .saturating_add(shovelled.len() as u32),
+        time: if by_shovel.is_some() {
+            None
+        } else {
+            t.get(REPLAY_TIME).and_then(as_int)
+        },
+        id: by_shovel.or_else(|| t.get(REPLAY_ID).and_then(as_text)),
     })
+}
+
+/// The name prefix of the shovels (and temporary objects) of Warren's broker-side replays.
+pub const REPLAY_SHOVEL_PREFIX: &str = "warren-replay-";
+
+/// The names in the message's `x-shovelled` records (newest first) of Warren's replay shovels.
+pub fn replay_shovels(headers: Option<&FieldTable>) -> Vec<String> {
+    let records = match headers.and_then(|h| h.inner().get("x-shovelled")) {
+        Some(AMQPValue::FieldArray(a)) => a.as_slice(),
+        _ => &[],
+    };
+    records
+        .iter()
+        .filter_map(|r| match r {
+            AMQPValue::FieldTable(t) => t.inner().get("shovel-name").and_then(as_text),
+            _ => None,
+        })
+        .filter(|n| n.starts_with(REPLAY_SHOVEL_PREFIX))
+        .collect()
 }
 
 #[cfg(test)]

@@ -10,12 +10,18 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 
 impl Session {
-    /// The DLQs among the loaded queues and who feeds them. Requires the `management` tag.
+    /// The DLQs among the loaded queues of the vhost `scope` (`None`: all) and who feeds them.
+    /// Requires the `management` tag.
     /// Does not modify state.
-    pub async fn dlq_list(&self, env_id: &str) -> Result<DeadLetterTopology> {
+    pub async fn dlq_list(&self, env_id: &str, scope: Option<&str>) -> Result<DeadLetterTopology> {
         let (env, password) = self.connect(env_id)?;
         let inventory = self.loaded(env_id)?;
-        discover(&env, password, &inventory.rows).await
+        discover(
+            &env,
+            password,
+            &crate::queues::rows_in(&inventory.rows, scope),
+        )
+        .await
     }
 
     /// Read the first `limit` messages of a DLQ in place (they are marked redelivered). A quorum
@@ -72,10 +78,22 @@ impl Session {
         let options = request.options(inventory.realm_template.as_ref())?;
         let job = self.jobs.start(job_id);
         let (vhost, queue) = (&request.vhost, &request.queue);
-        replay(&env, &password, vhost, queue, &options, on_progress, || {
+        let result = replay(&env, &password, vhost, queue, &options, on_progress, || {
             job.cancelled()
         })
-        .await
+        .await;
+        // The next refresh reads the DLQ's and the destination queues' counts from the broker.
+        let mut touched = vec![(vhost.clone(), queue.clone())];
+        if let Ok(r) = &result {
+            touched.extend(
+                r.destinations
+                    .iter()
+                    .filter_map(|d| d.destination.strip_prefix("queue "))
+                    .map(|q| (vhost.clone(), q.to_string())),
+            );
+        }
+        self.cache.touched.note(env_id, touched);
+        result
     }
 
     /// Export the selected messages (`keys`; none: every message up to the limit) of a DLQ to a

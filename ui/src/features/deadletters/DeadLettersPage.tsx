@@ -1,31 +1,37 @@
-// The dead-letter screen: every DLQ of the environment (wired or named like one) with its depth
-// and feeders; a DLQ's first messages read in place, grouped by (origin, reason) and by realm,
+// The dead-letter screen: every DLQ of the environment (wired or named like one) and every
+// framework error queue (MassTransit, NServiceBus, Spring AMQP), with its kind, depth and feeders; a DLQ's first messages read in place, grouped by (origin, reason) and by realm,
 // searchable, each with its x-death history; and one-click replay — all, a group, or the
 // selected messages — back where they died (or to a queue or exchange), or discard.
 import { useMemo, useState } from "react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport, type ReplayRequest } from "../../ipc/commands";
 import { queryKeys } from "../../ipc/queryKeys";
 import { overInventory, useInventory } from "../queues/useInventory";
 import { queueKey } from "../queues/queuesModel";
 import type { DeadLetterQueue } from "../../ipc/bindings/DeadLetterQueue";
+import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
 import type { Target } from "../../ipc/bindings/Target";
 import { formatBytes, formatCount } from "../queues/format";
 import { MessageDetail } from "./MessageDetail";
 import { ReplayDialog } from "./ReplayDialog";
+import { EditRetryDialog } from "./EditRetryDialog";
 import { ToolbarSelect } from "../../common/ToolbarSelect";
-import { formatTime, groupFilter, needsInsist, readsLeftLabel, replayTarget, searchMessages } from "./dlqModel";
+import { useRovingRows } from "../../common/useRovingRows";
+import { clip, formatTime, foundLabel, groupFilter, kindLabel, needsInsist, readsLeftLabel, replayTarget, searchMessages } from "./dlqModel";
 
 type TargetKind = Target["kind"];
 
+/** Rows the table renders at most (the search narrows the rest). */
+const SHOWN = 2000;
+
 const READ_LIMITS = [50, 200, 1000, 5000, 20000].map((n) => ({ value: n, label: formatCount(n) }));
 
-export function DeadLettersPage({ env }: { env: EnvironmentView }) {
-  const client = useQueryClient();
+/** `vhost`: the scope (null: the DLQs of every loaded vhost). */
+export function DeadLettersPage({ env, vhost }: { env: EnvironmentView; vhost: string | null }) {
   const { inventory } = useInventory(env);
   const topology = useQuery({
-    queryKey: queryKeys.dlqList(env.id, inventory.dataUpdatedAt),
-    queryFn: () => commands.dlqList(env.id),
+    queryKey: queryKeys.dlqList(env.id, inventory.dataUpdatedAt, vhost),
+    queryFn: () => commands.dlqList(env.id, vhost),
     ...overInventory(inventory),
   });
   const [selected, setSelected] = useState<DeadLetterQueue | null>(null);
@@ -37,6 +43,8 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
   const [targetName, setTargetName] = useState("");
   const [dialog, setDialog] = useState<{ request: ReplayRequest; scope: string } | null>(null);
   const [exported, setExported] = useState<string | null>(null);
+  // The open message is being edited for a retry (the dialog replaces its detail panel).
+  const [editing, setEditing] = useState<DeadLetter | null>(null);
   // Set when the user confirmed reading a quorum DLQ whose head is one read from its limit.
   const [insistOn, setInsistOn] = useState<string | null>(null);
   const insist = !!selected && insistOn === queueKey(selected);
@@ -48,6 +56,16 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
     retry: false,
   });
   const messages = useMemo(() => searchMessages(browse.data?.messages ?? [], search), [browse.data, search]);
+  // Message rows by keyboard: Enter opens the detail (as a click does), Space picks the row.
+  const roving = useRovingRows(Math.min(messages.length, SHOWN), {
+    onSpace: (i) =>
+      setPicked((s) => {
+        const n = new Set(s);
+        if (n.has(messages[i].key)) n.delete(messages[i].key);
+        else n.add(messages[i].key);
+        return n;
+      }),
+  });
   const error = (inventory.error ?? topology.error) as unknown as ErrorReport | null;
   const browseError = browse.error as unknown as ErrorReport | null;
   const queues = topology.data?.queues ?? [];
@@ -55,15 +73,15 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
 
   const target = replayTarget(targetKind, targetName);
 
-  function ask(scope: string, filter: string, keys: string[] | null, discard = false) {
+  /** `expected`: how many messages the scope holds, when the read covered the whole queue. */
+  function ask(scope: string, filter: string, keys: string[] | null, discard = false, expected?: number) {
     if (!selected || !target) return;
-    setDialog({ scope, request: { vhost: selected.vhost, queue: selected.name, target, filter, keys, discard } });
+    setDialog({ scope, request: { vhost: selected.vhost, queue: selected.name, target, filter, keys, discard, expected } });
   }
 
   function afterRun() {
+    // The dialog refreshed what the run changed (refreshAfterChange).
     setPicked(new Set());
-    void client.invalidateQueries({ queryKey: queryKeys.dlqBrowse(env.id) });
-    void inventory.refetch();
   }
 
   return (
@@ -77,23 +95,24 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
         </div>
         {error && <div className="error-box">{error.message}</div>}
         {topology.isLoading && <div className="muted">Looking for dead-letter queues…</div>}
-        {topology.data && queues.length === 0 && <div className="muted">No dead-letter queues: no queue names a dead-letter exchange that routes anywhere.</div>}
+        {topology.data && queues.length === 0 && <div className="muted">No dead-letter queues: no queue names a dead-letter exchange that routes anywhere, and no framework error queue was found.</div>}
         {queues.map((q) => (
           <button
             key={`${q.vhost}/${q.name}`}
             className={`dlq-item ${selected?.vhost === q.vhost && selected.name === q.name ? "active" : ""}`}
             data-testid="dlq-item"
+            data-vhost={q.vhost}
             onClick={() => {
               setSelected(q);
               setPicked(new Set());
               setOpen(null);
             }}
-            title={q.feeders.length ? `Fed by ${q.feeders.length} queue(s): ${q.feeders.slice(0, 10).join(", ")}` : "Named like a DLQ; no queue dead-letters into it"}
+            title={q.feeders.length ? `Fed by ${q.feeders.length} queue(s): ${q.feeders.slice(0, 10).join(", ")}` : `${kindLabel(q.kind)} error queue, found ${foundLabel(q)}; no queue dead-letters into it`}
           >
             <span className="dlq-name">{q.name}</span>
             <span className="num">{formatCount(q.messages)}</span>
             <span className="muted small">
-              {q.vhost} · {q.wiring === "wired" ? `${q.feeders.length} feeder${q.feeders.length === 1 ? "" : "s"}` : "by name only"}
+              {q.vhost} · <span className={`dlq-kind kind-${q.kind}`} data-testid="dlq-kind">{kindLabel(q.kind)}</span> · {foundLabel(q)}
               {q.queue_type === "quorum" ? " · quorum" : ""}
             </span>
           </button>
@@ -124,7 +143,7 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
                 </select>
               </label>
               {(targetKind === "queue" || targetKind === "exchange") && (
-                <input placeholder={`${targetKind} name`} value={targetName} onChange={(ev) => setTargetName(ev.target.value)} data-testid="dlq-target-name" />
+                <input placeholder={`${targetKind} name`} aria-label={`Replay to this ${targetKind}`} value={targetName} onChange={(ev) => setTargetName(ev.target.value)} data-testid="dlq-target-name" />
               )}
               <button className="primary" disabled={!target || !browse.data?.depth} onClick={() => ask(`all ${formatCount(browse.data?.depth ?? 0)} messages`, "", null)} data-testid="dlq-retry-all">
                 Retry all
@@ -184,12 +203,12 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
                   {browse.data.cost}
                   {!browse.data.complete && ` Groups cover the first ${formatCount(browse.data.read)}; read more to cover the whole queue.`}
                 </div>
-                <div className="dlq-groups" data-testid="dlq-groups">
+                <div className="dlq-groups" data-testid="dlq-groups" role="region" aria-label="Groups by origin and reason" tabIndex={0}>
                   {browse.data.groups.slice(0, 12).map((g) => (
                     <span key={`${g.origin}/${g.reason}`} className="dlq-group">
                       <b>{formatCount(g.count)}</b> {g.origin} · {g.reason}
                       {g.realm && <span className="muted"> · {g.realm}</span>}
-                      <button className="ghost row-action-inline" onClick={() => ask(`the ${g.origin} · ${g.reason} group`, groupFilter(g), null)} disabled={!target}>
+                      <button className="ghost row-action-inline" onClick={() => ask(`the ${g.origin} · ${g.reason} group`, groupFilter(g), null, false, browse.data?.complete ? g.count : undefined)} disabled={!target}>
                         Retry group
                       </button>
                     </span>
@@ -200,42 +219,59 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
                     </span>
                   )}
                 </div>
-                <div className="dlq-table" role="table" data-testid="dlq-table">
+                <div className="dlq-table grid-table" role="table" data-testid="dlq-table" ref={roving.container}>
                   <div className="dlq-row dlq-head" role="row">
-                    <input
-                      type="checkbox"
-                      aria-label="Select all shown"
-                      checked={messages.length > 0 && messages.every((m) => picked.has(m.key))}
-                      onChange={(ev) => setPicked(ev.target.checked ? new Set(messages.map((m) => m.key)) : new Set())}
-                    />
-                    <span>#</span>
-                    <span>Message id</span>
-                    <span>Died in</span>
-                    <span>Reason</span>
-                    <span className="num">Deaths</span>
-                    <span>Last death</span>
-                    <span className="num">Size</span>
-                  </div>
-                  {messages.slice(0, 2000).map((m) => (
-                    <div key={m.key + m.position} className={`dlq-row ${open === m.key ? "active" : ""}`} role="row" data-testid="dlq-row" onClick={() => setOpen(m.key)}>
+                    <span role="columnheader">
                       <input
                         type="checkbox"
-                        checked={picked.has(m.key)}
-                        onClick={(ev) => ev.stopPropagation()}
-                        onChange={(ev) =>
-                          setPicked((s) => {
-                            const n = new Set(s);
-                            if (ev.target.checked) n.add(m.key);
-                            else n.delete(m.key);
-                            return n;
-                          })
-                        }
+                        aria-label="Select all shown"
+                        checked={messages.length > 0 && messages.every((m) => picked.has(m.key))}
+                        onChange={(ev) => setPicked(ev.target.checked ? new Set(messages.map((m) => m.key)) : new Set())}
                       />
-                      <span className="muted">{m.position}</span>
-                      <span className="ellipsis">{String(m.properties["message_id"] ?? "—")}</span>
-                      <span className="ellipsis">{m.origin ?? "—"}</span>
-                      <span>
-                        {m.reason ?? "—"}
+                    </span>
+                    <span role="columnheader">#</span>
+                    <span role="columnheader">Message id</span>
+                    <span role="columnheader">Died in</span>
+                    <span role="columnheader">Reason</span>
+                    <span role="columnheader" className="num">Deaths</span>
+                    <span role="columnheader">Last death</span>
+                    <span role="columnheader" className="num">Size</span>
+                  </div>
+                  {messages.slice(0, SHOWN).map((m, i) => (
+                    <div
+                      key={m.key + m.position}
+                      className={`dlq-row ${open === m.key ? "active" : ""}`}
+                      role="row"
+                      data-testid="dlq-row"
+                      onClick={() => setOpen(m.key)}
+                      {...roving.rowProps(i)}
+                    >
+                      <span role="cell">
+                        <input
+                          type="checkbox"
+                          aria-label={`Select message ${m.position}`}
+                          tabIndex={roving.inner(i)}
+                          checked={picked.has(m.key)}
+                          onClick={(ev) => ev.stopPropagation()}
+                          onChange={(ev) =>
+                            setPicked((s) => {
+                              const n = new Set(s);
+                              if (ev.target.checked) n.add(m.key);
+                              else n.delete(m.key);
+                              return n;
+                            })
+                          }
+                        />
+                      </span>
+                      <span role="cell" className="muted">{m.position}</span>
+                      <span role="cell" className="ellipsis" title={String(m.properties["message_id"] ?? "")}>
+                        {String(m.properties["message_id"] ?? "—")}
+                      </span>
+                      <span role="cell" className="ellipsis" title={m.kind === "broker" ? (m.origin ?? "") : `${m.origin ?? "—"} (${kindLabel(m.kind)})`}>
+                        {m.origin ?? "—"}
+                      </span>
+                      <span role="cell" title={m.failure?.exception_type ? `${m.failure.exception_type}: ${m.reason ?? ""}` : (m.reason ?? "")}>
+                        {m.reason ? clip(m.reason, 80) : "—"}
                         {readsLeftLabel(m) && (
                           <span className={m.reads_left === 0 ? "error-text small" : "muted small"} data-testid="dlq-reads-left">
                             {" "}
@@ -243,9 +279,9 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
                           </span>
                         )}
                       </span>
-                      <span className="num">{m.deaths.reduce((n, d) => n + d.count, 0)}</span>
-                      <span className="muted">{formatTime(m.deaths[0]?.time)}</span>
-                      <span className="num">{formatBytes(m.body.size)}</span>
+                      <span role="cell" className="num">{m.deaths.reduce((n, d) => n + d.count, 0)}</span>
+                      <span role="cell" className="muted nowrap">{formatTime(m.deaths[0]?.time)}</span>
+                      <span role="cell" className="num nowrap">{formatBytes(m.body.size)}</span>
                     </div>
                   ))}
                 </div>
@@ -254,7 +290,19 @@ export function DeadLettersPage({ env }: { env: EnvironmentView }) {
           </>
         )}
       </div>
-      {openMessage && <MessageDetail message={openMessage} onClose={() => setOpen(null)} />}
+      {openMessage && !editing && <MessageDetail message={openMessage} onClose={() => setOpen(null)} onEditRetry={selected ? () => setEditing(openMessage) : undefined} />}
+      {editing && selected && (
+        <EditRetryDialog
+          env={env}
+          vhost={selected.vhost}
+          queue={selected.name}
+          message={editing}
+          onClose={() => setEditing(null)}
+          // The dialog's refreshAfterChange reads the DLQ again (a second read at once would
+          // see the first one's messages held, and a depth of 0).
+          onDone={() => {}}
+        />
+      )}
       {dialog && <ReplayDialog env={env} request={dialog.request} scope={dialog.scope} onClose={() => setDialog(null)} onDone={afterRun} />}
     </section>
   );

@@ -4,7 +4,8 @@
 // Cancel that settles what is in flight, and the final report. The core refuses on a read-only
 // environment and never acks a message before its copy is confirmed.
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { refreshAfterChange } from "../../ipc/afterChange";
 import { asErrorReport, commands, type ErrorReport, type ReplayReport, type ReplayRequest } from "../../ipc/commands";
 import { queryKeys } from "../../ipc/queryKeys";
 import { formatCount, formatRate } from "../queues/format";
@@ -13,7 +14,7 @@ import { nameConfirmed } from "../environments/writeGuards";
 import { ReadOnlyWarning, TypedNameField, type ChangeDialogProps } from "../environments/WriteGuard";
 import { Modal } from "../../common/Modal";
 import { ProgressBar } from "../../common/ProgressBar";
-import { percentDone, secondsLeft } from "../../common/progress";
+import { describeScoped, percentDone, scopedProgress, secondsLeft, type ScopedCounts } from "../../common/progress";
 import { useJob } from "../../common/useJob";
 import { Notes } from "../../common/Notes";
 
@@ -28,6 +29,7 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
   const [report, setReport] = useState<ReplayReport | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const job = useJob(commands.dlqCancel, "dlq-");
+  const client = useQueryClient();
   const { running, progress } = job;
   const plan = useQuery({
     queryKey: queryKeys.dlqPlan(env.id, request),
@@ -43,17 +45,26 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
   async function start() {
     await job.start(async ({ step }) => {
       try {
-        setReport(await step((id, onProgress) => commands.dlqReplay(env.id, request, id, onProgress)));
+        // The plan counted the scope over the whole queue: progress counts against it.
+        const expected = p?.complete ? p.in_scope : request.expected;
+        const run = { ...request, expected };
+        setReport(await step((id, onProgress) => commands.dlqReplay(env.id, run, id, onProgress)));
       } catch (e) {
         setRunError(asErrorReport(e).message);
       }
     });
+    void refreshAfterChange(client, env.id);
     onDone();
   }
 
-  const total = progress?.total ?? p?.depth ?? 0;
-  const done = report ? report.total : progress?.done ?? 0;
-  const pct = total > 0 ? Math.round(percentDone(done, total)) : report ? 100 : 0;
+  // The bar follows the messages read; the words lead with what is in scope ("35 of 35
+  // replayed · read 200 of 200" for a group of a 200-message DLQ).
+  const counts: ScopedCounts = report
+    ? { acted: report.replayed + report.discarded, inScope: report.in_scope, read: report.read, total: report.total }
+    : progress
+      ? scopedProgress(progress)
+      : { acted: 0, inScope: p?.complete ? p.in_scope : (request.expected ?? null), read: 0, total: p?.depth ?? 0 };
+  const pct = counts.total > 0 ? Math.round(percentDone(counts.read, counts.total)) : report ? 100 : 0;
   const eta = secondsLeft(progress);
   return (
     <Modal title={`${verb} ${scope} of “${request.queue}”`} className="wide" testId="replay-dialog" onClose={running ? undefined : onClose}>
@@ -78,6 +89,13 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
                 {!p.complete && ` (Planned on the first ${formatCount(p.read)} of ${formatCount(p.depth)}.)`} Each message leaves the DLQ only after its
                 copy is confirmed.
               </p>
+              {!request.discard && (
+                <div className="muted" data-testid="replay-path" title={p.path_note}>
+                  {p.path === "broker"
+                    ? "Broker-side: a shovel moves the messages through a temporary exchange (the client path if the broker lacks the shovel plugin)."
+                    : "Client path: Warren copies each message."}
+                </div>
+              )}
               {!request.discard && (
                 <table className="mini-table">
                   <tbody>
@@ -108,7 +126,7 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
         <div data-testid="replay-progress">
           <ProgressBar percent={pct} />
           <div className="muted" data-testid="replay-progress-text">
-            {pct} % · {formatCount(done)} of {formatCount(total)} messages
+            {pct} % · {describeScoped(counts, request.discard ? "discarded" : "replayed")}
             {progress && progress.rate > 0 ? ` · ${formatRate(progress.rate)}/s` : ""}
             {running && eta !== null ? ` · ${Math.ceil(eta)} s left` : ""}
           </div>
@@ -120,7 +138,8 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
           {report.seconds.toFixed(1)} s; kept {formatCount(report.kept)} in the DLQ
           {report.kept > 0 &&
             ` (unroutable ${formatCount(report.unroutable)}, nacked ${formatCount(report.nacked)}, out of scope ${formatCount(report.out_of_scope)}, loop guard ${formatCount(report.loop_guarded)})`}
-          .{report.cancelled && " Cancelled: the rest stays in the DLQ."}
+          .{report.path === "broker" && " Moved broker-side (a shovel)."}
+          {report.cancelled && " Cancelled: the rest stays in the DLQ."}
           {report.name_too_long > 0 && ` ${formatCount(report.name_too_long)} kept: their destination's name is longer than AMQP allows (255 bytes).`}
           {report.deduplicated > 0 &&
             ` ${formatCount(report.deduplicated)} acked without a second copy: an earlier run that stopped early had already delivered them.`}

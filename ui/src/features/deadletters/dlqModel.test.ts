@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeTarget, groupFilter, replayTarget, replayedCount, searchMessages, stayingCount } from "./dlqModel";
+import { clip, describeTarget, foundLabel, groupFilter, kindLabel, originLabel, replayTarget, replayedCount, searchMessages, stayingCount } from "./dlqModel";
 import type { ReplayPlan } from "../../ipc/bindings/ReplayPlan";
 import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
 
@@ -12,6 +12,7 @@ const msg = (id: string, origin: string, reason: string, body = "{}"): DeadLette
   properties: { message_id: id },
   headers: {},
   deaths: [],
+  kind: "broker",
   origin,
   reason,
   body: { kind: "json", size: body.length, preview: body, truncated: false },
@@ -29,6 +30,22 @@ describe("dead-letter helpers", () => {
 
   it("turns a group into the filter the core understands", () => {
     expect(groupFilter({ origin: "billing.acme", reason: "rejected", count: 3 })).toBe("origin:billing.acme reason:rejected");
+  });
+
+  it("says who fills a DLQ and how it was found", () => {
+    expect(kindLabel("masstransit")).toBe("MassTransit");
+    expect(kindLabel("broker")).toBe("broker DLQ");
+    expect(foundLabel({ wiring: "wired", feeders: ["a", "b"], exchanges: ["dlx"] })).toBe("2 feeders");
+    expect(foundLabel({ wiring: "by_binding", feeders: [], exchanges: ["app.errors"] })).toBe("bound from app.errors");
+    expect(foundLabel({ wiring: "by_headers", feeders: [], exchanges: [] })).toMatch(/headers/);
+    expect(originLabel({ kind: "nservicebus" })).toBe("Failed in (NServiceBus)");
+    expect(originLabel({ kind: "broker" })).toBe("Died in");
+  });
+
+  it("turns a framework's exception message into a group filter the core parses", () => {
+    expect(groupFilter({ origin: "submit-order", reason: "Budget exceeded", count: 2 })).toBe("origin:submit-order reason:Budget*exceeded");
+    expect(clip("x".repeat(100), 80)).toHaveLength(80);
+    expect(clip("short", 80)).toBe("short");
   });
 
   it("describes targets", () => {

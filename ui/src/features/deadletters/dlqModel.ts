@@ -2,8 +2,11 @@
 // target, and the filter a group stands for.
 import type { DeadLetter } from "../../ipc/bindings/DeadLetter";
 import type { DeathGroup } from "../../ipc/bindings/DeathGroup";
+import type { DeadLetterKind } from "../../ipc/bindings/DeadLetterKind";
+import type { DeadLetterQueue } from "../../ipc/bindings/DeadLetterQueue";
 import type { Target } from "../../ipc/bindings/Target";
 import type { ReplayPlan } from "../../ipc/bindings/ReplayPlan";
+import { formatTimestamp } from "../../common/time";
 
 /** Messages whose id, origin, reason, realm, routing key or body preview contain every word. */
 export function searchMessages(messages: DeadLetter[], query: string): DeadLetter[] {
@@ -54,7 +57,7 @@ export function replayTarget(kind: Target["kind"], name: string): Target | null 
 /** Seconds since the epoch as a local date and time. */
 export function formatTime(secs: number | undefined): string {
   if (secs === undefined) return "—";
-  return new Date(secs * 1000).toLocaleString();
+  return formatTimestamp(secs * 1000);
 }
 
 /** A message's reads left before the broker drops or dead-letters it (quorum queues with a
@@ -76,3 +79,41 @@ export const replayedCount = (p: ReplayPlan) => p.in_scope - p.loop_guarded - p.
 /** Of a plan: the messages that stay in the DLQ (a discard removes the loop-guarded and
  * origin-less ones too). */
 export const stayingCount = (p: ReplayPlan, discard: boolean) => p.out_of_scope + (discard ? 0 : p.loop_guarded + p.no_origin);
+
+/** Who fills a dead-letter queue, in the operator's words. */
+export function kindLabel(kind: DeadLetterKind): string {
+  switch (kind) {
+    case "broker":
+      return "broker DLQ";
+    case "masstransit":
+      return "MassTransit";
+    case "nservicebus":
+      return "NServiceBus";
+    case "spring":
+      return "Spring AMQP";
+  }
+}
+
+/** How a DLQ was found: its feeders when wired, else the name, binding or headers that told. */
+export function foundLabel(q: Pick<DeadLetterQueue, "wiring" | "feeders" | "exchanges">): string {
+  switch (q.wiring) {
+    case "wired":
+      return `${q.feeders.length} feeder${q.feeders.length === 1 ? "" : "s"}`;
+    case "by_name":
+      return "by name only";
+    case "by_binding":
+      return `bound from ${q.exchanges.join(", ") || "an error exchange"}`;
+    case "by_headers":
+      return "by its messages' headers";
+  }
+}
+
+/** What "the queue it died in" means for this message: the broker's record or the framework's. */
+export function originLabel(m: Pick<DeadLetter, "kind">): string {
+  return m.kind === "broker" ? "Died in" : `Failed in (${kindLabel(m.kind)})`;
+}
+
+/** At most `n` characters of `text` (a framework's exception message can be long). */
+export function clip(text: string, n: number): string {
+  return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
+}

@@ -12,6 +12,7 @@ use lapin::Confirmation;
 
 use super::*;
 
+use crate::deadletters::framework;
 use crate::deadletters::replay_journal::{Identity, Journal};
 use crate::deadletters::xdeath::{self, REPLAY_COUNT, REPLAY_ID, REPLAY_TIME};
 
@@ -68,7 +69,8 @@ pub(super) fn as_published(props: &BasicProperties) -> BasicProperties {
 }
 
 /// The copy's headers: the original ones plus the replay count, id and time (and `CC` when the
-/// original routing used several keys).
+/// original routing used several keys), less a framework's failure headers where its own retry
+/// removes them (NServiceBus; see `framework` for each framework's policy).
 pub(super) fn replay_properties(
     props: &BasicProperties,
     replays: u32,
@@ -77,6 +79,9 @@ pub(super) fn replay_properties(
 ) -> BasicProperties {
     let props = as_published(props);
     let mut headers = props.headers().clone().unwrap_or_default();
+    if let Some(clean) = framework::retry_headers(&headers) {
+        headers = clean;
+    }
     headers.insert(
         REPLAY_COUNT.into(),
         AMQPValue::LongLongInt(i64::from(replays) + 1),
@@ -436,6 +441,30 @@ mod tests {
         assert!(!oh.contains_key("CC"));
         let out = replay_properties(&props, 0, "r1", &["k2".into()]);
         assert!(out.headers().as_ref().unwrap().contains_key("CC"));
+    }
+
+    #[test]
+    fn a_retried_nservicebus_message_loses_its_failure_headers_like_servicecontrol_does() {
+        use crate::deadletters::framework::tests::table;
+        let h = table(&[
+            ("NServiceBus.FailedQ", "Sales"),
+            ("NServiceBus.TimeOfFailure", "2026-12-01 19:00:00:000000 Z"),
+            ("NServiceBus.ExceptionInfo.Message", "boom"),
+            ("NServiceBus.MessageId", "m1"),
+        ]);
+        let out = replay_properties(&BasicProperties::default().with_headers(h), 0, "r1", &[]);
+        let oh = out.headers().clone().unwrap();
+        assert!(oh.contains_key("NServiceBus.MessageId") && oh.contains_key(REPLAY_COUNT));
+        assert!(!oh.contains_key("NServiceBus.FailedQ"));
+        assert!(!oh.contains_key("NServiceBus.TimeOfFailure"));
+        assert!(!oh.contains_key("NServiceBus.ExceptionInfo.Message"));
+        // MassTransit's are kept.
+        let h = table(&[
+            ("MT-Fault-InputAddress", "queue:orders"),
+            ("MT-Reason", "fault"),
+        ]);
+        let out = replay_properties(&BasicProperties::default().with_headers(h), 0, "r1", &[]);
+        assert!(out.headers().as_ref().unwrap().contains_key("MT-Reason"));
     }
 
     #[test]

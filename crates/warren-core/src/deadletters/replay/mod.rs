@@ -19,10 +19,14 @@
 //!
 //! Requires read and write permission on the vhost. Modifies state.
 
+mod broker_side;
 mod engine;
 mod request;
 mod run;
 
+pub use broker_side::{
+    refusal as broker_path_refusal, shovel_replays, ReplayPath, BROKER_GUARD_NOTE, TEMP_PREFIX,
+};
 pub use request::*;
 pub use run::*;
 

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::broker::amqp::{check_name, SHORT_STRING_MAX};
 use crate::deadletters::filter::{DeadLetterFilter, Facts};
+use crate::deadletters::framework;
 use crate::deadletters::message::{message_key, origin_of};
 use crate::deadletters::xdeath::{self};
 use crate::error::{Error, Result};
@@ -86,16 +87,32 @@ impl Destination {
 }
 
 /// The destination of a message under `target`; `None` when the message does not say where it
-/// came from (no `x-death`), which a replay to its origin cannot fix.
+/// came from (no `x-death` and no framework failure headers), which a replay to its origin
+/// cannot fix. A framework's error queue (see `framework`): its origin is the queue the
+/// framework names, or Spring's original exchange and routing key (also its original exchange).
 pub fn destination(target: &Target, headers: Option<&FieldTable>) -> Option<Destination> {
     let deaths = xdeath::deaths(headers).unwrap_or_default();
     let newest = deaths.first();
-    match target {
-        Target::Origin => origin_of(headers, &deaths).map(|(q, _)| Destination {
-            exchange: String::new(),
-            routing_key: q,
+    let framework_destination = || {
+        let (exchange, routing_key) = framework::failure(headers)?.destination()?;
+        Some(Destination {
+            exchange,
+            routing_key,
             cc: vec![],
-        }),
+        })
+    };
+    match target {
+        Target::Origin => match xdeath::last_death(headers, &deaths) {
+            Some(d) => Some(Destination {
+                exchange: String::new(),
+                routing_key: d.queue,
+                cc: vec![],
+            }),
+            None => framework_destination(),
+        },
+        Target::OriginalExchange if newest.is_none() => {
+            framework_destination().filter(|d| !d.exchange.is_empty())
+        }
         Target::OriginalExchange => {
             let d = newest?;
             let mut keys = d.routing_keys.clone().into_iter();
@@ -116,6 +133,7 @@ pub fn destination(target: &Target, headers: Option<&FieldTable>) -> Option<Dest
             routing_key: routing_key
                 .clone()
                 .or_else(|| newest.and_then(|d| d.routing_keys.first().cloned()))
+                .or_else(|| framework::failure(headers).and_then(|f| f.routing_key))
                 .unwrap_or_default(),
             cc: vec![],
         }),
@@ -175,6 +193,7 @@ pub(crate) fn decide(
         return Err(Keep::OutOfScope);
     }
     let headers = props.headers().as_ref();
+    // Replays by the client path (its header) and by the broker path (its shovels' records).
     if xdeath::replay_mark(headers).map_or(0, |m| m.count) >= options.max_replays {
         return Err(Keep::LoopGuard);
     }
@@ -218,6 +237,13 @@ pub struct ReplayOptions {
     pub discard: bool,
     pub max_replays: u32,
     pub window: u16,
+    /// How many messages the scope selects, when the caller knows (the plan's count, the
+    /// group's count it showed): progress counts against it. A selection by keys and a run
+    /// without a filter know it themselves.
+    pub expected_in_scope: Option<u64>,
+    /// May the run take the broker-side path (a shovel) when it qualifies? The front ends say
+    /// yes; the default is the client path.
+    pub broker_path: bool,
 }
 
 impl Default for ReplayOptions {
@@ -228,6 +254,8 @@ impl Default for ReplayOptions {
             discard: false,
             max_replays: DEFAULT_MAX_REPLAYS,
             window: DEFAULT_WINDOW,
+            expected_in_scope: None,
+            broker_path: false,
         }
     }
 }
@@ -247,6 +275,11 @@ pub struct ReplayRequest {
     pub keys: Option<Vec<String>>,
     #[serde(default)]
     pub discard: bool,
+    /// How many messages the front end expects in scope (the plan's or the group's count), so
+    /// progress can say "35 of 35" rather than count the whole DLQ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub expected: Option<u64>,
 }
 
 impl ReplayRequest {
@@ -268,6 +301,8 @@ impl ReplayRequest {
             } else {
                 DEFAULT_MAX_REPLAYS
             },
+            expected_in_scope: self.expected,
+            broker_path: true,
             ..Default::default()
         })
     }
@@ -396,6 +431,52 @@ mod tests {
                 proptest::prop_assert!(d.exchange.len() <= SHORT_STRING_MAX && d.routing_key.len() <= SHORT_STRING_MAX);
             }
         }
+    }
+
+    #[test]
+    fn framework_error_queue_messages_go_back_where_the_framework_says() {
+        use crate::deadletters::framework::tests::table;
+        let mt = table(&[
+            (
+                "MT-Fault-InputAddress",
+                "rabbitmq://localhost/shop/orders?bind=true",
+            ),
+            ("MT-Reason", "fault"),
+        ]);
+        let d = destination(&Target::Origin, Some(&mt)).unwrap();
+        assert_eq!(
+            (d.exchange.as_str(), d.routing_key.as_str()),
+            ("", "orders")
+        );
+        // MassTransit does not record an exchange: no original exchange to go to.
+        assert!(destination(&Target::OriginalExchange, Some(&mt)).is_none());
+        let nsb = table(&[("NServiceBus.FailedQ", "Sales@WEB01")]);
+        let d = destination(&Target::Origin, Some(&nsb)).unwrap();
+        assert_eq!(d.routing_key, "Sales");
+        let spring = table(&[
+            ("x-original-exchange", "orders.exchange"),
+            ("x-original-routingKey", "orders.created"),
+            ("x-exception-message", "boom"),
+        ]);
+        for t in [Target::Origin, Target::OriginalExchange] {
+            let d = destination(&t, Some(&spring)).unwrap();
+            assert_eq!(
+                (d.exchange.as_str(), d.routing_key.as_str()),
+                ("orders.exchange", "orders.created")
+            );
+        }
+        // The broker's record wins over a framework's.
+        let mut both = headers_with(vec![death_entry("billing.acme", "rejected", 1)]);
+        both.insert(
+            "NServiceBus.FailedQ".into(),
+            lapin::types::AMQPValue::LongString("Sales".into()),
+        );
+        assert_eq!(
+            destination(&Target::Origin, Some(&both))
+                .unwrap()
+                .routing_key,
+            "billing.acme"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::deadletters::xdeath::{self};
 use crate::environment::Environment;
 use crate::error::Result;
 use crate::guard::{guarded, WriteToken};
-use crate::progress::Progress;
+use crate::progress::{Progress, ScopeProgress};
 
 #[derive(Debug, Clone, Default, Serialize, TS)]
 #[ts(export)]
@@ -45,6 +45,14 @@ pub struct ReplayReport {
     /// The DLQ's depth when the run began: the messages it looked at.
     #[ts(type = "number")]
     pub total: u64,
+    /// The messages it read (fewer than `total` when a selection was found early, the run was
+    /// cancelled, or the queue held fewer than it said).
+    #[ts(type = "number")]
+    pub read: u64,
+    /// Of those, the ones in scope (the filter and selection chose them): replayed, discarded
+    /// or kept for a reason other than `out_of_scope`.
+    #[ts(type = "number")]
+    pub in_scope: u64,
     #[ts(type = "number")]
     pub replayed: u64,
     #[ts(type = "number")]
@@ -84,6 +92,12 @@ pub struct ReplayReport {
     #[ts(type = "number")]
     pub possible_duplicates: u64,
     pub seconds: f64,
+    /// Which way the messages moved: `broker` (a shovel through a temporary exchange, the
+    /// holding queue the client way) or `client`.
+    pub path: ReplayPath,
+    /// Why the client path was taken for a run that could have gone the broker way, or what the
+    /// broker path bound and what its loop guard counted.
+    pub path_note: Option<String>,
 }
 
 /// A fresh id for a run (time and a counter; no randomness needed).
@@ -139,29 +153,60 @@ pub async fn replay(
             "nacked": r.nacked,
             "cancelled": r.cancelled,
             "stopped": r.stopped.is_some(),
+            "path": r.path,
         })
     };
     guarded(env, action, counts, |gate| async move {
-        run(
-            &gate, env, password, vhost, queue, options, progress, cancelled,
+        let (mut progress, cancelled) = (progress, cancelled);
+        let why = match broker_side::refusal(options) {
+            Some(why) => why.to_string(),
+            None => match broker_side::run(
+                &gate,
+                env,
+                password,
+                vhost,
+                queue,
+                options,
+                &mut progress,
+                &cancelled,
+            )
+            .await?
+            {
+                Ok(report) => return Ok(report),
+                Err(why) => why,
+            },
+        };
+        if options.broker_path {
+            tracing::info!("replay of {queue}: client path ({why})");
+        }
+        let mut report = run_from(
+            &gate, env, password, vhost, queue, queue, None, options, progress, cancelled,
         )
-        .await
+        .await?;
+        report.path_note = options.broker_path.then_some(why);
+        Ok(report)
     })
     .await
 }
 
+/// A run of the client path over `read_from` (the DLQ, or the broker path's holding queue),
+/// keeping messages in `queue` (the DLQ) and journalled as its run. `unmark`: the prefix of the
+/// `x-shovelled` records to take off each message first (they only passed through).
 #[allow(clippy::too_many_arguments)]
-async fn run(
+pub(super) async fn run_from(
     gate: &WriteToken,
     env: &Environment,
     password: &SecretString,
     vhost: &str,
     queue: &str,
+    read_from: &str,
+    unmark: Option<&str>,
     options: &ReplayOptions,
     mut progress: impl FnMut(Progress),
     cancelled: impl Fn() -> bool,
 ) -> Result<ReplayReport> {
     check_name("queue name", queue)?;
+    check_name("queue name", read_from)?;
     check_target(&options.target)?;
     let started = Instant::now();
     let replay_id = new_replay_id();
@@ -180,7 +225,7 @@ async fn run(
         .confirm_select(ConfirmSelectOptions::default())
         .await
         .map_err(|e| broker("enable publisher confirms", e))?;
-    let total = amqp::queue_depth(&conn, vhost, queue).await?;
+    let total = amqp::queue_depth(&conn, vhost, read_from).await?;
     let resumed_from = journal.earlier_run.clone();
     let mut engine = Engine {
         queue: queue.to_string(),
@@ -215,12 +260,19 @@ async fn run(
     // lets confirmed deliveries wait for the next batched ack while the broker keeps sending.
     let window = options.window.max(2);
     let publish_window = usize::from(window / 2);
-    let mut consumer = amqp::consume(&consume, queue, "warren-replay", window)
+    let mut consumer = amqp::consume(&consume, read_from, "warren-replay", window)
         .await
         .map_err(|e| broker("consume the DLQ", e))?;
 
     let mut selection = options.scope.keys.as_deref().map(Selection::new);
     let mut read = 0u64;
+    let mut in_scope = 0u64;
+    let expected = expected_in_scope(options, total);
+    let scope_of = |in_scope: u64, r: &ReplayReport| ScopeProgress {
+        matched: in_scope,
+        acted: r.replayed + r.discarded,
+        expected,
+    };
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
     let mut reading = true;
@@ -258,12 +310,15 @@ async fn run(
                     engine.journal.write();
                 }
                 next = consumer.next(), if reading && room => {
-                    let delivery: Delivery = match next {
+                    let mut delivery: Delivery = match next {
                         Some(Ok(d)) => d,
                         Some(Err(e)) => return Err(format!("reading the DLQ failed: {e}")),
                         None => return Err("the broker ended the DLQ consumer".into()),
                     };
                     idle_since = Instant::now();
+                    if let Some(prefix) = unmark {
+                        delivery.properties = broker_side::unmarked(delivery.properties, prefix);
+                    }
                     read += 1;
                     let tag = delivery.delivery_tag;
                     engine.acks.pending.insert(tag);
@@ -280,6 +335,9 @@ async fn run(
                     let deaths = xdeath::deaths(headers).unwrap_or_default();
                     let replays = xdeath::replay_mark(headers).map_or(0, |m| m.count);
                     let plan = decide(options, vhost, &delivery.properties, &delivery.data, &deaths, selection.as_mut());
+                    if !matches!(plan, Err(Keep::OutOfScope)) {
+                        in_scope += 1;
+                    }
                     if options.discard && plan.is_ok() {
                         // Discarding is acking without a copy: nothing to confirm first.
                         engine.report.discarded += 1;
@@ -290,7 +348,13 @@ async fn run(
                                 // Each copy's replay id is the run's id and its number in the run:
                                 // it also tells a returned copy apart from the others.
                                 let id = format!("{replay_id}.{}", engine.pushed);
-                                let props = replay_properties(&delivery.properties, replays, &id, &d.cc);
+                                // The copy's count takes in the broker path's records: off they come.
+                                let props = if replays > 0 {
+                                    let unmarked = broker_side::unmarked(delivery.properties.clone(), TEMP_PREFIX);
+                                    replay_properties(&unmarked, replays, &id, &d.cc)
+                                } else {
+                                    replay_properties(&delivery.properties, replays, &id, &d.cc)
+                                };
                                 (d.exchange.clone(), d.routing_key.clone(), props, Kind::Replay(d.label()))
                             }
                             Err(why) => (String::new(), queue.to_string(), as_published(&delivery.properties), Kind::Keep(why)),
@@ -312,7 +376,7 @@ async fn run(
             }
             if last_progress.elapsed() > Duration::from_millis(200) {
                 last_progress = Instant::now();
-                progress(progress_of(read, total, started));
+                progress(progress_of(read, total, started, scope_of(in_scope, &engine.report)));
             }
         }
         engine.flush_acks(&consume, &mut syncs, window).await?;
@@ -326,6 +390,7 @@ async fn run(
     let _ = conn.close(200, "replay done".into()).await;
     let in_doubt = engine.in_doubt();
     let covered_everything = read >= total
+        && read_from == queue
         && options.scope.keys.is_none()
         && options.scope.filter.source().trim().is_empty()
         && !cancelled();
@@ -338,7 +403,7 @@ async fn run(
     }
     if let Err(why) = outcome {
         report.stopped = Some(format!(
-            "{why}. Nothing is lost: every message not acked is still in `{queue}`; run the replay again to finish: it skips the messages whose copies were already confirmed"
+            "{why}. Nothing is lost: every message not acked is still in `{read_from}`; run the replay again to finish: it skips the messages whose copies were already confirmed"
         ));
     }
     report.cancelled = cancelled();
@@ -356,15 +421,88 @@ async fn run(
         })
         .collect();
     report.seconds = started.elapsed().as_secs_f64();
-    progress(progress_of(read, total, started));
+    report.read = read;
+    report.in_scope = in_scope;
+    progress(progress_of(
+        read,
+        total,
+        started,
+        scope_of(in_scope, &report),
+    ));
     Ok(report)
 }
 
-pub(super) fn progress_of(done: u64, total: u64, started: Instant) -> Progress {
+/// How many messages the run's scope selects, when known: the caller's count, the selection's
+/// size, or every message for a run without a filter; never more than the DLQ holds.
+pub(super) fn expected_in_scope(options: &ReplayOptions, total: u64) -> Option<u64> {
+    options
+        .expected_in_scope
+        .or_else(|| options.scope.keys.as_ref().map(|k| k.len() as u64))
+        .or_else(|| {
+            options
+                .scope
+                .filter
+                .source()
+                .trim()
+                .is_empty()
+                .then_some(total)
+        })
+        .map(|e| e.min(total))
+}
+
+pub(super) fn progress_of(
+    done: u64,
+    total: u64,
+    started: Instant,
+    scope: ScopeProgress,
+) -> Progress {
     let secs = started.elapsed().as_secs_f64();
     Progress {
         done,
         total,
         rate: if secs > 0.0 { done as f64 / secs } else { 0.0 },
+        scope: Some(scope),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deadletters::filter::DeadLetterFilter;
+
+    #[test]
+    fn the_in_scope_total_comes_from_the_caller_the_selection_or_an_unfiltered_run() {
+        let all = ReplayOptions::default();
+        assert_eq!(expected_in_scope(&all, 200), Some(200));
+        let group = ReplayOptions {
+            scope: Scope {
+                filter: DeadLetterFilter::parse("origin:billing.acme").unwrap(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            expected_in_scope(&group, 200),
+            None,
+            "a filter alone does not know"
+        );
+        let told = ReplayOptions {
+            expected_in_scope: Some(35),
+            ..group.clone()
+        };
+        assert_eq!(expected_in_scope(&told, 200), Some(35));
+        assert_eq!(
+            expected_in_scope(&told, 20),
+            Some(20),
+            "never more than the DLQ holds"
+        );
+        let picked = ReplayOptions {
+            scope: Scope {
+                keys: Some(vec!["a".into(), "b".into()]),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(expected_in_scope(&picked, 200), Some(2));
     }
 }
