@@ -3,17 +3,30 @@
 //! call into warren-core.
 
 mod commands;
+mod sampler;
 mod window_state;
 
 use tauri::Manager;
 use warren_core::{EnvironmentStore, Session};
 
 pub fn run() {
+    // Start-up phases go to the log: where the time to the first window goes (the e2e run
+    // measures the whole, process start to the environment list).
+    let started = std::time::Instant::now();
+    let since = move || started.elapsed().as_millis() as u64;
     let _log = warren_core::logging::init("warren-app");
     let store = EnvironmentStore::open_default();
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        .setup(move |app| {
+            sampler::start(app.handle());
+            tracing::info!(elapsed_ms = since(), "start-up: the app is set up");
+            Ok(())
+        })
+        .on_page_load(move |_, page| {
+            tracing::info!(elapsed_ms = since(), event = ?page.event(), "start-up: page load");
+        })
         .on_window_event(|window, event| {
             if matches!(
                 event,
@@ -57,10 +70,19 @@ pub fn run() {
             commands::deadletters::dlq_replay,
             commands::deadletters::dlq_cancel,
             commands::deadletters::dlq_export,
+            commands::messages::messages_peek,
+            commands::messages::messages_publish,
+            commands::messages::dlq_edit_preview,
+            commands::messages::dlq_edit_retry,
             commands::audit::audit_list,
             commands::environments::environment_arm,
             commands::environments::environment_disarm,
             commands::audit::audit_verify,
+            commands::demo::demo_seed,
+            commands::history::history_series,
+            commands::history::history_sparklines,
+            commands::history::history_growers,
+            commands::history::history_info,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

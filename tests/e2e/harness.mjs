@@ -51,9 +51,12 @@ async function waitForPort(port, ms = 20000) {
 }
 
 export class Harness {
-  /** `env`: extra variables for the app, e.g. GTK_THEME to stand in for the system theme. */
-  constructor(env = {}) {
+  /** `env`: extra variables for the app, e.g. GTK_THEME to stand in for the system theme.
+   * `firstStart`: leave the config empty, so the app's first launch creates `local` itself (on
+   * the system's broker) instead of the CLI creating it for the broker under test. */
+  constructor(env = {}, { firstStart = false } = {}) {
     this.env = env;
+    this.firstStart = firstStart;
     this.children = [];
     this.configDir = mkdtempSync(join(tmpdir(), "warren-e2e-config-"));
     // The app's and the CLI's audit log, apart from the user's.
@@ -66,24 +69,43 @@ export class Harness {
     mkdirSync(ARTIFACTS, { recursive: true });
     // Another broker line: the first start (here by the CLI, which shares the app's config and
     // keyring) makes `local` as usual, then it is pointed at that broker. The app is unchanged.
-    if (`${BROKER.line}=${BROKER.management},${BROKER.amqp}` !== DEFAULT_BROKER) {
+    if (!this.firstStart && `${BROKER.line}=${BROKER.management},${BROKER.amqp}` !== DEFAULT_BROKER) {
       this.cli(["env", "list"]);
       this.cli(["env", "edit", "local", "--management-url", BROKER.management, "--amqp-url", BROKER.amqp]);
     }
-    this.display = `:${90 + Math.floor(Math.random() * 100)}`;
-    this.#spawn("Xvfb", [this.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
-    await sleep(500);
+    this.display = await this.#startXvfb();
     this.port = await freePort();
     const nativePort = await freePort();
     this.#spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(nativePort)], {
       DISPLAY: this.display,
       WARREN_CONFIG_DIR: this.configDir,
       WARREN_DATA_DIR: this.dataDir,
+      // The webview's local storage (remembered filters, vhost scope) lives under the XDG data
+      // dir: one per run, so a run starts clean and a restart within it keeps what it stored.
+      XDG_DATA_HOME: join(this.configDir, "xdg-data"),
       LIBGL_ALWAYS_SOFTWARE: "1",
       ...this.env,
     });
     await waitForPort(this.port);
     return this;
+  }
+
+  /** Xvfb on a display it picks itself (`-displayfd`): two runs at once never share one. */
+  async #startXvfb() {
+    const x = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], {
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    this.children.push(x);
+    x.stderr.on("data", (d) => this.output.push(String(d)));
+    return new Promise((res, rej) => {
+      let got = "";
+      x.stdio[3].on("data", (d) => {
+        got += String(d);
+        if (got.includes("\n")) res(`:${got.trim()}`);
+      });
+      x.on("exit", (code) => rej(new Error(`Xvfb exited (${code}) before it named its display`)));
+      x.on("error", rej);
+    });
   }
 
   #spawn(cmd, args, env = {}) {
@@ -95,10 +117,20 @@ export class Harness {
     return child;
   }
 
+  /** A session on the app. tauri-driver listens before its WebKitWebDriver does: under load
+   * (the Rust suites run beside the first file) a session asked too early is dropped ("other
+   * side closed"), so that one failure is asked again, a few times. */
   async session() {
-    const wd = new WebDriver(`http://127.0.0.1:${this.port}`);
-    await wd.start(APP);
-    return wd;
+    for (let attempt = 1; ; attempt++) {
+      const wd = new WebDriver(`http://127.0.0.1:${this.port}`);
+      try {
+        await wd.start(APP);
+        return wd;
+      } catch (e) {
+        if (attempt >= 5 || !String(e?.message).includes("fetch failed")) throw e;
+        await sleep(1000 * attempt);
+      }
+    }
   }
 
   /** A session on the app, once its window lists the environments. */

@@ -70,7 +70,7 @@ fn parse_since(s: &str) -> Result<String, String> {
         && ![5, 8, 11, 14, 17].contains(&t.len());
     let in_range = |from: usize, max: u32| {
         t.get(from..from + 2)
-            .map_or(true, |v| v.parse::<u32>().is_ok_and(|n| n <= max))
+            .is_none_or(|v| v.parse::<u32>().is_ok_and(|n| n <= max))
     };
     if ok
         && in_range(5, 12)

@@ -6,10 +6,15 @@
 mod audit_cmd;
 mod demo_cmd;
 mod dlq_cmd;
+mod dlq_edit_cmd;
 mod env_cmd;
+mod history_cmd;
 mod output;
+mod peek_cmd;
+mod publish_cmd;
 mod queues_cmd;
 mod realms_cmd;
+mod watch_cmd;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -43,6 +48,17 @@ enum Command {
     /// Build or remove a realistic demo topology in a vhost of its own.
     #[command(subcommand)]
     Demo(demo_cmd::DemoCommand),
+    /// Sample an environment into its local history every --interval, without the window.
+    Watch(watch_cmd::WatchArgs),
+    /// A realm's, worker's, queue's or the total's series from the local history; `growers`:
+    /// the biggest growers and since when; `info`: the store's span and size.
+    History(history_cmd::HistoryArgs),
+    /// Read the messages of any queue without removing them: a classic or quorum queue from
+    /// its head (the cost is said), a stream from an offset (free).
+    Peek(peek_cmd::PeekArgs),
+    /// Publish one message to an exchange, confirmed and mandatory (an unroutable message is an
+    /// error); refused on read-only environments, audited without the body.
+    Publish(publish_cmd::PublishArgs),
 }
 
 impl Command {
@@ -54,6 +70,10 @@ impl Command {
             Command::Audit(cmd) => audit_cmd::run(cmd),
             Command::Queues(args) => queues_cmd::run(store, args).await,
             Command::Realms(args) => realms_cmd::run(store, args).await,
+            Command::Watch(args) => watch_cmd::run(store, args).await,
+            Command::History(args) => history_cmd::run(store, args).await,
+            Command::Peek(args) => peek_cmd::run(store, args).await,
+            Command::Publish(args) => publish_cmd::run(store, args).await,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::{ArgMatches, Args};
 use serde::Serialize;
+use warren_core::progress::ScopeProgress;
 use warren_core::{Environment, EnvironmentStore, Error};
 
 /// Exit statuses, as README's CLI section documents them (0 is success).
@@ -213,6 +214,14 @@ impl<T, E: std::fmt::Display> Refused<T> for Result<T, E> {
     }
 }
 
+/// One JSON object on one line (a stream of them, as `warren watch --json` prints per sample).
+pub fn json_line<T: Serialize + ?Sized>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string(value).expect("serialisable output")
+    );
+}
+
 pub fn json<T: Serialize + ?Sized>(value: &T) {
     println!(
         "{}",
@@ -302,13 +311,17 @@ pub fn print_table<H: AsRef<str>>(headers: &[H], rows: impl IntoIterator<Item = 
 
 /// The one progress bar: on stderr, drawn only when stderr is a terminal and never with
 /// `--json` (scripts and pipes see nothing).
-pub struct Bar(Option<indicatif::ProgressBar>);
+pub struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    /// What a scoped run did to the messages in scope ("replayed").
+    acted: &'static str,
+}
 
 impl Bar {
     /// `label` leads the line, e.g. "replaying" or "reading queues (pages)".
     pub fn new(out: Output, label: &str) -> Self {
         let shown = !out.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        Bar(shown.then(|| {
+        let bar = shown.then(|| {
             // Hidden until the first count arrives, so it never shows "0 of 0".
             let bar = indicatif::ProgressBar::with_draw_target(
                 None,
@@ -323,31 +336,54 @@ impl Bar {
             );
             bar.set_prefix(label.to_string());
             bar
-        }))
+        });
+        Bar { bar, acted: "done" }
+    }
+
+    /// The word for what a scoped run did to the messages in scope ("replayed", "discarded").
+    pub fn acted(mut self, verb: &'static str) -> Self {
+        self.acted = verb;
+        self
     }
 
     /// `done` of `total`, at `rate` items per second when known.
     pub fn set(&self, done: u64, total: u64, rate: Option<f64>) {
-        let Some(bar) = &self.0 else { return };
+        self.set_scoped(done, total, rate, None);
+    }
+
+    /// As `set`, led by what the run did to the messages in scope, e.g. "read · 35 of 35
+    /// replayed" while the bar counts the 200 messages read.
+    fn set_scoped(&self, done: u64, total: u64, rate: Option<f64>, scope: Option<ScopeProgress>) {
+        let Some(bar) = &self.bar else { return };
         bar.set_length(total);
         bar.set_position(done);
+        let mut message = scope.map_or(String::new(), |s| scope_line(&s, self.acted));
         if let Some(rate) = rate.filter(|r| *r > 0.0) {
             let left = total.saturating_sub(done) as f64 / rate;
-            bar.set_message(format!("{rate:.0} msg/s  {left:.0} s left"));
+            message.push_str(&format!("  {rate:.0} msg/s  {left:.0} s left"));
         }
+        bar.set_message(message);
         if bar.is_hidden() {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
 
     pub fn progress(&self, p: warren_core::progress::Progress) {
-        self.set(p.done, p.total, Some(p.rate));
+        self.set_scoped(p.done, p.total, Some(p.rate), p.scope);
+    }
+}
+
+/// "read · 35 of 35 replayed" (the in-scope total when known, else what matched so far).
+pub fn scope_line(s: &ScopeProgress, acted: &str) -> String {
+    match s.expected {
+        Some(n) => format!("read · {} of {n} {acted}", s.acted),
+        None => format!("read · {} of {}+ {acted}", s.acted, s.matched),
     }
 }
 
 impl Drop for Bar {
     fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }
@@ -378,4 +414,28 @@ pub fn run_status(cancelled: bool, stopped: bool) -> i32 {
 /// names nothing (as the broker's `not_found`), an environment without a realm template.
 pub fn failed(message: impl Into<String>) -> Failure {
     Failure::Failed(Error::InvalidArgument(message.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scoped_run_says_what_it_did_to_its_scope() {
+        let s = ScopeProgress {
+            matched: 35,
+            acted: 35,
+            expected: Some(35),
+        };
+        assert_eq!(scope_line(&s, "replayed"), "read · 35 of 35 replayed");
+        let counting = ScopeProgress {
+            expected: None,
+            acted: 10,
+            ..s
+        };
+        assert_eq!(
+            scope_line(&counting, "discarded"),
+            "read · 10 of 35+ discarded"
+        );
+    }
 }

@@ -554,6 +554,33 @@ fn queues_move_needs_yes_then_moves_every_message() {
 }
 
 #[test]
+fn dlq_replay_of_a_whole_dlq_to_origin_goes_broker_side_and_says_so() {
+    let cli = fresh_cli();
+    let vhost = demo_vhost(&cli, "dlq-broker");
+    let run = |extra: &[&str]| {
+        let mut rest = vec!["--queue", "dlq-payments"];
+        rest.extend_from_slice(extra);
+        cli.run(&in_vhost(&vhost, &["dlq", "replay"], &rest))
+    };
+    let plan: Value = serde_json::from_slice(&run(&["--dry-run", "--json"]).stdout).unwrap();
+    assert_eq!(plan["plan"]["path"], "broker", "{plan}");
+    assert!(plan["plan"]["path_note"]
+        .as_str()
+        .unwrap()
+        .contains("x-shovelled"));
+    let out = run(&["--yes", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["path"], "broker", "{report}");
+    assert_eq!(
+        (report["replayed"].as_u64(), report["kept"].as_u64()),
+        (Some(48), Some(0)),
+        "{report}"
+    );
+    clean_demo(&cli, &vhost);
+}
+
+#[test]
 fn dlq_list_show_replay_keep_their_json_contract() {
     let cli = fresh_cli();
     let vhost = format!("warren-cli-dlq-{}", std::process::id());
@@ -577,6 +604,7 @@ fn dlq_list_show_replay_keep_their_json_contract() {
         .find(|q| q["name"] == "dlq-payments")
         .unwrap();
     assert_eq!(payments["wiring"], "wired");
+    assert_eq!(payments["kind"], "broker");
     assert_eq!(payments["feeders"].as_array().unwrap().len(), 24);
 
     let show = cli.json(&in_vhost(
@@ -604,6 +632,8 @@ fn dlq_list_show_replay_keep_their_json_contract() {
     ]));
     assert_eq!(plan["plan"]["in_scope"], 24);
     assert_eq!(plan["plan"]["out_of_scope"], 24);
+    // A group cannot go broker-side (a shovel cannot filter): the plan says so.
+    assert_eq!(plan["plan"]["path"], "client");
     misused(&replay_payments(&[]), "needs --yes");
     let bad = replay_payments(&["--to", "nowhere", "--yes"]);
     says(&bad, "use origin, original-exchange");
@@ -613,12 +643,23 @@ fn dlq_list_show_replay_keep_their_json_contract() {
         "--yes",
         "--json",
     ]));
-    for key in ["replayed", "kept", "unroutable", "nacked"] {
+    for key in ["replayed", "kept", "unroutable", "nacked", "path"] {
         assert!(report.get(key).is_some(), "missing {key}: {report}");
     }
+    assert_eq!(report["path"], "client", "{report}");
     assert_eq!(
         (report["replayed"].as_u64(), report["kept"].as_u64()),
         (Some(24), Some(24))
+    );
+    // The group's numbers beside the queue's: 24 in scope of the 48 read.
+    assert_eq!(
+        (
+            report["in_scope"].as_u64(),
+            report["read"].as_u64(),
+            report["total"].as_u64()
+        ),
+        (Some(24), Some(48), Some(48)),
+        "{report}"
     );
 
     // Realms: dead letters per realm once the shared DLQs are read; consumers of a realm.
@@ -698,6 +739,21 @@ fn audit_lists_environment_changes_and_verify_finds_tampering() {
         !logs.contains("a-unique-secret-4711"),
         "no password in the log"
     );
+    // An edit's record says which fields changed (never a value of them, nor the password).
+    cli.ok(&["env", "edit", &name, "--read-only", "--vhost", "shop"]);
+    let records = cli.json(&["audit", "list", "--env", &name, "--json"]);
+    let update = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "environment.update" && r["outcome"] == "ok")
+        .expect("an environment.update record");
+    assert_eq!(
+        update["parameters"]["changed"],
+        serde_json::json!(["read_only", "vhost"]),
+        "{update}"
+    );
+    assert_eq!(update["parameters"]["password_changed"], false);
     let ok = cli.json(&["audit", "verify", "--json"]);
     assert_eq!(ok["ok"], true);
     std::fs::write(

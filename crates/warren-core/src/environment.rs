@@ -84,10 +84,21 @@ pub struct Environment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub realm_template: Option<String>,
+    /// Queues that are not partitioned (`events.stream`, `scheduler`): names, globs
+    /// (`events.*`, `*.stream`) or `/regular expressions/`. They stay unpartitioned and do not
+    /// feed the template's suggestion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub realm_exclude: Vec<String>,
     /// Logs link: a URL with {worker}, {realm}, {queue} and {vhost} placeholders (e.g. Kibana).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub logs_url: Option<String>,
+    /// The `rabbitmq_prometheus` endpoint (`http://host:15692`); `None`: the first management
+    /// URL's scheme and host on port 15692. Warren reads queue metrics there when it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub prometheus_url: Option<String>,
 }
 
 impl Environment {
@@ -104,7 +115,9 @@ impl Environment {
             tls: TlsSettings::default(),
             read_only: false,
             realm_template: None,
+            realm_exclude: Vec::new(),
             logs_url: None,
+            prometheus_url: None,
         }
     }
 
@@ -151,6 +164,15 @@ impl Environment {
                 push(&format!("amqp_urls[{i}]"), m);
             }
         }
+        if let Some(u) = self
+            .prometheus_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            if let Err(m) = validate_url(u.trim(), &["http", "https"]) {
+                push("prometheus_url", m);
+            }
+        }
         match (&self.tls.client_cert, &self.tls.client_key) {
             (Some(_), None) => push(
                 "tls.client_key",
@@ -183,6 +205,11 @@ impl Environment {
                 if let Err(e) = crate::template::RealmTemplate::parse(t) {
                     push("realm_template", e.0);
                 }
+            }
+        }
+        if let Err(bad) = crate::template::Exclusions::parse(&self.realm_exclude) {
+            for (i, message) in bad {
+                push(&format!("realm_exclude[{i}]"), message);
             }
         }
         if errors.is_empty() {
@@ -320,6 +347,17 @@ mod tests {
     }
 
     #[test]
+    fn the_prometheus_url_is_optional_but_must_be_http() {
+        let mut e = env();
+        e.prometheus_url = Some("http://prom.internal:15692".into());
+        assert!(fields(e.clone()).is_empty());
+        e.prometheus_url = Some("amqp://prom:15692".into());
+        assert_eq!(fields(e.clone()), ["prometheus_url"]);
+        e.prometheus_url = Some(" ".into());
+        assert!(fields(e).is_empty(), "blank means the default");
+    }
+
+    #[test]
     fn a_port_out_of_range_says_so() {
         let err = validate_url("http://host:70000", &["http"]).unwrap_err();
         assert!(err.contains("port out of range"), "{err}");
@@ -348,6 +386,23 @@ mod tests {
         assert!(validate_id("-x").is_err());
         assert!(validate_id("a/b").is_err());
         assert!(validate_id("").is_err());
+    }
+
+    #[test]
+    fn a_bad_realm_exclusion_is_a_field_error_saying_what_to_write() {
+        let mut e = env();
+        e.realm_exclude = vec!["events.*".into(), "*.stream".into(), "orders.[".into()];
+        let Err(Error::Invalid(f)) = e.validate() else {
+            panic!("a bad glob must be refused")
+        };
+        assert_eq!(f[0].field, "realm_exclude[2]");
+        assert!(
+            f[0].message.contains("not a valid glob"),
+            "{}",
+            f[0].message
+        );
+        e.realm_exclude.pop();
+        assert!(e.validate().is_ok());
     }
 
     #[test]

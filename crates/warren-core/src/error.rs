@@ -71,6 +71,37 @@ pub enum Error {
         vhost: String,
         queue: String,
     },
+
+    /// The local history store failed (a damaged or unwritable file, a worker thread lost).
+    #[error("history store: {0}")]
+    History(String),
+
+    /// A message published with `mandatory` came back: nothing received it.
+    #[error("no queue is bound to {} with routing key `{routing_key}` in vhost `{vhost}`: the broker returned the message{}", exchange_words(.exchange), .kept)]
+    Unroutable {
+        vhost: String,
+        exchange: String,
+        routing_key: String,
+        /// What became of the message (e.g. " and the original stays in the DLQ"); may be empty.
+        kept: String,
+    },
+
+    /// A message looked up by its id or key is not among those read.
+    #[error("no message in `{queue}` (vhost `{vhost}`) has the message id or key `{id}` among the {read} message(s) read from its head; `warren dlq show` lists them")]
+    MessageNotFound {
+        vhost: String,
+        queue: String,
+        id: String,
+        read: u32,
+    },
+}
+
+fn exchange_words(exchange: &str) -> String {
+    if exchange.is_empty() {
+        "the default exchange (no queue has that name)".to_string()
+    } else {
+        format!("exchange `{exchange}`")
+    }
 }
 
 fn format_fields(fields: &[FieldError]) -> String {
@@ -99,6 +130,9 @@ impl Error {
             Error::NotLoaded(_) => "not_loaded",
             Error::NearDeliveryLimit { .. } => "near_delivery_limit",
             Error::NotForStreams { .. } => "not_for_streams",
+            Error::History(_) => "history",
+            Error::Unroutable { .. } => "unroutable",
+            Error::MessageNotFound { .. } => "message_not_found",
         }
     }
 

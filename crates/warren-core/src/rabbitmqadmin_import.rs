@@ -144,7 +144,9 @@ fn section_to_environment(
         },
         read_only: false,
         realm_template: None,
+        realm_exclude: Vec::new(),
         logs_url: None,
+        prometheus_url: None,
     };
     let password = text("password")?.map(SecretString::from);
     Ok((environment, password))

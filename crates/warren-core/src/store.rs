@@ -63,11 +63,13 @@ impl EnvironmentStore {
         }
     }
 
-    /// Record an environment change (never the password: only whether it changed).
+    /// Record an environment change (never the password: only whether it changed). `before`:
+    /// the settings an update replaces, so the record says which fields changed.
     fn audit<T>(
         &self,
         action: &'static str,
         env: &Environment,
+        before: Option<&Environment>,
         started: std::time::Instant,
         result: &Result<T>,
         password_changed: bool,
@@ -77,7 +79,7 @@ impl EnvironmentStore {
                 action,
                 None,
                 vec![env.id.clone()],
-                serde_json::json!({ "password_changed": password_changed, "read_only": env.read_only }),
+                change_details(before, env, password_changed),
             );
             crate::audit::record(env, a, started, result, |_| serde_json::Value::Null);
         }
@@ -130,13 +132,21 @@ impl EnvironmentStore {
 
     /// First start if needed, then which environment to open.
     pub fn app_start(&self) -> Result<AppStart> {
+        let t = std::time::Instant::now();
         let first_start = self.ensure_first_start()?;
-        Ok(AppStart {
+        let created_ms = t.elapsed().as_millis() as u64;
+        let start = AppStart {
             first_start,
             last_environment: self.last_environment()?,
             config_path: self.path.display().to_string(),
             environments: self.list()?,
-        })
+        };
+        tracing::info!(
+            created_ms,
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "start-up: environments listed"
+        );
+        Ok(start)
     }
 
     /// Every environment with whether it has a stored password. A keyring that cannot be reached
@@ -188,6 +198,7 @@ impl EnvironmentStore {
         self.audit(
             "environment.create",
             &audit_env,
+            None,
             started,
             &result,
             password.is_some(),
@@ -221,10 +232,12 @@ impl EnvironmentStore {
     ) -> Result<EnvironmentView> {
         let started = std::time::Instant::now();
         let audit_env = env.clone();
+        let before = self.get(id).ok();
         let result = self.replace(id, env, password);
         self.audit(
             "environment.update",
             &audit_env,
+            before.as_ref(),
             started,
             &result,
             password.is_some(),
@@ -288,7 +301,7 @@ impl EnvironmentStore {
         let started = std::time::Instant::now();
         let env = self.get(id)?;
         let result = self.delete(id);
-        self.audit("environment.remove", &env, started, &result, false);
+        self.audit("environment.remove", &env, None, started, &result, false);
         result
     }
 
@@ -312,7 +325,7 @@ impl EnvironmentStore {
         let started = std::time::Instant::now();
         let env = self.get(id)?;
         let result = self.keyring.set(id, password);
-        self.audit("environment.password", &env, started, &result, true);
+        self.audit("environment.password", &env, None, started, &result, true);
         result
     }
 
@@ -352,5 +365,100 @@ impl EnvironmentStore {
             cfg.last_environment = Some(id.to_string());
             Ok(())
         })
+    }
+}
+
+/// An environment change's audit parameters: whether the password changed (never the password),
+/// whether the environment is read-only, and for an update the fields that changed
+/// (`changed`: field names as in the config file, `tls.verify` for a nested one, `password`).
+fn change_details(
+    before: Option<&Environment>,
+    after: &Environment,
+    password_changed: bool,
+) -> serde_json::Value {
+    let mut details = serde_json::json!({
+        "password_changed": password_changed,
+        "read_only": after.read_only,
+    });
+    if let Some(before) = before {
+        let mut changed = changed_fields(before, after);
+        if password_changed {
+            changed.push("password".into());
+        }
+        details["changed"] = serde_json::json!(changed);
+    }
+    details
+}
+
+/// The fields whose values differ, compared as the config file stores them (so a field added
+/// to `Environment` later is covered without a change here).
+fn changed_fields(before: &Environment, after: &Environment) -> Vec<String> {
+    fn walk(prefix: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        use serde_json::Value::Object;
+        match (a, b) {
+            (Object(a), Object(b)) => {
+                let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                for k in keys {
+                    let null = serde_json::Value::Null;
+                    let name = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(
+                        &name,
+                        a.get(k).unwrap_or(&null),
+                        b.get(k).unwrap_or(&null),
+                        out,
+                    );
+                }
+            }
+            (a, b) if a != b => out.push(prefix.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let (Ok(a), Ok(b)) = (serde_json::to_value(before), serde_json::to_value(after)) else {
+        return out;
+    };
+    walk("", &a, &b, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_says_which_fields_changed_and_never_the_password() {
+        let before = Environment::local_default();
+        let mut after = before.clone();
+        after.read_only = true;
+        after.management_urls = vec!["http://rabbit-2:15672".into()];
+        after.tls.verify = !before.tls.verify;
+        after.realm_template = Some("{worker}.{realm}".into());
+        let d = change_details(Some(&before), &after, true);
+        assert_eq!(
+            d["changed"],
+            serde_json::json!([
+                "management_urls",
+                "read_only",
+                "realm_template",
+                "tls.verify",
+                "password"
+            ])
+        );
+        assert_eq!(d["password_changed"], true);
+        assert_eq!(d["read_only"], true);
+        assert!(
+            !d.to_string().contains("guest"),
+            "no secret, no user name: {d}"
+        );
+
+        let same = change_details(Some(&before), &before, false);
+        assert_eq!(same["changed"], serde_json::json!([]));
+        assert_eq!(same["password_changed"], false);
+        let created = change_details(None, &before, true);
+        assert!(created.get("changed").is_none(), "a creation has no before");
     }
 }

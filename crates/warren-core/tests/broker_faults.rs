@@ -140,6 +140,7 @@ async fn a_node_that_stops_answering_mid_listing_gives_a_partial_inventory_marke
     let client = ManagementClient::new(&env(port), pw()).unwrap();
     let opts = InventoryOptions {
         page_size: 2,
+        strategy: warren_core::queues::inventory::Strategy::Paged,
         ..Default::default()
     };
     let inv = load_inventory(&client, &opts).await.unwrap();

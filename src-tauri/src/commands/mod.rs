@@ -1,5 +1,8 @@
 pub mod audit;
 pub mod deadletters;
+pub mod demo;
 pub mod environments;
+pub mod history;
+pub mod messages;
 pub mod queues;
 pub mod realms;

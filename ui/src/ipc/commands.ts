@@ -32,12 +32,30 @@ import type { ExportReport } from "./bindings/ExportReport";
 import type { AuditRecord } from "./bindings/AuditRecord";
 import type { Verification } from "./bindings/Verification";
 import type { DeprecationReport } from "./bindings/DeprecationReport";
+import type { DemoReport } from "./bindings/DemoReport";
+import type { Grower } from "./bindings/Grower";
+import type { HistoryInfo } from "./bindings/HistoryInfo";
+import type { HistoryMetric } from "./bindings/HistoryMetric";
+import type { Series } from "./bindings/Series";
+import type { SeriesKind } from "./bindings/SeriesKind";
+import type { SeriesSelector } from "./bindings/SeriesSelector";
+import type { Peek } from "./bindings/Peek";
+import type { PeekedMessage } from "./bindings/PeekedMessage";
+import type { StreamOffset } from "./bindings/StreamOffset";
+import type { PublishRequest } from "./bindings/PublishRequest";
+import type { PublishReport } from "./bindings/PublishReport";
+import type { EditRequest } from "./bindings/EditRequest";
+import type { EditPreview } from "./bindings/EditPreview";
+import type { EditRetryReport } from "./bindings/EditRetryReport";
 
 export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
 export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, ReplayRequest, Target };
 export type { PolicyRequest };
 export type { AuditRecord, Verification };
 export type { DeprecationReport };
+export type { DemoReport };
+export type { EditPreview, EditRequest, EditRetryReport, Peek, PeekedMessage, PublishReport, PublishRequest, StreamOffset };
+export type { Grower, HistoryInfo, HistoryMetric, Series, SeriesKind, SeriesSelector };
 
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
 export type { AppStart, ConnectionReport, Environment, EnvironmentView, ErrorReport, FilterOutcome, ImportReport, Inventory };
@@ -89,7 +107,8 @@ export const commands = {
     return call<Inventory>("queues_refresh", { envId, onEvent: channel });
   },
   /** Indices of the loaded queues that match `query` (the core's filter language). */
-  filterQueues: (envId: string, query: string) => call<FilterOutcome>("queues_filter", { envId, query }),
+  filterQueues: (envId: string, query: string, vhost: string | null = null) =>
+    call<FilterOutcome>("queues_filter", { envId, query, vhost }),
   /** Bindings and consumers of one queue (the detail drawer). */
   queueDetails: (envId: string, vhost: string, name: string) => call<QueueDetails>("queue_details", { envId, vhost, name }),
   /** Purge queues (the core refuses on a read-only environment); `dryRun` only lists them. */
@@ -104,22 +123,41 @@ export const commands = {
   /** Stop a running move (its shovel is removed; what moved stays moved). */
   cancelMove: (moveId: string) => call<boolean>("queues_move_cancel", { moveId }),
   /** Totals per realm, worker and cell of the loaded queues, and the template that mapped them. */
-  realmsSummary: (envId: string) => call<RealmView>("realms_summary", { envId }),
+  /** A series from the environment's local history over the last `sinceS` seconds. */
+  historySeries: (envId: string, selector: SeriesSelector, metric: HistoryMetric, sinceS: number) =>
+    call<Series>("history_series", { envId, selector, metric, sinceS }),
+  /** Each selector's last `sinceS` seconds in `buckets` slots (null: not sampled), for table sparklines. */
+  historySparklines: (envId: string, selectors: SeriesSelector[], metric: HistoryMetric, sinceS: number, buckets: number) =>
+    call<(number | null)[][]>("history_sparklines", { envId, selectors, metric, sinceS, buckets }),
+  /** The biggest growers over the last `sinceS` seconds, with "growing since". */
+  historyGrowers: (envId: string, by: SeriesKind, vhost: string | null, metric: HistoryMetric, sinceS: number, limit: number) =>
+    call<Grower[]>("history_growers", { envId, by, vhost, metric, sinceS, limit }),
+  /** What the environment's history holds and its size on disk. */
+  historyInfo: (envId: string) => call<HistoryInfo>("history_info", { envId }),
+  realmsSummary: (envId: string, vhost: string | null = null) => call<RealmView>("realms_summary", { envId, vhost }),
   /** What a realm template (or `auto`) would map on the loaded queues. */
   realmsPreview: (envId: string, template: string) => call<Preview>("realms_preview", { envId, template }),
   /** Plan (apply = false) or declare a policy for a realm's (or a worker's) queues. */
-  realmPolicy: (envId: string, realm: string, worker: string | null, settings: string[], priority: number, apply: boolean) =>
-    call<PolicyPlan>("realms_policy", { envId, request: { realm, worker, settings, priority, apply } satisfies PolicyRequest }),
+  realmPolicy: (
+    envId: string,
+    realm: string,
+    worker: string | null,
+    settings: string[],
+    priority: number,
+    apply: boolean,
+    vhost: string | null = null,
+  ) => call<PolicyPlan>("realms_policy", { envId, request: { realm, worker, vhost, settings, priority, apply } satisfies PolicyRequest }),
   /** The policies Warren created (`warren-realm-…`). */
   realmPolicies: (envId: string) => call<WarrenPolicy[]>("realms_policies", { envId }),
   removeRealmPolicy: (envId: string, vhost: string, name: string) => call<void>("realms_policy_remove", { envId, vhost, name }),
   /** The realm view with dead letters attributed per realm; `scan` reads shared DLQs to split them. */
-  realmsDeadLetters: (envId: string, scan: boolean) => call<RealmView>("realms_dead_letters", { envId, scan }),
+  realmsDeadLetters: (envId: string, scan: boolean, vhost: string | null = null) =>
+    call<RealmView>("realms_dead_letters", { envId, scan, vhost }),
   /** Connections, channels and consumers serving a realm's queues. */
-  realmConsumers: (envId: string, realm: string, worker: string | null) =>
-    call<RealmConsumers>("realms_consumers", { envId, realm, worker }),
+  realmConsumers: (envId: string, realm: string, worker: string | null, vhost: string | null = null) =>
+    call<RealmConsumers>("realms_consumers", { envId, realm, worker, vhost }),
   /** The dead-letter queues among the loaded queues. */
-  dlqList: (envId: string) => call<DeadLetterTopology>("dlq_list", { envId }),
+  dlqList: (envId: string, vhost: string | null = null) => call<DeadLetterTopology>("dlq_list", { envId, vhost }),
   /** Read the first `limit` messages of a DLQ in place (they are marked redelivered). */
   /** `insist`: read a quorum queue whose head is one read from its delivery limit anyway
    * (without it the core refuses with kind `near_delivery_limit`). */
@@ -134,6 +172,19 @@ export const commands = {
     return call<ReplayReport>("dlq_replay", { envId, request, jobId, onProgress: channel });
   },
   dlqCancel: (jobId: string) => call<boolean>("dlq_cancel", { jobId }),
+  /** Read up to `limit` messages of any queue in place (classic/quorum: marked redelivered, see
+   * the cost; a stream from `offset`, which costs nothing). */
+  peekQueue: (envId: string, vhost: string, queue: string, limit: number, offset: StreamOffset | null = null, insist = false) =>
+    call<Peek>("messages_peek", { envId, vhost, queue, limit, offset, insist }),
+  /** Publish one message with confirm and mandatory (refused on read-only; audited). */
+  publishMessage: (envId: string, request: PublishRequest) => call<PublishReport>("messages_publish", { envId, request }),
+  /** What retrying an edited dead letter would send: the diff and changed headers. Changes nothing. */
+  dlqEditPreview: (envId: string, request: EditRequest) => call<EditPreview>("dlq_edit_preview", { envId, request }),
+  /** Send the edited copy to the message's origin; the original is acked only after the confirm. */
+  dlqEditRetry: (envId: string, request: EditRequest) => call<EditRetryReport>("dlq_edit_retry", { envId, request }),
+  /** Seed the demo topology (as `warren demo seed`) into the environment's default vhost, else
+   * `warren-demo`; refused when that vhost holds queues or the environment is read-only. */
+  demoSeed: (envId: string) => call<DemoReport>("demo_seed", { envId }),
   /** The audit log's records, oldest first, and the state of its hash chain. */
   auditList: () => call<AuditRecord[]>("audit_list"),
   auditVerify: () => call<Verification>("audit_verify"),

@@ -4,10 +4,14 @@
 //! its loaded inventory, and calls the area that does the work (`queues`, `realms`,
 //! `deadletters`), which sit below it and do not know of it.
 
+pub mod after_change;
 pub mod cache;
 pub mod deadletters;
+pub mod demo;
 pub mod environments;
+pub mod history;
 pub mod jobs;
+pub mod messages;
 pub mod queues;
 pub mod realms;
 
@@ -16,6 +20,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 pub use cache::{FilterOutcome, InventoryCache, RefreshEvent};
+pub use history::{Histories, SampleReport};
 pub use jobs::{Job, Jobs};
 
 use crate::environment::Environment;
@@ -27,6 +32,8 @@ pub struct Session {
     pub store: EnvironmentStore,
     pub cache: InventoryCache,
     pub jobs: Jobs,
+    /// Each environment's local history of its queues and realms.
+    pub history: Histories,
     /// A password for this run only (the CLI's `--password-stdin`), never stored.
     password: Option<SecretString>,
 }
@@ -37,6 +44,7 @@ impl Session {
             store,
             cache: InventoryCache::default(),
             jobs: Jobs::default(),
+            history: Histories::default(),
             password: None,
         }
     }

@@ -21,6 +21,17 @@ vhost?: string, tls: TlsSettings, read_only: boolean,
  */
 realm_template?: string, 
 /**
+ * Queues that are not partitioned (`events.stream`, `scheduler`): names, globs
+ * (`events.*`, `*.stream`) or `/regular expressions/`. They stay unpartitioned and do not
+ * feed the template's suggestion.
+ */
+realm_exclude?: Array<string>, 
+/**
  * Logs link: a URL with {worker}, {realm}, {queue} and {vhost} placeholders (e.g. Kibana).
  */
-logs_url?: string, };
+logs_url?: string, 
+/**
+ * The `rabbitmq_prometheus` endpoint (`http://host:15692`); `None`: the first management
+ * URL's scheme and host on port 15692. Warren reads queue metrics there when it answers.
+ */
+prometheus_url?: string, };

@@ -5,4 +5,9 @@ export type Group = {
 /**
  * The realm or the worker.
  */
-key: string, totals: Totals, };
+key: string, 
+/**
+ * The vhost it lives in, when a view over several vhosts keeps each vhost's realms apart
+ * (`acme` in `shop` is not `acme` in `staging`); `None` within one vhost.
+ */
+vhost?: string, totals: Totals, };

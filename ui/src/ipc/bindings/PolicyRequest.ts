@@ -9,6 +9,10 @@ export type PolicyRequest = { realm: string,
  */
 worker: string | null, 
 /**
+ * Only the realm's queues in this vhost (`None`: in every loaded vhost).
+ */
+vhost: string | null, 
+/**
  * `key=value` settings (`max-length=10000`, `message-ttl=60000`).
  */
 settings: Array<string>, priority: number, 

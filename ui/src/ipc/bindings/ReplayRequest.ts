@@ -12,4 +12,9 @@ filter: string,
 /**
  * Message keys from a browse; `null`: every message the filter selects.
  */
-keys: Array<string> | null, discard: boolean, };
+keys: Array<string> | null, discard: boolean, 
+/**
+ * How many messages the front end expects in scope (the plan's or the group's count), so
+ * progress can say "35 of 35" rather than count the whole DLQ.
+ */
+expected?: number, };

@@ -3,4 +3,4 @@
 /**
  * How a queue was found to be a dead-letter queue.
  */
-export type Wiring = "wired" | "by_name";
+export type Wiring = "wired" | "by_name" | "by_binding" | "by_headers";
