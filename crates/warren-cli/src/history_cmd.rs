@@ -69,7 +69,7 @@ struct SeriesArgs {
     /// messages, ready, unacked, consumers, memory, publish_rate or deliver_rate.
     #[arg(long, default_value = "messages")]
     metric: String,
-    /// How far back, e.g. 30m, 6h, 7d (full resolution for the last 48 h, then 5-minute buckets).
+    /// How far back, e.g. 30m, 6h, 7d (full resolution for the last 48 h, then 5-minute buckets, hour buckets past 10 days).
     #[arg(long, default_value = "6h", value_parser = parse_span)]
     since: Duration,
     #[command(flatten)]

@@ -7,12 +7,19 @@
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::codec::{self, Record, Stats, Tuple, AVG_SCALE};
+use super::codec::{self, Record, Stats, Tuple};
 use super::read::decode_chunk;
 use super::{
-    floor_to, HistoryStore, BUCKET_S, DAY, FULL_RESOLUTION_S, HOUR, RETENTION_S, TIER_BUCKETS,
-    TIER_RAW,
+    floor_to, HistoryStore, BUCKET_S, DAY, FINE_BUCKETS_S, FULL_RESOLUTION_S, HOUR, HOUR_BUCKET_S,
+    RETENTION_S, TIER_BUCKETS, TIER_HOURS, TIER_RAW,
 };
+
+/// How much of the open hour `maintain` packs: everything before the newest sample's 5-minute
+/// slot. The `changes` table is keyed by series, so each sample's rows land all over it and a
+/// commit rewrites every page they touch: a table holding an hour of a 50,000-queue fleet
+/// (~900,000 rows) made one append cost ~100 ms, one holding 5–10 minutes ~20 ms (README,
+/// "History"). The price is rewriting the open hour's blobs at each pass.
+pub(crate) const CLOSE_S: i64 = 300;
 
 /// The 5-minute buckets of `n_slots` slots from `first_slot`, from a series' full-resolution
 /// `records` (sorted) evaluated at the sample `times` (sorted) that covered its vhost, the
@@ -27,17 +34,14 @@ pub(crate) fn bucketize(
     first_slot: i64,
     n_slots: i64,
 ) -> Vec<Record> {
-    let mut kept: Vec<(usize, Record)> = Vec::new();
-    let mut kept_exact: Vec<bool> = Vec::new();
-    let mut state = prev;
+    let mut out = Buckets::new(prev);
     let mut next = 0;
     let mut ti = 0;
     for k in 0..n_slots {
         let slot = first_slot + k * BUCKET_S;
         let end = slot + BUCKET_S;
-        let before = state;
-        let mut n = 0i64;
-        let (mut min, mut max, mut sum) = ([i64::MAX; 7], [i64::MIN; 7], [0i128; 7]);
+        let before = out.state;
+        let mut acc = Acc::default();
         let mut sampled = false;
         while ti < times.len() && times[ti] < end {
             let t = times[ti];
@@ -47,68 +51,164 @@ pub(crate) fn bucketize(
             }
             sampled = true;
             while next < records.len() && records[next].t() <= t {
-                state = records[next].state_after();
+                out.state = records[next].state_after();
                 next += 1;
             }
-            if let Some(s) = state {
-                n += 1;
-                for i in 0..7 {
-                    min[i] = min[i].min(s[i]);
-                    max[i] = max[i].max(s[i]);
-                    sum[i] += i128::from(s[i]);
-                }
+            if let Some(s) = out.state {
+                acc.add(&Stats::constant(&s), 1);
             }
         }
         while next < records.len() && records[next].t() < end {
-            state = records[next].state_after();
+            out.state = records[next].state_after();
             next += 1;
         }
-        if !sampled {
-            continue;
+        if sampled {
+            out.close(slot, before, acc.stats());
         }
-        let stats = (n > 0).then(|| {
-            let mut avg = [0i64; 7];
-            for i in 0..7 {
-                avg[i] = ((sum[i] as f64 * AVG_SCALE[i] as f64) / n as f64).round() as i64;
+    }
+    out.finish()
+}
+
+/// Hour buckets for one day from its 5-minute buckets (`fine`, sorted, all inside the day), the
+/// series being `prev` before the day, weighted by the samples each 5-minute slot covered
+/// (`times`: the day's sample times that covered the series' vhost). A 5-minute slot without a
+/// bucket stood still at the state before it (as `bucketize` left it out).
+pub(crate) fn coarsen(
+    prev: Option<Tuple>,
+    fine: &[Record],
+    times: &[i64],
+    day: i64,
+) -> Vec<Record> {
+    let mut out = Buckets::new(prev);
+    let mut next = 0;
+    let mut ti = 0;
+    for h in 0..DAY / HOUR_BUCKET_S {
+        let hour = day + h * HOUR_BUCKET_S;
+        let before = out.state;
+        let mut acc = Acc::default();
+        let mut sampled = false;
+        for k in 0..HOUR_BUCKET_S / BUCKET_S {
+            let slot = hour + k * BUCKET_S;
+            let mut n = 0u32;
+            while ti < times.len() && times[ti] < slot + BUCKET_S {
+                n += u32::from(times[ti] >= slot);
+                ti += 1;
             }
-            Stats { min, avg, max }
-        });
-        let unchanged = state == before && stats == before.map(|b| Stats::constant(&b));
+            let stats = match fine.get(next) {
+                Some(Record::Bucket { t, stats, last }) if *t == slot => {
+                    next += 1;
+                    out.state = *last;
+                    *stats
+                }
+                _ if n == 0 => continue,
+                _ => out.state.map(|s| Stats::constant(&s)),
+            };
+            sampled = true;
+            if let Some(s) = stats {
+                acc.add(&s, n.max(1));
+            }
+        }
+        if sampled {
+            out.close(hour, before, acc.stats());
+        }
+    }
+    out.finish()
+}
+
+/// Sums a bucket's min / weighted average / max.
+#[derive(Default)]
+struct Acc {
+    n: u64,
+    min: Option<Tuple>,
+    max: Tuple,
+    sum: [i128; 7],
+}
+
+impl Acc {
+    /// Adds `s` (a bucket, or one sample as a constant bucket) covering `n` samples.
+    fn add(&mut self, s: &Stats, n: u32) {
+        let min = self.min.get_or_insert([i64::MAX; 7]);
+        if self.n == 0 {
+            self.max = [i64::MIN; 7];
+        }
+        for i in 0..7 {
+            min[i] = min[i].min(s.min[i]);
+            self.max[i] = self.max[i].max(s.max[i]);
+            self.sum[i] += i128::from(s.avg[i]) * i128::from(n);
+        }
+        self.n += u64::from(n);
+    }
+
+    fn stats(&self) -> Option<Stats> {
+        let min = self.min?;
+        let mut avg = [0i64; 7];
+        for i in 0..7 {
+            avg[i] = (self.sum[i] as f64 / self.n as f64).round() as i64;
+        }
+        Some(Stats {
+            min,
+            avg,
+            max: self.max,
+        })
+    }
+}
+
+/// The buckets of a series as they are closed, leaving out those where it stood still at its
+/// previous state ("no bucket" reads as "unchanged"). A bucket's end state is kept exactly only
+/// where the next one is left out (and at the end); the others say "ended at its max", which
+/// costs nothing (busy series: a third of the bytes) and is a value within the bucket.
+struct Buckets {
+    /// The series' state now (after the records applied so far).
+    state: Option<Tuple>,
+    kept: Vec<Record>,
+    exact: Vec<bool>,
+}
+
+impl Buckets {
+    fn new(prev: Option<Tuple>) -> Buckets {
+        Buckets {
+            state: prev,
+            kept: Vec::new(),
+            exact: Vec::new(),
+        }
+    }
+
+    /// Closes the slot at `t` that began at `before`, ending at `self.state`.
+    fn close(&mut self, t: i64, before: Option<Tuple>, stats: Option<Stats>) {
+        let unchanged = self.state == before && stats == before.map(|b| Stats::constant(&b));
         if unchanged {
             // The bucket before carries the state this one stands at: it must say it exactly.
-            if let Some((i, _)) = kept.last() {
-                kept_exact[*i] = true;
+            if let Some(x) = self.exact.last_mut() {
+                *x = true;
             }
         } else {
-            kept_exact.push(false);
-            kept.push((
-                kept_exact.len() - 1,
-                Record::Bucket {
-                    t: slot,
-                    stats,
-                    last: state,
-                },
-            ));
+            self.exact.push(false);
+            self.kept.push(Record::Bucket {
+                t,
+                stats,
+                last: self.state,
+            });
         }
     }
-    // A bucket's end state is needed only where the next one is left out (and at the end); the
-    // others say "ended at its max", which costs nothing (busy series: a third of the bytes).
-    if let Some(x) = kept_exact.last_mut() {
-        *x = true;
-    }
-    for (i, r) in &mut kept {
-        if let Record::Bucket {
-            stats: Some(s),
-            last: last @ Some(_),
-            ..
-        } = r
-        {
-            if !kept_exact[*i] {
-                *last = Some(s.max);
+
+    fn finish(mut self) -> Vec<Record> {
+        if let Some(x) = self.exact.last_mut() {
+            *x = true;
+        }
+        for (r, exact) in self.kept.iter_mut().zip(&self.exact) {
+            if let Record::Bucket {
+                stats: Some(s),
+                last: last @ Some(_),
+                ..
+            } = r
+            {
+                if !exact {
+                    *last = Some(s.max);
+                }
             }
         }
+        self.kept
     }
-    kept.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Appends bucket records to the series' day chunk (creating it).
@@ -150,8 +250,10 @@ impl HistoryStore {
             .query_row("SELECT max(t) FROM samples", [], |r| r.get(0))?;
         let Some(newest) = newest else { return Ok(()) };
         let target = floor_to(now - FULL_RESOLUTION_S, HOUR);
-        let mut worked = self.close_hours(floor_to(newest, HOUR).max(target))?;
+        let mut worked = self.close_hours(floor_to(newest, CLOSE_S).max(target))?;
         worked |= self.downsample(target)?;
+        worked |=
+            self.coarsen_days(floor_to(now - FINE_BUCKETS_S, DAY).min(floor_to(target, DAY)))?;
         worked |= self.expire(now - RETENTION_S)?;
         if worked {
             let (free, pages): (i64, i64) = self.conn.query_row(
@@ -171,7 +273,8 @@ impl HistoryStore {
         Ok(())
     }
 
-    /// Packs the change rows before `boundary` (an hour) into hourly blobs.
+    /// Packs the change rows before `boundary` (a 5-minute mark) into hourly blobs, merged into
+    /// the hour's blob when part of the hour was packed before.
     fn close_hours(&mut self, boundary: i64) -> rusqlite::Result<bool> {
         if self.meta("closed_until")?.is_some_and(|c| c >= boundary) {
             return Ok(false);
@@ -327,6 +430,87 @@ impl HistoryStore {
         tx.commit()
     }
 
+    /// Merges the 5-minute buckets of every day before `target` (a midnight) into hour buckets,
+    /// one transaction per day.
+    fn coarsen_days(&mut self, target: i64) -> rusqlite::Result<bool> {
+        let mut worked = false;
+        loop {
+            let done = self.meta("coarse_frontier")?.unwrap_or(i64::MIN);
+            let next: Option<i64> = self.conn.query_row(
+                "SELECT min(start) FROM chunks WHERE start >= ?1 AND tier = ?2",
+                params![done, TIER_BUCKETS],
+                |r| r.get(0),
+            )?;
+            let Some(day) = next.filter(|d| *d < target) else {
+                if done < target {
+                    self.set_coarse_frontier(target)?;
+                }
+                return Ok(worked);
+            };
+            self.coarsen_day(day)?;
+            worked = true;
+        }
+    }
+
+    fn set_coarse_frontier(&self, t: i64) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('coarse_frontier', ?1)",
+            [t],
+        )?;
+        Ok(())
+    }
+
+    fn coarsen_day(&mut self, day: i64) -> rusqlite::Result<()> {
+        self.refresh_samples()?;
+        let samples: Vec<(i64, Option<String>)> = {
+            let s = self.samples.borrow();
+            let lo = s.rows.partition_point(|r| r.0 < day);
+            let hi = s.rows.partition_point(|r| r.0 < day + DAY);
+            s.rows[lo..hi].to_vec()
+        };
+        let mut times_of: rustc_hash::FxHashMap<String, Vec<i64>> = Default::default();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let chunks: Vec<(i64, String, Vec<u8>)> = tx
+            .prepare(
+                "SELECT c.series_id, s.vhost, c.blob FROM chunks c JOIN series s ON s.id = c.series_id
+                 WHERE c.start = ?1 AND c.tier = ?2",
+            )?
+            .query_map(params![day, TIER_BUCKETS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut fine = Vec::new();
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO chunks (series_id, start, tier, blob) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (id, vhost, blob) in chunks {
+                let times = times_of.entry(vhost).or_insert_with_key(|vhost| {
+                    samples
+                        .iter()
+                        .filter(|(_, v)| v.as_deref().is_none_or(|v| v == vhost))
+                        .map(|(t, _)| *t)
+                        .collect()
+                });
+                fine.clear();
+                decode_chunk(day, TIER_BUCKETS, &blob, &mut fine);
+                let prev = state_before(&tx, id, day)?;
+                let hours = coarsen(prev, &fine, times, day);
+                put.execute(params![
+                    id,
+                    day,
+                    TIER_HOURS,
+                    codec::pack(&codec::encode_buckets(day, HOUR_BUCKET_S, &hours))
+                ])?;
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('coarse_frontier', ?1)",
+            [day + DAY],
+        )?;
+        tx.commit()
+    }
+
     /// Drops the days that ended before `horizon`, and the samples before it.
     fn expire(&mut self, horizon: i64) -> rusqlite::Result<bool> {
         let cut = floor_to(horizon, DAY);
@@ -374,8 +558,8 @@ impl HistoryStore {
                         last: Some(state),
                     };
                     tx.execute(
-                        "INSERT OR REPLACE INTO chunks (series_id, start, tier, blob) VALUES (?1, ?2, 1, ?3)",
-                        params![id, cut, codec::pack(&codec::encode_buckets(cut, BUCKET_S, &[carry]))],
+                        "INSERT OR REPLACE INTO chunks (series_id, start, tier, blob) VALUES (?1, ?2, ?3, ?4)",
+                        params![id, cut, TIER_HOURS, codec::pack(&codec::encode_buckets(cut, HOUR_BUCKET_S, &[carry]))],
                     )?;
                 }
             }

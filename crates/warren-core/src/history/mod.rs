@@ -30,12 +30,29 @@ use codec::{to_fixed, Tuple};
 pub const FULL_RESOLUTION_S: i64 = 48 * 3600;
 /// Downsampled bucket width.
 pub const BUCKET_S: i64 = 300;
+/// 5-minute buckets are kept this long (whole days), then merged into hour buckets: the
+/// tiering Thanos uses for Prometheus data (raw, 5 m after 40 h, 1 h after 10 d). A 30-day
+/// chart has 720 hourly points either way; 5-minute buckets for 30 days would not fit the
+/// 1 GB bound at 50,000 queues (README, "History").
+pub const FINE_BUCKETS_S: i64 = 10 * 86_400;
+/// The width of the oldest buckets.
+pub const HOUR_BUCKET_S: i64 = 3600;
 /// Downsampled buckets are kept this long, then dropped.
 pub const RETENTION_S: i64 = 30 * 86_400;
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
 const TIER_RAW: i64 = 0;
 const TIER_BUCKETS: i64 = 1;
+const TIER_HOURS: i64 = 2;
+
+/// The width of one bucket of a chunk tier (0 for full resolution).
+fn tier_width(tier: i64) -> i64 {
+    match tier {
+        TIER_BUCKETS => BUCKET_S,
+        TIER_HOURS => HOUR_BUCKET_S,
+        _ => 0,
+    }
+}
 const SCHEMA_VERSION: i64 = 1;
 
 /// One environment's history. `Send`: the session keeps it in a `Mutex` and calls it from
@@ -62,8 +79,11 @@ struct Cache {
 }
 
 struct SeriesMeta {
+    kind: i64,
     vhost: String,
     state: Option<Tuple>,
+    /// When `state` began (its record's time; `i64::MIN` when unknown).
+    since: i64,
     seen: u64,
     /// A queue's aggregates.
     link: Option<Box<Link>>,
@@ -317,8 +337,10 @@ impl HistoryStore {
                 cache.set_meta(
                     id,
                     SeriesMeta {
+                        kind,
                         vhost: vhost.to_string(),
                         state: None,
+                        since: i64::MIN,
                         seen: 0,
                         link: None,
                     },
@@ -398,6 +420,7 @@ impl HistoryStore {
         for (id, state) in pending {
             if let Some(m) = self.cache.metas[id as usize].as_mut() {
                 m.state = state;
+                m.since = at;
             }
         }
         Ok(())
@@ -496,6 +519,8 @@ impl HistoryStore {
             newest: newest.map(rfc3339),
             full_resolution_s: FULL_RESOLUTION_S as u32,
             bucket_s: BUCKET_S as u32,
+            fine_buckets_s: FINE_BUCKETS_S as u32,
+            hour_bucket_s: HOUR_BUCKET_S as u32,
             retention_s: RETENTION_S as u32,
         })
     }
@@ -581,23 +606,29 @@ fn sync_cache(conn: &Connection, cache: &mut Cache) -> rusqlite::Result<()> {
             cache.set_meta(
                 id,
                 SeriesMeta {
+                    kind,
                     vhost,
                     state: None,
+                    since: i64::MIN,
                     seen: 0,
                     link: None,
                 },
             );
         }
     }
-    // The last state: the newest change row, else the end of the newest chunk.
-    let mut latest: FxHashMap<i64, Option<Tuple>> = FxHashMap::default();
+    // The last state and when it began: the newest change row, else the end of the newest
+    // chunk (a bucket's end: its state began at most then).
+    let mut latest: FxHashMap<i64, (i64, Option<Tuple>)> = FxHashMap::default();
     {
         let mut stmt =
-            conn.prepare("SELECT series_id, state FROM changes ORDER BY series_id, t")?;
+            conn.prepare("SELECT series_id, t, state FROM changes ORDER BY series_id, t")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let state: Option<Vec<u8>> = r.get(1)?;
-            latest.insert(r.get(0)?, state.and_then(|b| codec::decode_tuple(&b)));
+            let state: Option<Vec<u8>> = r.get(2)?;
+            latest.insert(
+                r.get(0)?,
+                (r.get(1)?, state.and_then(|b| codec::decode_tuple(&b))),
+            );
         }
     }
     let mut last_chunk = conn.prepare_cached(
@@ -606,7 +637,7 @@ fn sync_cache(conn: &Connection, cache: &mut Cache) -> rusqlite::Result<()> {
     let mut records = Vec::new();
     for (id, meta) in cache.metas.iter_mut().enumerate() {
         let Some(meta) = meta else { continue };
-        meta.state = match latest.get(&(id as i64)) {
+        (meta.since, meta.state) = match latest.get(&(id as i64)) {
             Some(s) => *s,
             None => {
                 let chunk: Option<(i64, i64, Vec<u8>)> = last_chunk
@@ -616,9 +647,11 @@ fn sync_cache(conn: &Connection, cache: &mut Cache) -> rusqlite::Result<()> {
                     Some((start, tier, blob)) => {
                         records.clear();
                         read::decode_chunk(start, tier, &blob, &mut records);
-                        records.last().and_then(|r| r.state_after())
+                        records.last().map_or((i64::MIN, None), |r| {
+                            (r.t() + tier_width(tier), r.state_after())
+                        })
                     }
-                    None => None,
+                    None => (i64::MIN, None),
                 }
             }
         };

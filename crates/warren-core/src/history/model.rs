@@ -154,8 +154,11 @@ pub struct HistoryInfo {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest: Option<String>,
-    /// Full resolution is kept this long, then downsampled buckets until `retention_s`.
+    /// Full resolution is kept this long, then `bucket_s` buckets until `fine_buckets_s`, then
+    /// `hour_bucket_s` buckets until `retention_s`.
     pub full_resolution_s: u32,
     pub bucket_s: u32,
+    pub fine_buckets_s: u32,
+    pub hour_bucket_s: u32,
     pub retention_s: u32,
 }

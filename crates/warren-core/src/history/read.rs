@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use super::codec::{self, avg_from_fixed, from_fixed, Record, Stats, Tuple};
 use super::{
     kind_code, rfc3339, Grower, HistoryMetric, HistoryStore, SeriesKind, SeriesSelector, BUCKET_S,
-    DAY, FULL_RESOLUTION_S, HOUR, TIER_BUCKETS, TIER_RAW,
+    DAY, FULL_RESOLUTION_S, HOUR, HOUR_BUCKET_S, TIER_BUCKETS, TIER_HOURS, TIER_RAW,
 };
 
 /// A point before it is formatted for JSON.
@@ -27,8 +27,8 @@ pub(crate) fn decode_chunk(start: i64, tier: i64, blob: &[u8], out: &mut Vec<Rec
         return;
     };
     let mut tmp = Vec::new();
-    let ok = if tier == TIER_BUCKETS {
-        codec::decode_buckets(start, BUCKET_S, &blob, &mut tmp)
+    let ok = if tier != TIER_RAW {
+        codec::decode_buckets(start, super::tier_width(tier), &blob, &mut tmp)
     } else {
         codec::decode_raw(start, &blob, &mut tmp)
     };
@@ -134,43 +134,68 @@ fn values_at(records: &[Record], times: &[i64], m: usize) -> Vec<Option<f64>> {
 
 type Bucket = (f64, f64, f64); // min, avg, max
 
-/// The series per 5-minute slot: stored buckets before `frontier`, computed from the full
-/// resolution records at the slot's sample times after it.
+/// The series per slot of `width` (5 minutes or an hour): before `frontier` from the stored
+/// buckets (hour buckets before `coarse`, 5-minute ones after), each weighted by the samples it
+/// covers; after `frontier` from the full-resolution records at the slot's sample times.
 fn bucket_values(
     records: &[Record],
     slots: &[(i64, Vec<i64>)],
-    frontier: i64,
+    width: i64,
+    (frontier, coarse): (i64, i64),
     m: usize,
 ) -> Vec<Option<Bucket>> {
     let mut c = Cursor::new(records);
     slots
         .iter()
         .map(|(slot, times)| {
+            let (mut n, mut sum, mut lo, mut hi) = (0u32, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+            let mut add = |b: Bucket, k: u32| {
+                n += k;
+                sum += b.1 * f64::from(k);
+                lo = lo.min(b.0);
+                hi = hi.max(b.2);
+            };
             if *slot < frontier {
-                c.advance(*slot, false);
-                if let Some(Record::Bucket { t, stats, .. }) = c.peek() {
-                    if *t == *slot {
-                        let v = stats.map(|s| stat_of(&s, m));
-                        c.advance(*slot, true);
-                        return v;
+                let step = if *slot < coarse {
+                    HOUR_BUCKET_S
+                } else {
+                    BUCKET_S
+                }
+                .min(width);
+                let mut ti = 0;
+                for sub in (*slot..*slot + width).step_by(step as usize) {
+                    let mut k = 0u32;
+                    while ti < times.len() && times[ti] < sub + step {
+                        k += u32::from(times[ti] >= sub);
+                        ti += 1;
+                    }
+                    c.advance(sub, false);
+                    let stored = match c.peek() {
+                        Some(Record::Bucket { t, stats, .. }) if *t == sub => Some(*stats),
+                        _ => None,
+                    };
+                    let stats = match stored {
+                        Some(stats) => {
+                            c.advance(sub, true);
+                            stats
+                        }
+                        None if k == 0 => continue,
+                        None => c.state.map(|s| Stats::constant(&s)),
+                    };
+                    if let Some(s) = stats {
+                        add(stat_of(&s, m), k.max(1));
                     }
                 }
-                c.state.map(|s| stat_of(&Stats::constant(&s), m))
             } else {
-                let (mut n, mut sum, mut lo, mut hi) =
-                    (0u32, 0.0, f64::INFINITY, f64::NEG_INFINITY);
                 for t in times {
                     c.advance(*t, true);
                     if let Some(s) = c.state {
                         let v = from_fixed(m, s[m]);
-                        n += 1;
-                        sum += v;
-                        lo = lo.min(v);
-                        hi = hi.max(v);
+                        add((v, v, v), 1);
                     }
                 }
-                (n > 0).then(|| (lo, sum / f64::from(n), hi))
             }
+            (n > 0).then(|| (lo, sum / f64::from(n), hi))
         })
         .collect()
 }
@@ -205,6 +230,11 @@ fn selected_ids(conn: &Connection, sel: &SeriesSelector) -> rusqlite::Result<Vec
 impl HistoryStore {
     pub(crate) fn frontier(&self) -> rusqlite::Result<i64> {
         Ok(self.meta("frontier")?.unwrap_or(i64::MIN))
+    }
+
+    /// Buckets before this time are an hour wide.
+    pub(crate) fn coarse_frontier(&self) -> rusqlite::Result<i64> {
+        Ok(self.meta("coarse_frontier")?.unwrap_or(i64::MIN))
     }
 
     /// The points of a selector over [since, until] and their resolution in seconds.
@@ -262,9 +292,16 @@ impl HistoryStore {
                 .collect();
             Ok((points, typical_interval(&times)))
         } else {
+            // Hour buckets throughout when the window reaches back into them.
+            let coarse = self.coarse_frontier()?;
+            let width = if since < coarse {
+                HOUR_BUCKET_S
+            } else {
+                BUCKET_S
+            };
             let mut slots: Vec<(i64, Vec<i64>)> = Vec::new();
             for t in &times {
-                let slot = super::floor_to(*t, BUCKET_S);
+                let slot = super::floor_to(*t, width);
                 match slots.last_mut() {
                     Some((s, ts)) if *s == slot => ts.push(*t),
                     _ => slots.push((slot, vec![*t])),
@@ -273,10 +310,13 @@ impl HistoryStore {
             let mut sum: Vec<Option<Bucket>> = vec![None; slots.len()];
             for (id, _) in &ids {
                 let records = load_records(&self.conn, *id, since, until)?;
-                for (acc, v) in sum
-                    .iter_mut()
-                    .zip(bucket_values(&records, &slots, frontier, m))
-                {
+                for (acc, v) in sum.iter_mut().zip(bucket_values(
+                    &records,
+                    &slots,
+                    width,
+                    (frontier, coarse),
+                    m,
+                )) {
                     if let Some((a, b, c)) = v {
                         let (x, y, z) = acc.unwrap_or((0.0, 0.0, 0.0));
                         *acc = Some((x + a, y + b, z + c));
@@ -295,7 +335,7 @@ impl HistoryStore {
                     })
                 })
                 .collect();
-            Ok((points, BUCKET_S))
+            Ok((points, width))
         }
     }
 
@@ -334,11 +374,153 @@ impl HistoryStore {
         limit: usize,
     ) -> rusqlite::Result<Vec<Grower>> {
         let m = metric_index(metric);
-        // Only a series with a record inside the window can have moved: those with a chunk
-        // there, and those with change rows (found by a skip-scan over the `changes` key: the
-        // table holds up to an hour of rows, too many to read whole).
+        let value = |s: Option<Tuple>| s.map(|s| from_fixed(m, s[m])).unwrap_or(0.0);
+        // Only a series that moved inside the window can have grown. Each with its value at
+        // `until`, largest first.
+        let mut moved = match self.moved_from_cache(by, vhost, since, until)? {
+            Some(moved) => moved,
+            None => self.moved_from_file(by, vhost, since, until)?,
+        };
+        let mut ends: Vec<(f64, i64)> = Vec::with_capacity(moved.len());
+        for (id, end) in moved.drain(..) {
+            let end = match end {
+                Some(end) => end,
+                None => self.state_at(id, until)?,
+            };
+            ends.push((value(end), id));
+        }
+        ends.sort_by(|a, b| b.0.total_cmp(&a.0));
+
+        // When the history of a vhost begins inside the window, its series start at their first
+        // sample: 0 would make every queue that merely exists look like it grew.
+        let mut first_sampled: FxHashMap<String, Option<i64>> = FxHashMap::default();
+        let mut first_of = self.conn.prepare_cached(
+            "SELECT t FROM samples WHERE vhost IS NULL OR vhost = ?1 ORDER BY t LIMIT 1",
+        )?;
+        let mut info = self
+            .conn
+            .prepare_cached("SELECT vhost, key, realm FROM series WHERE id = ?1")?;
+        // Values are never negative, so a series cannot grow by more than its end value: once
+        // the end values left are below the `limit`-th delta found, none of them can enter.
+        let mut top: Vec<f64> = Vec::with_capacity(limit + 1);
+        let mut found: Vec<(i64, f64, f64, String)> = Vec::new();
+        for (end, id) in ends {
+            if limit == 0 || (top.len() == limit && end < top[limit - 1]) {
+                break;
+            }
+            let vh: String = info.query_row([id], |r| r.get(0))?;
+            let mut at_start = self.state_at(id, since)?;
+            if at_start.is_none() {
+                let first = match first_sampled.get(&vh) {
+                    Some(f) => *f,
+                    None => {
+                        let f = first_of.query_row([&vh], |r| r.get(0)).optional()?;
+                        first_sampled.insert(vh.clone(), f);
+                        f
+                    }
+                };
+                if let Some(f) = first.filter(|f| *f > since) {
+                    at_start = self.state_at(id, f)?;
+                }
+            }
+            let start = value(at_start);
+            if end > start {
+                let delta = end - start;
+                let at = top.partition_point(|d| *d >= delta);
+                top.insert(at, delta);
+                top.truncate(limit);
+                found.push((id, start, end, vh));
+            }
+        }
+        let mut growers = Vec::with_capacity(found.len());
+        for (id, start, end, vh) in found {
+            let (key, realm): (String, String) =
+                info.query_row([id], |r| Ok((r.get(1)?, r.get(2)?)))?;
+            growers.push((
+                id,
+                Grower {
+                    kind: by,
+                    vhost: Some(vh),
+                    key,
+                    realm: (by == SeriesKind::Cell).then_some(realm),
+                    metric,
+                    start,
+                    end,
+                    delta: end - start,
+                    growing_since: None,
+                },
+            ));
+        }
+        growers.sort_by(|a, b| {
+            b.1.delta
+                .total_cmp(&a.1.delta)
+                .then_with(|| a.1.key.cmp(&b.1.key))
+        });
+        growers.truncate(limit);
+        for (id, g) in &mut growers {
+            g.growing_since = self.growing_since(*id, m, until)?.map(rfc3339);
+        }
+        Ok(growers.into_iter().map(|(_, g)| g).collect())
+    }
+
+    /// The series of `by` (in `vhost`) that moved after `since`, with their state now, from
+    /// the append cache — when it is loaded, nobody else wrote since, and `until` is not before
+    /// the newest sample. `None` otherwise.
+    #[allow(clippy::type_complexity)]
+    fn moved_from_cache(
+        &self,
+        by: SeriesKind,
+        vhost: Option<&str>,
+        since: i64,
+        until: i64,
+    ) -> rusqlite::Result<Option<Vec<(i64, Option<Option<Tuple>>)>>> {
+        let cache = &self.cache;
+        if !cache.loaded {
+            return Ok(None);
+        }
+        let (dv, newest): (i64, Option<i64>) = self.conn.query_row(
+            "SELECT (SELECT data_version FROM pragma_data_version), (SELECT max(t) FROM samples)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if dv != cache.data_version || newest.is_some_and(|n| until < n) {
+            return Ok(None);
+        }
+        let kind = kind_code(by);
+        Ok(Some(
+            cache
+                .metas
+                .iter()
+                .enumerate()
+                .filter_map(|(id, meta)| {
+                    let meta = meta.as_ref()?;
+                    (meta.kind == kind
+                        && meta.since > since
+                        && vhost.is_none_or(|v| v == meta.vhost))
+                    .then_some((id as i64, Some(meta.state)))
+                })
+                .collect(),
+        ))
+    }
+
+    /// The same from the file: the series with a chunk or a change row inside the window (a
+    /// skip-scan finds those of the `changes` key, too many rows to read whole), their state
+    /// at `until` left to the caller (`None`).
+    #[allow(clippy::type_complexity)]
+    fn moved_from_file(
+        &self,
+        by: SeriesKind,
+        vhost: Option<&str>,
+        since: i64,
+        until: i64,
+    ) -> rusqlite::Result<Vec<(i64, Option<Option<Tuple>>)>> {
+        let of_kind: rustc_hash::FxHashSet<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM series WHERE kind = ?1 AND (?2 IS NULL OR vhost = ?2)")?
+            .query_map(params![kind_code(by), vhost], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut ids: Vec<i64> = Vec::new();
-        for (tier, reach) in [(TIER_RAW, HOUR), (TIER_BUCKETS, DAY)] {
+        for (tier, reach) in [(TIER_RAW, HOUR), (TIER_BUCKETS, DAY), (TIER_HOURS, DAY)] {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT DISTINCT series_id FROM chunks WHERE start > ?1 AND start <= ?2 AND tier = ?3",
             )?;
@@ -360,75 +542,15 @@ impl HistoryStore {
         }
         ids.sort_unstable();
         ids.dedup();
-        let mut info = self
-            .conn
-            .prepare_cached("SELECT kind, vhost, key, realm FROM series WHERE id = ?1")?;
-        let mut candidates: Vec<(i64, String, String, String)> = Vec::new();
-        for id in ids {
-            let (kind, vh, key, realm): (i64, String, String, String) =
-                info.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-            if kind == kind_code(by) && vhost.is_none_or(|v| v == vh) {
-                candidates.push((id, vh, key, realm));
-            }
-        }
-        let mut growers = Vec::new();
-        // When the history of a vhost begins inside the window, its series start at their first
-        // sample: 0 would make every queue that merely exists look like it grew.
-        let mut first_sampled: FxHashMap<String, Option<i64>> = FxHashMap::default();
-        let mut first_of = self.conn.prepare_cached(
-            "SELECT t FROM samples WHERE vhost IS NULL OR vhost = ?1 ORDER BY t LIMIT 1",
-        )?;
-        for (id, vh, key, realm) in candidates {
-            let value = |s: Option<Tuple>| s.map(|s| from_fixed(m, s[m])).unwrap_or(0.0);
-            let mut at_start = self.state_at(id, since)?;
-            if at_start.is_none() {
-                let first = match first_sampled.get(&vh) {
-                    Some(f) => *f,
-                    None => {
-                        let f = first_of.query_row([&vh], |r| r.get(0)).optional()?;
-                        first_sampled.insert(vh.clone(), f);
-                        f
-                    }
-                };
-                if let Some(f) = first.filter(|f| *f > since) {
-                    at_start = self.state_at(id, f)?;
-                }
-            }
-            let start = value(at_start);
-            let end = value(self.state_at(id, until)?);
-            if end > start {
-                growers.push((
-                    id,
-                    Grower {
-                        kind: by,
-                        vhost: Some(vh),
-                        key,
-                        realm: (by == SeriesKind::Cell).then_some(realm),
-                        metric,
-                        start,
-                        end,
-                        delta: end - start,
-                        growing_since: None,
-                    },
-                ));
-            }
-        }
-        growers.sort_by(|a, b| {
-            b.1.delta
-                .total_cmp(&a.1.delta)
-                .then_with(|| a.1.key.cmp(&b.1.key))
-        });
-        growers.truncate(limit);
-        for (id, g) in &mut growers {
-            g.growing_since = self.growing_since(*id, m, until)?.map(rfc3339);
-        }
-        Ok(growers.into_iter().map(|(_, g)| g).collect())
+        ids.retain(|id| of_kind.contains(id));
+        Ok(ids.into_iter().map(|id| (id, None)).collect())
     }
 
     /// The last sample time at which the series stood at its lowest value up to `until`, over
     /// the whole retained history.
     fn growing_since(&self, id: i64, m: usize, until: i64) -> rusqlite::Result<Option<i64>> {
         let records = load_records(&self.conn, id, i64::MIN, until)?;
+        let coarse = self.coarse_frontier()?;
         let low = |r: &Record| -> Option<i64> {
             match r {
                 Record::Raw { state, .. } => state.map(|s| s[m]),
@@ -448,7 +570,7 @@ impl HistoryStore {
             left = match r {
                 Record::Bucket {
                     t, last: Some(l), ..
-                } if l[m] != min => Some(t + BUCKET_S),
+                } if l[m] != min => Some(t + if *t < coarse { HOUR_BUCKET_S } else { BUCKET_S }),
                 _ => records.get(i + 1).map(Record::t),
             };
         }

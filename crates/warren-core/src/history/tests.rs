@@ -59,6 +59,21 @@ fn values(
         .collect()
 }
 
+/// The messages series as (time, average, min, max).
+fn bands(
+    s: &HistoryStore,
+    sel: &SeriesSelector,
+    since: i64,
+    until: i64,
+) -> Vec<(String, f64, Option<f64>, Option<f64>)> {
+    s.series(sel, HistoryMetric::Messages, since, until)
+        .unwrap()
+        .series
+        .into_iter()
+        .map(|p| (p.t, p.value, p.min, p.max))
+        .collect()
+}
+
 fn figure(r: &QueueRow, m: HistoryMetric) -> f64 {
     match m {
         HistoryMetric::Messages => r.messages as f64,
@@ -366,22 +381,13 @@ fn old_hours_become_five_minute_min_avg_max_buckets_and_expire_after_30_days() {
         .series
         .iter()
         .all(|p| p.value == 7.0 && p.min == Some(7.0) && p.max == Some(7.0)));
-    let realm = s
-        .series(
-            &sel(SeriesKind::Realm, Some("/"), Some("r")),
-            HistoryMetric::Messages,
-            T0,
-            T0 + 299,
-        )
-        .unwrap();
-    assert_eq!(
-        (
-            realm.series[0].value,
-            realm.series[0].min,
-            realm.series[0].max
-        ),
-        (16.5, Some(7.0), Some(26.0))
+    let realm = bands(
+        &s,
+        &sel(SeriesKind::Realm, Some("/"), Some("r")),
+        T0,
+        T0 + 299,
     );
+    assert_eq!(realm[0], (rfc3339(T0), 16.5, Some(7.0), Some(26.0)));
     // A long window mixes stored buckets and buckets made from full resolution.
     let long = s
         .series(
@@ -482,6 +488,37 @@ fn growers_rank_by_delta_and_know_since_when() {
     // Lowest value 0, last seen at k=19: growing since then, from before the window.
     assert_eq!(g[0].growing_since, Some(rfc3339(T0 + 15 * 19)));
     assert_eq!(g[1].growing_since, Some(rfc3339(T0 + 15 * 29)));
+    // A store that has not appended (the CLI) finds them in the file, the same.
+    let cold = HistoryStore::open(s.path()).unwrap();
+    let from_file = cold
+        .growers(
+            SeriesKind::Queue,
+            None,
+            HistoryMetric::Messages,
+            since,
+            until,
+            10,
+        )
+        .unwrap();
+    assert_eq!(format!("{from_file:?}"), format!("{g:?}"));
+    // The window ending before the newest sample cannot use the cache either.
+    let earlier = s
+        .growers(
+            SeriesKind::Queue,
+            None,
+            HistoryMetric::Messages,
+            T0,
+            T0 + 15 * 9,
+            10,
+        )
+        .unwrap();
+    assert_eq!(
+        earlier
+            .iter()
+            .map(|g| (g.key.as_str(), g.start, g.end))
+            .collect::<Vec<_>>(),
+        vec![("up", 2.0, 10.0)]
+    );
     let top1 = s
         .growers(
             SeriesKind::Queue,
@@ -620,4 +657,116 @@ fn a_history_that_begins_inside_the_window_starts_growers_at_the_first_sample() 
         .unwrap();
     let found: Vec<(&str, f64, f64)> = g.iter().map(|g| (g.key.as_str(), g.start, g.end)).collect();
     assert_eq!(found, vec![("grew", 1.0, 6.0), ("new", 0.0, 3.0)]);
+}
+
+#[test]
+fn buckets_older_than_ten_days_become_hour_buckets_weighted_by_their_samples() {
+    let (_d, mut s) = store();
+    let both = |t: i64, a: u64, s: &mut HistoryStore| {
+        s.append(
+            t,
+            None,
+            &[
+                q("/", "a", Some("r"), None, a),
+                q("/", "idle", Some("r"), None, 7),
+            ],
+        )
+        .unwrap();
+    };
+    // Day 0, hour 0: "a" steps 0..19 in each 5-minute slot; hour 1: it stands at 50, sampled in
+    // its first 5 minutes only (20 samples), so the hour's average weighs those samples.
+    for k in 0..240i64 {
+        both(T0 + 15 * k, (k % 20) as u64, &mut s);
+    }
+    for k in 0..20i64 {
+        both(T0 + 3600 + 15 * k, 50, &mut s);
+    }
+    // Day 5 (between 48 h and 10 days old when maintained): 5-minute buckets stay.
+    for k in 0..20i64 {
+        both(T0 + 5 * 86_400 + 15 * k, 3, &mut s);
+    }
+    let now = T0 + 12 * 86_400;
+    both(now, 4, &mut s);
+    s.maintain(now).unwrap();
+    let tiers: Vec<(i64, i64)> = s
+        .conn
+        .prepare("SELECT DISTINCT start, tier FROM chunks ORDER BY start")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        tiers,
+        vec![(T0, TIER_HOURS), (T0 + 5 * 86_400, TIER_BUCKETS)]
+    );
+
+    let a = sel(SeriesKind::Queue, Some("/"), Some("a"));
+    let old = s
+        .series(&a, HistoryMetric::Messages, T0, T0 + 2 * 3600 - 1)
+        .unwrap();
+    assert_eq!(old.resolution_s, 3600);
+    let got: Vec<_> = old
+        .series
+        .iter()
+        .map(|p| (p.t.clone(), p.value, p.min, p.max))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (rfc3339(T0), 9.5, Some(0.0), Some(19.0)),
+            (rfc3339(T0 + 3600), 50.0, Some(50.0), Some(50.0)),
+        ]
+    );
+    let realm = bands(
+        &s,
+        &sel(SeriesKind::Realm, Some("/"), Some("r")),
+        T0,
+        T0 + 3599,
+    );
+    assert_eq!(realm[0], (rfc3339(T0), 16.5, Some(7.0), Some(26.0)));
+    // A window that starts after the coarse frontier keeps 5-minute buckets.
+    let mid = s
+        .series(
+            &a,
+            HistoryMetric::Messages,
+            T0 + 5 * 86_400,
+            T0 + 5 * 86_400 + 3599,
+        )
+        .unwrap();
+    assert_eq!(mid.resolution_s, 300);
+    assert_eq!(mid.series.len(), 1);
+    assert_eq!((mid.series[0].value, mid.series[0].max), (3.0, Some(3.0)));
+    // The whole retention reads as hours: day 0's two, day 5's one, the last sample's hour.
+    let all = values(&s, &a, HistoryMetric::Messages, T0, now);
+    assert_eq!(
+        all,
+        vec![
+            (rfc3339(T0), 9.5),
+            (rfc3339(T0 + 3600), 50.0),
+            (rfc3339(T0 + 5 * 86_400), 3.0),
+            (rfc3339(now), 4.0)
+        ]
+    );
+    // Maintaining again changes nothing.
+    let bytes = |s: &HistoryStore| -> i64 {
+        s.conn
+            .query_row("SELECT sum(length(blob)) FROM chunks", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = bytes(&s);
+    s.maintain(now).unwrap();
+    assert_eq!(bytes(&s), before);
+    // Growers over the whole span see the hour buckets too.
+    let g = s
+        .growers(
+            SeriesKind::Queue,
+            None,
+            HistoryMetric::Messages,
+            T0 + 3600,
+            now,
+            10,
+        )
+        .unwrap();
+    assert!(g.is_empty(), "a fell from 50 to 4: {g:?}");
 }

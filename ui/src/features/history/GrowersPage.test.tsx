@@ -14,7 +14,7 @@ vi.mock("@tauri-apps/api/core", () => import("../../test/tauri"));
 import { GrowersPage } from "./GrowersPage";
 
 const info = (samples: number): HistoryInfo => ({
-  path: "/d/history/e.sqlite", bytes: 4096, samples, series: 3, full_resolution_s: 172800, bucket_s: 300, retention_s: 2592000,
+  path: "/d/history/e.sqlite", bytes: 4096, samples, series: 3, full_resolution_s: 172800, bucket_s: 300, fine_buckets_s: 864000, hour_bucket_s: 3600, retention_s: 2592000,
   ...(samples ? { oldest: "2026-12-01T14:00:00Z", newest: "2026-12-01T15:00:00Z" } : {}),
 });
 

@@ -123,10 +123,12 @@ describe("history model", () => {
       newest: new Date(2026, 11, 1, 17, 0, 0).toISOString(),
       full_resolution_s: 48 * 3600,
       bucket_s: 300,
+      fine_buckets_s: 10 * 86400,
+      hour_bucket_s: 3600,
       retention_s: 30 * 86400,
     };
     expect(infoSummary(info)).toBe(
-      "History: 3.0 MiB · 1,200 samples of 5,000 series · 2026-12-01 09:00:00 → 2026-12-01 17:00:00 · every sample kept 48 h, then 5 min min/avg/max until 30 d",
+      "History: 3.0 MiB · 1,200 samples of 5,000 series · 2026-12-01 09:00:00 → 2026-12-01 17:00:00 · every sample kept 48 h, then 5 min min/avg/max until 10 d, 1 h until 30 d",
     );
     expect(infoSummary({ ...info, oldest: undefined, newest: undefined, samples: 0 })).toContain("no sample yet");
   });

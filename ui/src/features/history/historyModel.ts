@@ -185,5 +185,7 @@ export function infoSummary(info: HistoryInfo): string {
     info.oldest && info.newest ? `${formatTimestamp(Date.parse(info.oldest))} → ${formatTimestamp(Date.parse(info.newest))}` : "no sample yet";
   return `History: ${formatBytes(info.bytes)} · ${formatCount(info.samples)} samples of ${formatCount(info.series)} series · ${span} · every sample kept ${formatDuration(
     info.full_resolution_s,
-  )}, then ${formatDuration(info.bucket_s)} min/avg/max until ${formatDuration(info.retention_s)}`;
+  )}, then ${formatDuration(info.bucket_s)} min/avg/max until ${formatDuration(info.fine_buckets_s)}, ${formatDuration(
+    info.hour_bucket_s,
+  )} until ${formatDuration(info.retention_s)}`;
 }

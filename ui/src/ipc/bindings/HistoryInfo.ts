@@ -13,6 +13,7 @@ bytes: number, samples: number, series: number,
  */
 oldest?: string, newest?: string, 
 /**
- * Full resolution is kept this long, then downsampled buckets until `retention_s`.
+ * Full resolution is kept this long, then `bucket_s` buckets until `fine_buckets_s`, then
+ * `hour_bucket_s` buckets until `retention_s`.
  */
-full_resolution_s: number, bucket_s: number, retention_s: number, };
+full_resolution_s: number, bucket_s: number, fine_buckets_s: number, hour_bucket_s: number, retention_s: number, };
