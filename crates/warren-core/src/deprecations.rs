@@ -122,7 +122,9 @@ pub fn feature_findings(features: &[Value]) -> Vec<Deprecation> {
         .map(|f| {
             let name = text(f, "name");
             let phase = text(f, "deprecation_phase");
-            let description = text(f, "description");
+            // The broker calls it `desc` (rabbit_depr_ff_extra; checked on 4.3.6): `description`
+            // was a guess that never matched.
+            let description = text(f, "desc");
             let mut message = format!("in use and deprecated: `{name}`");
             if !phase.is_empty() {
                 message.push_str(&format!(" (phase: {})", phase.replace('_', " ")));
@@ -224,13 +226,14 @@ mod tests {
     fn features_the_broker_reports_are_in_use_and_deprecated() {
         let f = feature_findings(&[json!({
             "name": "transient_nonexcl_queues", "deprecation_phase": "permitted_by_default",
-            "description": "Transient non-exclusive queues", "doc_url": "https://www.rabbitmq.com/docs/queues"
+            "desc": "Transient non-exclusive queues", "doc_url": "https://www.rabbitmq.com/docs/queues"
         })]);
         assert_eq!(f[0].severity, DeprecationSeverity::InUseAndDeprecated);
         assert!(f[0]
             .message
             .starts_with("in use and deprecated: `transient_nonexcl_queues`"));
         assert!(f[0].message.contains("permitted by default"));
+        assert!(f[0].message.ends_with(". Transient non-exclusive queues"));
         assert_eq!(
             f[0].doc_url.as_deref(),
             Some("https://www.rabbitmq.com/docs/queues")
