@@ -128,7 +128,7 @@ describe("history model", () => {
       retention_s: 30 * 86400,
     };
     expect(infoSummary(info)).toBe(
-      "History: 3.0 MiB · 1,200 samples of 5,000 series · 2026-12-01 09:00:00 → 2026-12-01 17:00:00 · every sample kept 48 h, then 5 min min/avg/max until 10 d, 1 h until 30 d",
+      "History: 3.0 MiB · 1,200 samples of 5,000 series · 2026-12-01 09:00:00 → 2026-12-01 17:00:00 · every sample for 48 h, 5 min min/avg/max to 10 d, 1 h to 30 d",
     );
     expect(infoSummary({ ...info, oldest: undefined, newest: undefined, samples: 0 })).toContain("no sample yet");
   });

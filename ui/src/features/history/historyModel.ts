@@ -183,9 +183,8 @@ export function sparkEnds(values: readonly (number | null)[]): [number, number] 
 export function infoSummary(info: HistoryInfo): string {
   const span =
     info.oldest && info.newest ? `${formatTimestamp(Date.parse(info.oldest))} → ${formatTimestamp(Date.parse(info.newest))}` : "no sample yet";
-  return `History: ${formatBytes(info.bytes)} · ${formatCount(info.samples)} samples of ${formatCount(info.series)} series · ${span} · every sample kept ${formatDuration(
+  const d = formatDuration;
+  return `History: ${formatBytes(info.bytes)} · ${formatCount(info.samples)} samples of ${formatCount(info.series)} series · ${span} · every sample for ${d(
     info.full_resolution_s,
-  )}, then ${formatDuration(info.bucket_s)} min/avg/max until ${formatDuration(info.fine_buckets_s)}, ${formatDuration(
-    info.hour_bucket_s,
-  )} until ${formatDuration(info.retention_s)}`;
+  )}, ${d(info.bucket_s)} min/avg/max to ${d(info.fine_buckets_s)}, ${d(info.hour_bucket_s)} to ${d(info.retention_s)}`;
 }
