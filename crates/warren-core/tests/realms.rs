@@ -243,13 +243,18 @@ async fn a_vhost_scope_keeps_realms_of_different_vhosts_apart() {
             .realm_summary(&env.id, Some(&shop.name))
             .unwrap()
             .summary;
-        if s.total.messages == 12 {
+        // Both vhosts' counters must have settled: the view over both is read below.
+        let other = cache
+            .realm_summary(&env.id, Some(&staging.name))
+            .unwrap()
+            .summary;
+        if s.total.messages == 12 && other.total.messages == 12 {
             summary = Some(s);
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let shop_view = summary.expect("shop's counters settled at 12 messages");
+    let shop_view = summary.expect("both vhosts' counters settled at 12 messages");
     assert_eq!(
         rank(&shop_view.realms, Metric::Messages, None)
             .iter()
