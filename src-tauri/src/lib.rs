@@ -83,6 +83,9 @@ pub fn run() {
             commands::history::history_sparklines,
             commands::history::history_growers,
             commands::history::history_info,
+            commands::fleet::fleet_status,
+            commands::drift::drift_compare,
+            commands::drift::drift_export,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

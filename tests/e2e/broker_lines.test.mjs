@@ -5,21 +5,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { BROKER, Harness } from "./harness.mjs";
+import { BROKER, Harness, brokerApi as api } from "./harness.mjs";
 
 const h = new Harness();
 const vhost = `warren-e2e-lines-${randomBytes(4).toString("hex")}`;
 const is4x = BROKER.line.startsWith("4");
 let wd;
 
-async function api(method, path, body) {
-  const res = await fetch(`${BROKER.management}/api/${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from("guest:guest").toString("base64")}`, "content-type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok && !(method === "DELETE" && res.status === 404)) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-}
 
 const v = encodeURIComponent(vhost);
 

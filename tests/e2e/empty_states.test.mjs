@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { BROKER, Harness } from "./harness.mjs";
+import { BROKER, Harness, brokerApi as api } from "./harness.mjs";
 
 const h = new Harness();
 const tag = randomBytes(4).toString("hex");
@@ -13,15 +13,6 @@ const vhost = `warren-e2e-empty-${tag}`;
 const envId = `e2e-empty-${tag}`;
 let wd;
 
-/** The management API as guest (the test makes and removes its own vhost). */
-async function api(method, path, body) {
-  const r = await fetch(`${BROKER.management}/api/${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from("guest:guest").toString("base64")}`, "content-type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!r.ok && r.status !== 404) throw new Error(`${method} ${path}: ${r.status}`);
-}
 
 before(async () => {
   await h.start();
@@ -121,6 +112,9 @@ test("the filter typed for an environment is still there after a restart", async
   await wd.waitFor("[data-testid=queue-count]", { textOk: (t) => t.startsWith("1 of") });
   await wd.stop();
   wd = await h.window(); // a new app process, the same config and data dirs
+  // Two environments: the fleet is the first screen; its card opens the environment.
+  await wd.waitFor("[data-testid=fleet-page]");
+  await wd.click(`[data-testid=fleet-card-${envId}] .fleet-open`);
   await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Empty e2e" });
   await wd.click("[data-testid=tab-queues]");
   await wd.waitFor("[data-testid=queue-count]", { timeout: 30000, textOk: (t) => t.startsWith("1 of 502") });

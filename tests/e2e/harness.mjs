@@ -178,6 +178,19 @@ export class Harness {
   }
 }
 
+/** `METHOD /api/<path>` on the broker under test as guest (tests make and remove their own
+ * vhosts behind the app's back). Throws on a refusal, except a DELETE of what is gone; the
+ * answer's JSON, or null. */
+export async function brokerApi(method, path, body) {
+  const r = await fetch(`${BROKER.management}/api/${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from("guest:guest").toString("base64")}`, "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!r.ok && !(method === "DELETE" && r.status === 404)) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.status === 204 ? null : r.json().catch(() => null);
+}
+
 /** Processes of the running app: the warren-app process started for our config dir and all of
  * its descendants (WebKit's web and network processes). */
 export function appProcesses(configDir) {

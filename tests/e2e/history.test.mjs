@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { BROKER, Harness } from "./harness.mjs";
+import { BROKER, Harness, brokerApi as api } from "./harness.mjs";
 import { assertAccessible } from "./axe.mjs";
 
 // Dark: the other files show the light theme; here the new views' colours (sparklines, badges,
@@ -23,16 +23,6 @@ let wd;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The management API as guest. */
-async function api(method, path, body) {
-  const r = await fetch(`${BROKER.management}/api/${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from("guest:guest").toString("base64")}`, "content-type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
 
 const queuePath = `queues/${encodeURIComponent(vhost)}/${encodeURIComponent(QUEUE)}`;
 

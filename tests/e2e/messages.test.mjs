@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { BROKER, Harness } from "./harness.mjs";
+import { Harness, brokerApi as api } from "./harness.mjs";
 
 const h = new Harness();
 const vhost = `warren-e2e-msg-${randomBytes(4).toString("hex")}`;
@@ -15,15 +15,6 @@ let wd;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function api(method, path, body) {
-  const r = await fetch(`${BROKER.management}/api/${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from("guest:guest").toString("base64")}`, "content-type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.status === 204 ? null : r.json().catch(() => null);
-}
 
 const publish = (key, payload) =>
   api("POST", `exchanges/${encodeURIComponent(vhost)}/amq.default/publish`, { properties: { message_id: payload }, routing_key: key, payload, payload_encoding: "string" });

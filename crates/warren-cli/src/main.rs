@@ -5,9 +5,11 @@
 
 mod audit_cmd;
 mod demo_cmd;
+mod diff_cmd;
 mod dlq_cmd;
 mod dlq_edit_cmd;
 mod env_cmd;
+mod fleet_cmd;
 mod history_cmd;
 mod output;
 mod peek_cmd;
@@ -59,6 +61,14 @@ enum Command {
     /// Publish one message to an exchange, confirmed and mandatory (an unroutable message is an
     /// error); refused on read-only environments, audited without the body.
     Publish(publish_cmd::PublishArgs),
+    /// Every environment at a glance: reachable, version, nodes, alarms, totals, dead letters,
+    /// stalled queues, the heaviest realm and RabbitMQ's health checks, probed concurrently.
+    /// Exit status 1 when any environment is unreachable or unhealthy.
+    Fleet(fleet_cmd::FleetArgs),
+    /// The drift between two environments (or two vhosts): queues, exchanges, bindings,
+    /// policies and limits only one side has, and each setting that differs, per realm.
+    /// Read-only. Exit status 1 when they differ.
+    Diff(diff_cmd::DiffArgs),
 }
 
 impl Command {
@@ -74,6 +84,8 @@ impl Command {
             Command::History(args) => history_cmd::run(store, args).await,
             Command::Peek(args) => peek_cmd::run(store, args).await,
             Command::Publish(args) => publish_cmd::run(store, args).await,
+            Command::Fleet(args) => fleet_cmd::run(store, args).await,
+            Command::Diff(args) => diff_cmd::run(store, args).await,
         }
     }
 }

@@ -163,3 +163,99 @@ async fn a_node_that_stops_answering_mid_listing_gives_a_partial_inventory_marke
     assert!(!inv.partial);
     assert_eq!(inv.rows.len(), 4);
 }
+
+/// A cluster in trouble, which a shared test broker cannot be put into: a memory alarm, a node
+/// down, a quorum queue that would lose its majority. The health checks answer 503 with the
+/// broker's JSON (shapes from rabbit_mgmt_wm_health_check_*), the card says each one, and the
+/// environment is not ok though reachable.
+#[tokio::test]
+async fn the_fleet_card_names_each_failing_health_check() {
+    use warren_core::fleet::{probe, FleetOptions, Target};
+    let port = stub(Arc::new(|_, path| {
+        let (status, body) = match path.split('?').next().unwrap_or(path) {
+            "/api/overview" => (200, r#"{"rabbitmq_version":"4.3.6","erlang_version":"27","cluster_name":"prod-eu","queue_totals":{"messages":12,"messages_unacknowledged":2},"object_totals":{"queues":3}}"#),
+            "/api/health/checks/alarms" => (503, r#"{"status":"failed","reason":"There are alarms in effect in the cluster","alarms":[{"resource":"memory","node":"rabbit@b"}]}"#),
+            "/api/nodes" => (200, r#"[{"name":"rabbit@a","running":true},{"name":"rabbit@b","running":true},{"name":"rabbit@c","running":false}]"#),
+            "/api/health/checks/node-is-quorum-critical" => (503, r#"{"status":"failed","reason":"There are quorum queues that would lose their quorum if the target node is shut down","queues":[{"name":"orders","readable_name":"queue 'orders' in vhost '/'","virtual_host":"/","type":"quorum"}]}"#),
+            "/api/health/checks/virtual-hosts" => (200, r#"{"status":"ok"}"#),
+            "/api/health/checks/protocol-listener/amqp" => (200, r#"{"status":"ok","protocols":["amqp"]}"#),
+            "/api/deprecated-features/used" => (200, "[]"),
+            "/api/policies" | "/api/operator-policies" => (200, "[]"),
+            _ => (404, r#"{"error":"Object Not Found","reason":"Not Found"}"#),
+        };
+        Some((status, body.to_string(), Duration::ZERO))
+    }))
+    .await;
+    let opts = FleetOptions {
+        quick: true,
+        ..FleetOptions::default()
+    };
+    let status = probe(
+        Target {
+            env: env(port),
+            password: Ok(pw()),
+            loaded: None,
+        },
+        &opts,
+    )
+    .await;
+    assert!(status.error.is_none(), "reachable: {:?}", status.error);
+    assert!(!status.ok, "unhealthy");
+    assert_eq!(status.cluster_name.as_deref(), Some("prod-eu"));
+    assert_eq!((status.queues, status.messages), (Some(3), Some(12)));
+    assert_eq!((status.nodes.running, status.nodes.total), (2, 3));
+    assert_eq!(status.alarms.len(), 1);
+    assert_eq!(status.alarms[0].resource, "memory");
+    let check = |prefix: &str| {
+        status
+            .checks
+            .iter()
+            .find(|c| c.name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} in {:?}", status.checks))
+            .clone()
+    };
+    assert!(!check("alarms").ok && check("alarms").detail.contains("memory on rabbit@b"));
+    assert!(!check("nodes_running").ok && check("nodes_running").detail.contains("rabbit@c"));
+    let quorum = check("quorum_critical:");
+    assert!(
+        !quorum.ok && quorum.detail.contains("orders in /"),
+        "{quorum:?}"
+    );
+    assert!(check("virtual_hosts").ok && check("listener:amqp").ok);
+    assert!(check("deprecated_features").ok);
+    assert_eq!(status.dead_letters, None, "--quick reads no queue figures");
+}
+
+/// A node that accepts the connection and never answers costs its card the fleet's budget,
+/// and says so; it is not an error of the whole fleet.
+#[tokio::test]
+async fn a_silent_node_costs_its_card_the_budget_and_says_timeout() {
+    use warren_core::fleet::{statuses, FleetOptions, Target};
+    // Bound, never accepted from: the kernel completes the handshake, nobody answers.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let opts = FleetOptions {
+        budget: Duration::from_secs(2),
+        ..FleetOptions::default()
+    };
+    let mut heard = vec![];
+    let found = statuses(
+        vec![Target {
+            env: env(port),
+            password: Ok(pw()),
+            loaded: None,
+        }],
+        &opts,
+        |s| heard.push(s.id.clone()),
+    )
+    .await;
+    assert_eq!(heard, ["local"]);
+    assert_eq!(found[0].error_kind, Some(BrokerErrorKind::Timeout));
+    assert!(found[0].error.as_deref().unwrap().contains("budget"));
+    assert!(
+        found[0].took_ms >= 1900 && found[0].took_ms < 6000,
+        "{}",
+        found[0].took_ms
+    );
+    drop(hole);
+}

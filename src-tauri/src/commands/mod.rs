@@ -1,7 +1,9 @@
 pub mod audit;
 pub mod deadletters;
 pub mod demo;
+pub mod drift;
 pub mod environments;
+pub mod fleet;
 pub mod history;
 pub mod messages;
 pub mod queues;

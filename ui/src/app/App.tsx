@@ -17,6 +17,8 @@ import { loadQueueFilter, rememberQueueFilter } from "../features/queues/queueFi
 const RealmsPage = lazy(() => import("../features/realms/RealmsPage").then((m) => ({ default: m.RealmsPage })));
 const DeadLettersPage = lazy(() => import("../features/deadletters/DeadLettersPage").then((m) => ({ default: m.DeadLettersPage })));
 const GrowersPage = lazy(() => import("../features/history/GrowersPage").then((m) => ({ default: m.GrowersPage })));
+const DriftPage = lazy(() => import("../features/drift/DriftPage").then((m) => ({ default: m.DriftPage })));
+const FleetPage = lazy(() => import("../features/fleet/FleetPage").then((m) => ({ default: m.FleetPage })));
 const AuditPage = lazy(() => import("../features/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 import { ArmControl } from "../features/environments/ArmControl";
 import { VhostPicker } from "../features/vhosts/VhostPicker";
@@ -49,6 +51,9 @@ export function App() {
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
   const [tab, setTab] = useState<Tab>("queues");
+  // Fleet (every environment at a glance) or one environment. Decided once the list is first
+  // known: the fleet is the first screen when there are several environments.
+  const [view, setView] = useState<"fleet" | "drift" | "env" | null>(null);
   // The queue filter of each environment, kept across tabs.
   const [queueFilters, setQueueFilters] = useState<Record<string, string>>({});
   // ... and across restarts (local storage, per environment).
@@ -76,10 +81,17 @@ export function App() {
   const switchTo = useCallback(
     (id: string) => {
       setCurrentId(id);
+      setView("env");
       select.mutate(id);
     },
     [select],
   );
+  useEffect(() => {
+    if (view === null && environments.isSuccess) setView(environments.data.length > 1 ? "fleet" : "env");
+  }, [view, environments.isSuccess, environments.data]);
+  const fleet = view === "fleet";
+  const drift = view === "drift";
+  const shown = fleet || drift ? undefined : current;
 
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
@@ -108,10 +120,14 @@ export function App() {
   const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: queryKeys.environments() }), [queryClient]);
 
   return (
-    <div className={`shell tier-${current?.tier ?? "dev"}`}>
+    <div className={`shell tier-${shown?.tier ?? "dev"}`}>
       <EnvironmentSidebar
         environments={list}
-        currentId={current?.id}
+        currentId={shown?.id}
+        fleetActive={fleet}
+        onFleet={list.length > 0 ? () => setView("fleet") : undefined}
+        driftActive={drift}
+        onDrift={list.length > 0 ? () => setView("drift") : undefined}
         loading={environments.isLoading || start.isLoading}
         onSelect={switchTo}
         onAdd={() => setForm({ kind: "create" })}
@@ -119,27 +135,27 @@ export function App() {
       />
       <main className="main">
         <header className="topbar">
-          {current ? (
+          {shown ? (
             <>
-              <h1 data-testid="current-env-name">{current.name}</h1>
-              <span className={`tier-badge tier-${current.tier}`} data-testid="current-env-tier">
-                {tierLabel[current.tier]}
+              <h1 data-testid="current-env-name">{shown.name}</h1>
+              <span className={`tier-badge tier-${shown.tier}`} data-testid="current-env-tier">
+                {tierLabel[shown.tier]}
               </span>
-              <ArmControl env={current} onChanged={refresh} />
-              {!current.tls.verify && <span className="flag danger">TLS verification off</span>}
-              {["queues", "realms", "growers", "deadletters"].includes(tab) && <VhostPicker env={current} scope={scope} onChange={setScope} />}
+              <ArmControl env={shown} onChanged={refresh} />
+              {!shown.tls.verify && <span className="flag danger">TLS verification off</span>}
+              {["queues", "realms", "growers", "deadletters"].includes(tab) && <VhostPicker env={shown} scope={scope} onChange={setScope} />}
             </>
           ) : (
-            <h1>Warren</h1>
+            <h1>{fleet ? "Fleet" : drift ? "Drift" : "Warren"}</h1>
           )}
           <button className="ghost switch-hint" onClick={() => setSwitcherOpen(true)} title="Switch environment">
             Switch <kbd>Ctrl</kbd>
             <kbd>K</kbd>
           </button>
         </header>
-        {current?.tier === "prod" && (
+        {shown?.tier === "prod" && (
           <div className="prod-banner" role="alert" data-testid="prod-banner">
-            PRODUCTION — {current.name}: changes here affect live traffic
+            PRODUCTION — {shown.name}: changes here affect live traffic
           </div>
         )}
         {start.error && <div className="error-box">Cannot start: {(start.error as { message?: string }).message}</div>}
@@ -151,7 +167,7 @@ export function App() {
         {environments.error && (
           <div className="error-box">Cannot read environments: {(environments.error as { message?: string }).message}</div>
         )}
-        {current && (
+        {shown && (
           <nav className="tabs" role="tablist">
             {(["queues", "realms", "growers", "deadletters", "audit", "environment"] as Tab[]).map((t) => (
               <button
@@ -168,40 +184,42 @@ export function App() {
           </nav>
         )}
         <Suspense fallback={<div className="muted page-loading">Loading…</div>}>
-          {current && tab === "queues" && (
+          {fleet && <FleetPage environments={list} onOpen={switchTo} />}
+          {drift && <DriftPage environments={list} first={current?.id} />}
+          {shown && tab === "queues" && (
             <QueuesPage
-              key={current.id}
-              env={current}
+              key={shown.id}
+              env={shown}
               vhost={scope}
-              filter={queueFilters[current.id] ?? loadQueueFilter(current.id)}
-              onFilterChange={(f) => setQueueFilter(current.id, f)}
+              filter={queueFilters[shown.id] ?? loadQueueFilter(shown.id)}
+              onFilterChange={(f) => setQueueFilter(shown.id, f)}
             />
           )}
-          {current && tab === "realms" && (
+          {shown && tab === "realms" && (
             <RealmsPage
-              key={current.id}
-              env={current}
+              key={shown.id}
+              env={shown}
               vhost={scope}
-              onDrill={(f) => drillToQueues(current.id, f)}
+              onDrill={(f) => drillToQueues(shown.id, f)}
             />
           )}
-          {current && tab === "growers" && (
+          {shown && tab === "growers" && (
             <GrowersPage
-              key={current.id}
-              env={current}
+              key={shown.id}
+              env={shown}
               vhost={scope}
-              onDrill={(f) => drillToQueues(current.id, f)}
+              onDrill={(f) => drillToQueues(shown.id, f)}
             />
           )}
-          {current && tab === "deadletters" && <DeadLettersPage key={current.id} env={current} vhost={scope} />}
-          {current && tab === "audit" && <AuditPage environments={list} />}
+          {shown && tab === "deadletters" && <DeadLettersPage key={shown.id} env={shown} vhost={scope} />}
+          {shown && tab === "audit" && <AuditPage environments={list} />}
         </Suspense>
-        {current && tab === "environment" && (
+        {shown && tab === "environment" && (
           <EnvironmentPage
-            key={current.id}
-            environment={current}
-            onEdit={() => setForm({ kind: "edit", environment: current })}
-            onDuplicate={() => setForm({ kind: "duplicate", environment: current })}
+            key={shown.id}
+            environment={shown}
+            onEdit={() => setForm({ kind: "edit", environment: shown })}
+            onDuplicate={() => setForm({ kind: "duplicate", environment: shown })}
             onRemoved={() => {
               setCurrentId(null);
               refresh();

@@ -47,6 +47,8 @@ import type { PublishReport } from "./bindings/PublishReport";
 import type { EditRequest } from "./bindings/EditRequest";
 import type { EditPreview } from "./bindings/EditPreview";
 import type { EditRetryReport } from "./bindings/EditRetryReport";
+import type { EnvStatus } from "./bindings/EnvStatus";
+import type { DriftReport } from "./bindings/DriftReport";
 
 export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
 export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, ReplayRequest, Target };
@@ -55,6 +57,7 @@ export type { AuditRecord, Verification };
 export type { DeprecationReport };
 export type { DemoReport };
 export type { EditPreview, EditRequest, EditRetryReport, Peek, PeekedMessage, PublishReport, PublishRequest, StreamOffset };
+export type { DriftReport, EnvStatus };
 export type { Grower, HistoryInfo, HistoryMetric, Series, SeriesKind, SeriesSelector };
 
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
@@ -134,6 +137,17 @@ export const commands = {
     call<Grower[]>("history_growers", { envId, by, vhost, metric, sinceS, limit }),
   /** What the environment's history holds and its size on disk. */
   historyInfo: (envId: string) => call<HistoryInfo>("history_info", { envId }),
+  /** Every environment's status, each sent to `onStatus` as soon as it is known, then all. */
+  fleetStatus: (quick: boolean, onStatus: (s: EnvStatus) => void) => {
+    const channel = new Channel<EnvStatus>();
+    channel.onmessage = onStatus;
+    return call<EnvStatus[]>("fleet_status", { quick, onStatus: channel });
+  },
+  /** The drift between environment A (vhost, null: all) and B; read-only. */
+  driftCompare: (envA: string, vhostA: string | null, envB: string, vhostB: string | null) =>
+    call<DriftReport>("drift_compare", { envA, vhostA, envB, vhostB }),
+  /** Write a drift report to the Downloads folder (JSON, or CSV); the file's path. */
+  driftExport: (report: DriftReport, csv: boolean) => call<string>("drift_export", { report, csv }),
   realmsSummary: (envId: string, vhost: string | null = null) => call<RealmView>("realms_summary", { envId, vhost }),
   /** What a realm template (or `auto`) would map on the loaded queues. */
   realmsPreview: (envId: string, template: string) => call<Preview>("realms_preview", { envId, template }),

@@ -75,12 +75,51 @@ impl ManagementClient {
         })
     }
 
+    /// `GET {base}/api/{path}` on that one node (checks that only the answering node can
+    /// answer, such as whether stopping it would cost a quorum queue its majority).
+    /// Needs the `management` tag (or what the path needs). Does not modify state.
+    pub async fn get_json_from<T: DeserializeOwned>(
+        &self,
+        base: &Url,
+        path: &str,
+    ) -> Result<T, BrokerError> {
+        self.get_from(base, path).await
+    }
+
+    /// A health check on one node (`health/checks/…`): the broker answers 200 when it passes
+    /// and 503 with a JSON reason when it fails, so both are answers here, not errors.
+    /// Needs the `management` tag. Does not modify state.
+    pub async fn get_check(
+        &self,
+        base: &Url,
+        path: &str,
+    ) -> Result<(bool, serde_json::Value), BrokerError> {
+        let url = api_url(base, path);
+        let shown = url.as_str().to_string();
+        let (status, body) = self.send(base, url).await?;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            if let Ok(v) = serde_json::from_slice(&body) {
+                return Ok((false, v));
+            }
+        }
+        self.answer(base, path, &shown, status, &body)
+            .await
+            .map(|v| (true, v))
+    }
+
     async fn get_from<T: DeserializeOwned>(
         &self,
         base: &Url,
         path: &str,
     ) -> Result<T, BrokerError> {
         let url = api_url(base, path);
+        let shown = url.as_str().to_string();
+        let (status, body) = self.send(base, url).await?;
+        self.answer(base, path, &shown, status, &body).await
+    }
+
+    /// Send one GET; only transport failures are errors here.
+    async fn send(&self, base: &Url, url: Url) -> Result<(StatusCode, Vec<u8>), BrokerError> {
         let shown = url.as_str();
         let transport = |e: reqwest::Error| {
             if e.is_timeout() && !e.is_connect() {
@@ -101,13 +140,25 @@ impl ManagementClient {
             .map_err(transport)?;
         let status = response.status();
         let body = response.bytes().await.map_err(transport)?;
-        if status == StatusCode::NOT_FOUND && is_rabbitmq_not_found(&body) {
+        Ok((status, body.to_vec()))
+    }
+
+    /// What an HTTP answer means: its JSON, or the error an operator can act on.
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        base: &Url,
+        path: &str,
+        shown: &str,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<T, BrokerError> {
+        if status == StatusCode::NOT_FOUND && is_rabbitmq_not_found(body) {
             return Err(self.explain_not_found(base, path, shown).await);
         }
         if !status.is_success() {
-            return Err(status_error(status, &body, shown, &self.username));
+            return Err(status_error(status, body, shown, &self.username));
         }
-        serde_json::from_slice(&body).map_err(|e| {
+        serde_json::from_slice(body).map_err(|e| {
             BrokerError::new(
                 BrokerErrorKind::NotRabbitmq,
                 format!("{shown} answered, but not with the RabbitMQ management API's JSON ({e}): is this the management URL (usually port 15672)?"),

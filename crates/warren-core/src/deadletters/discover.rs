@@ -596,6 +596,22 @@ pub async fn discover(
     rows: &[QueueRow],
 ) -> Result<DeadLetterTopology> {
     let client = ManagementClient::new(env, password.clone())?;
+    let mut t = discover_by_routes(&client, rows).await?;
+    let candidates = head_candidates(&t, rows);
+    if !candidates.is_empty() {
+        read_heads(env, &password, &mut t, &candidates).await;
+    }
+    Ok(t)
+}
+
+/// `discover` without reading any message: the DLQs the dead-letter settings, the error
+/// exchanges' bindings and the names reveal (the fleet overview counts these, and must not
+/// mark messages redelivered on every refresh). Requires the `management` tag. Does not
+/// modify state.
+pub async fn discover_by_routes(
+    client: &ManagementClient,
+    rows: &[QueueRow],
+) -> Result<DeadLetterTopology> {
     let vhosts: BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.dead_letter_exchange.is_some())
@@ -604,20 +620,16 @@ pub async fn discover(
     let mut exchanges = BTreeMap::new();
     let mut bindings = BTreeMap::new();
     for vhost in vhosts {
-        let (xs, bs) = fetch_routes(&client, vhost).await?;
+        let (xs, bs) = fetch_routes(client, vhost).await?;
         exchanges.insert(vhost.to_string(), xs);
         bindings.insert(vhost.to_string(), bs);
     }
     let mut t = topology(rows, &exchanges, &bindings);
     // Best effort: a user who may not list some exchanges still gets the rest.
-    let error_bindings = fetch_error_bindings(&client, rows, &bindings)
+    let error_bindings = fetch_error_bindings(client, rows, &bindings)
         .await
         .unwrap_or(bindings);
     add_error_bindings(&mut t, rows, &error_bindings);
-    let candidates = head_candidates(&t, rows);
-    if !candidates.is_empty() {
-        read_heads(env, &password, &mut t, &candidates).await;
-    }
     Ok(t)
 }
 

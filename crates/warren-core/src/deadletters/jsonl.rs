@@ -293,13 +293,19 @@ pub fn parse(
 /// Where the window exports a queue: `warren-<queue>-<unix time>.jsonl` in the user's Downloads
 /// folder (else the home folder), the queue's name made safe for a file name.
 pub fn download_path(queue: &str) -> Option<std::path::PathBuf> {
+    download_path_for(queue, "jsonl")
+}
+
+/// `~/Downloads/warren-<stem>-<unix seconds>.<ext>` (the home folder without Downloads), the
+/// stem made safe for a file name.
+pub fn download_path_for(stem: &str, ext: &str) -> Option<std::path::PathBuf> {
     let dirs = directories::UserDirs::new()?;
     let dir = dirs.download_dir().unwrap_or(dirs.home_dir()).to_path_buf();
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let safe: String = queue
+    let safe: String = stem
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
@@ -309,7 +315,7 @@ pub fn download_path(queue: &str) -> Option<std::path::PathBuf> {
             }
         })
         .collect();
-    Some(dir.join(format!("warren-{safe}-{stamp}.jsonl")))
+    Some(dir.join(format!("warren-{safe}-{stamp}.{ext}")))
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -107,6 +107,15 @@ impl Histories {
         Ok(opened)
     }
 
+    /// Whether the environment has a history (open here, or a file from an earlier run).
+    pub fn exists(&self, env_id: &str) -> bool {
+        self.stores
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(env_id)
+            || HistoryStore::path_for(&self.dir, env_id).exists()
+    }
+
     /// Run `f` on the environment's store on a blocking thread.
     async fn with<T: Send + 'static>(
         &self,

@@ -8,14 +8,24 @@ interface Props {
   onSelect: (id: string) => void;
   onAdd: () => void;
   onImport: () => void;
+  /** Show every environment at a glance (absent: no environment yet). */
+  onFleet?: () => void;
+  fleetActive?: boolean;
+  /** Compare two environments' topology. */
+  onDrift?: () => void;
+  driftActive?: boolean;
 }
 
-export function EnvironmentSidebar({ environments, currentId, loading, onSelect, onAdd, onImport }: Props) {
+export function EnvironmentSidebar({ environments, currentId, loading, onSelect, onAdd, onImport, onFleet, fleetActive, onDrift, driftActive }: Props) {
   return (
     <nav className="sidebar" aria-label="Environments">
       <div className="brand">
         <span className="logo">W</span> Warren
       </div>
+      {onFleet && <NavButton active={fleetActive} onClick={onFleet} testid="nav-fleet" title="Every environment at a glance" label="◫ Fleet" />}
+      {onDrift && (
+        <NavButton active={driftActive} onClick={onDrift} testid="nav-drift" title="Compare two environments' queues, exchanges, bindings and policies" label="⇄ Drift" />
+      )}
       <div className="sidebar-title">Environments</div>
       {loading && <div className="muted pad">Loading…</div>}
       <ul className="env-list" data-testid="env-list">
@@ -59,5 +69,14 @@ export function EnvironmentSidebar({ environments, currentId, loading, onSelect,
         </button>
       </div>
     </nav>
+  );
+}
+
+/** A view over every environment (Fleet, Drift), above the list. */
+function NavButton({ active, onClick, testid, title, label }: { active?: boolean; onClick: () => void; testid: string; title: string; label: string }) {
+  return (
+    <button className={`sidebar-fleet ${active ? "active" : ""}`} aria-current={active ? "page" : undefined} data-testid={testid} onClick={onClick} title={title}>
+      {label}
+    </button>
   );
 }
