@@ -19,6 +19,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             sampler::start(app.handle());
             tracing::info!(elapsed_ms = since(), "start-up: the app is set up");
@@ -86,6 +87,9 @@ pub fn run() {
             commands::fleet::fleet_status,
             commands::drift::drift_compare,
             commands::drift::drift_export,
+            commands::alerts::alerts_list,
+            commands::alerts::alert_rules,
+            commands::alerts::alert_rules_set,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Warren");

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 use warren_core::{EnvironmentStore, Session};
 
 const DEFAULT_INTERVAL_S: u64 = 60;
@@ -34,6 +35,26 @@ pub fn start(app: &AppHandle) {
                 Ok(None) => {}
                 Err(e) => tracing::info!(env = %env_id, error = %e, "history: sample failed"),
             }
+            notify_new_alerts(&app);
         }
     });
+}
+
+/// Tell each alert that opened (after a sample or a refresh) once: a desktop notification
+/// titled with the environment (the D-Bus call's failure, e.g. no notification daemon, is
+/// not reported by the plugin: the in-app list is the record), and an event for the list.
+pub fn notify_new_alerts(app: &AppHandle) {
+    for alert in app.state::<Session>().take_new_alerts() {
+        let shown = app
+            .notification()
+            .builder()
+            .title(format!("{}: {}", alert.env, alert.message))
+            .body(format!("{} · rule {}", alert.subject, alert.rule_id))
+            .show();
+        if let Err(e) = shown {
+            tracing::info!(error = %e, "alerts: no desktop notification");
+        }
+        tracing::info!(env = %alert.env, rule = %alert.rule_id, subject = %alert.subject, "alerts: opened");
+        let _ = app.emit("alerts://fired", &alert);
+    }
 }

@@ -54,9 +54,13 @@ export class Harness {
   /** `env`: extra variables for the app, e.g. GTK_THEME to stand in for the system theme.
    * `firstStart`: leave the config empty, so the app's first launch creates `local` itself (on
    * the system's broker) instead of the CLI creating it for the broker under test. */
-  constructor(env = {}, { firstStart = false } = {}) {
+  constructor(env = {}, { firstStart = false, notifications = false } = {}) {
     this.env = env;
     this.firstStart = firstStart;
+    // A real notification daemon (dunst) on the display, and a D-Bus monitor recording every
+    // Notify call the app makes (`notified()`).
+    this.notifications = notifications;
+    this.notifyLog = "";
     this.children = [];
     this.configDir = mkdtempSync(join(tmpdir(), "warren-e2e-config-"));
     // The app's and the CLI's audit log, apart from the user's.
@@ -74,6 +78,7 @@ export class Harness {
       this.cli(["env", "edit", "local", "--management-url", BROKER.management, "--amqp-url", BROKER.amqp]);
     }
     this.display = await this.#startXvfb();
+    if (this.notifications) await this.#startNotificationDaemon();
     this.port = await freePort();
     const nativePort = await freePort();
     this.#spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(nativePort)], {
@@ -88,6 +93,30 @@ export class Harness {
     });
     await waitForPort(this.port);
     return this;
+  }
+
+  async #startNotificationDaemon() {
+    const monitor = spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    monitor.stdout.on("data", (d) => (this.notifyLog += String(d)));
+    this.children.push(monitor);
+    this.#spawn("dunst", ["-config", "/dev/null"], { DISPLAY: this.display });
+    const owned = () =>
+      execFileSync("gdbus", ["call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.Notifications"], {
+        encoding: "utf8",
+      }).includes("true");
+    for (let i = 0; i < 50 && !owned(); i++) await sleep(100);
+    if (!owned()) throw new Error("dunst did not take org.freedesktop.Notifications on the session bus");
+  }
+
+  /** The [summary, body] of every desktop notification sent so far (from the D-Bus monitor). */
+  notified() {
+    return this.notifyLog
+      .split(/member=Notify\n/)
+      .slice(1)
+      .map((call) => [...call.matchAll(/^\s*string "(.*)"$/gm)].map((m) => m[1]))
+      .map((strings) => [strings[2], strings[3]]);
   }
 
   /** Xvfb on a display it picks itself (`-displayfd`): two runs at once never share one. */

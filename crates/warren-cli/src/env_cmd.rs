@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use warren_core::alerts::AlertRule;
 use warren_core::connection_test::test_connection;
 use warren_core::{rabbitmqadmin_import, Environment, EnvironmentStore, Tier, TlsSettings};
 
@@ -127,6 +128,21 @@ pub struct Settings {
     /// the management URL's host on port 15692). Warren reads queue metrics there when it answers.
     #[arg(long)]
     prometheus_url: Option<String>,
+    /// An alert rule, evaluated on every sample (`warren watch`, the window): `dlq_growth by=100
+    /// within=10m [queue=Q]`, `no_consumer for=15m [queue=Q]`, `realm_backlog above=50000
+    /// [realm=R]`, `node_down_or_alarm`; each takes `id=NAME`. Repeat for several (they replace
+    /// the list; '' clears it).
+    #[arg(long = "alert", value_name = "RULE", value_parser = parse_alert)]
+    alerts: Vec<Option<AlertRule>>,
+}
+
+/// A rule, or `None` for '' (clear the list).
+fn parse_alert(s: &str) -> Result<Option<AlertRule>, String> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        AlertRule::parse(s).map(Some)
+    }
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
@@ -181,6 +197,9 @@ impl Settings {
                 .into_iter()
                 .filter(|p| !p.trim().is_empty())
                 .collect();
+        }
+        if !self.alerts.is_empty() {
+            env.alerts = self.alerts.into_iter().flatten().collect();
         }
     }
 }
@@ -238,6 +257,7 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
                 realm_exclude: Vec::new(),
                 logs_url: None,
                 prometheus_url: None,
+                alerts: Vec::new(),
             };
             settings.apply(&mut env);
             if env.name.is_empty() {
@@ -353,6 +373,9 @@ fn print_environment(view: &warren_core::EnvironmentView) {
     ];
     if !e.realm_exclude.is_empty() {
         lines.push(("realm exclude", e.realm_exclude.join(", ")));
+    }
+    for rule in &e.alerts {
+        lines.push(("alert", rule.spec()));
     }
     if let Some(u) = &e.logs_url {
         lines.push(("logs", u.clone()));

@@ -3,6 +3,7 @@
 //! machine-readable output for scripts. Exit status: 0 ok, 1 failed, 2 bad usage, 130
 //! interrupted (see `output`).
 
+mod alerts_cmd;
 mod audit_cmd;
 mod demo_cmd;
 mod diff_cmd;
@@ -69,6 +70,9 @@ enum Command {
     /// policies and limits only one side has, and each setting that differs, per realm.
     /// Read-only. Exit status 1 when they differ.
     Diff(diff_cmd::DiffArgs),
+    /// The alerts the environments' rules opened (`warren env edit ID --alert …`; evaluated on
+    /// every sample by `warren watch` and the window), open ones first.
+    Alerts(alerts_cmd::AlertsArgs),
 }
 
 impl Command {
@@ -86,6 +90,7 @@ impl Command {
             Command::Publish(args) => publish_cmd::run(store, args).await,
             Command::Fleet(args) => fleet_cmd::run(store, args).await,
             Command::Diff(args) => diff_cmd::run(store, args).await,
+            Command::Alerts(args) => alerts_cmd::run(store, args).await,
         }
     }
 }

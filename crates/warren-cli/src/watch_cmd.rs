@@ -1,6 +1,8 @@
 //! `warren watch`: sample an environment into its local history every `--interval` without the
 //! window (a laptop session, a jump host), for `--duration` or until Ctrl-C. Each sample is one
-//! line: on stderr for people, one JSON object per line on stdout with `--json`.
+//! line: on stderr for people, one JSON object per line on stdout with `--json`. Alerts that
+//! open (the environment's rules) are printed too, `{"alert": {…}}` lines with `--json`;
+//! `--fail-on-alert` stops at the first with exit status 1.
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,10 @@ pub struct WatchArgs {
     /// Stop after this long, e.g. 8h (default: until Ctrl-C).
     #[arg(long, value_parser = parse_span)]
     duration: Option<Duration>,
+    /// Stop with exit status 1 at the first alert that opens (the environment's rules,
+    /// `warren env edit ID --alert …`), after printing it.
+    #[arg(long)]
+    fail_on_alert: bool,
     #[command(flatten)]
     password: RunPassword,
     #[command(flatten)]
@@ -65,6 +71,16 @@ pub async fn run(store: &EnvironmentStore, args: WatchArgs) -> Exit {
         match session.sample(&env.id, args.vhost.clone()).await {
             Ok(report) => {
                 recorded += u64::from(!report.skipped);
+                for alert in &report.alerts {
+                    if args.out.json {
+                        output::json_line(&serde_json::json!({ "alert": alert }));
+                    } else {
+                        eprintln!("ALERT {}: {} ({})", alert.env, alert.message, alert.rule_id);
+                    }
+                }
+                if args.fail_on_alert && !report.alerts.is_empty() {
+                    return Ok(output::FAILED);
+                }
                 if args.out.json {
                     output::json_line(&report);
                 } else {

@@ -99,6 +99,10 @@ pub struct Environment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub prometheus_url: Option<String>,
+    /// Alert rules, evaluated on every sample of this environment's queues (`crate::alerts`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<crate::alerts::AlertRule>>")]
+    pub alerts: Vec<crate::alerts::AlertRule>,
 }
 
 impl Environment {
@@ -118,6 +122,7 @@ impl Environment {
             realm_exclude: Vec::new(),
             logs_url: None,
             prometheus_url: None,
+            alerts: Vec::new(),
         }
     }
 
@@ -211,6 +216,9 @@ impl Environment {
             for (i, message) in bad {
                 push(&format!("realm_exclude[{i}]"), message);
             }
+        }
+        for (i, message) in crate::alerts::rules::check_all(&self.alerts) {
+            push(&format!("alerts[{i}]"), message);
         }
         if errors.is_empty() {
             Ok(())

@@ -1,6 +1,7 @@
 //! warren-core: everything Warren knows how to do, without Tauri. The desktop app
 //! (`src-tauri`) and the `warren` CLI are thin front ends over this crate.
 
+pub mod alerts;
 pub mod audit;
 pub mod broker;
 pub mod config;

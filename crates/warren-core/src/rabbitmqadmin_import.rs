@@ -129,6 +129,7 @@ fn section_to_environment(
         .filter(|v| v != "/");
     let id = sanitize_id(section);
     let environment = Environment {
+        alerts: Vec::new(),
         id,
         name: section.to_string(),
         tier: guess_tier(section),

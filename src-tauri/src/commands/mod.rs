@@ -1,3 +1,4 @@
+pub mod alerts;
 pub mod audit;
 pub mod deadletters;
 pub mod demo;

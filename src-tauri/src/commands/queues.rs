@@ -15,11 +15,14 @@ use warren_core::{ErrorReport, Session};
 /// count of pages read; a window that went away mid-refresh still gets its inventory loaded.
 #[tauri::command]
 pub async fn queues_refresh(
+    app: tauri::AppHandle,
     s: State<'_, Session>,
     env_id: String,
     on_event: Channel<RefreshEvent>,
 ) -> Result<Inventory, ErrorReport> {
     let inventory = s.refresh(&env_id, |e| drop(on_event.send(e))).await?;
+    // The refresh evaluated the environment's alert rules.
+    crate::sampler::notify_new_alerts(&app);
     Ok((*inventory).clone())
 }
 

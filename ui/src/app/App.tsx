@@ -17,6 +17,7 @@ import { loadQueueFilter, rememberQueueFilter } from "../features/queues/queueFi
 const RealmsPage = lazy(() => import("../features/realms/RealmsPage").then((m) => ({ default: m.RealmsPage })));
 const DeadLettersPage = lazy(() => import("../features/deadletters/DeadLettersPage").then((m) => ({ default: m.DeadLettersPage })));
 const GrowersPage = lazy(() => import("../features/history/GrowersPage").then((m) => ({ default: m.GrowersPage })));
+const AlertsPage = lazy(() => import("../features/alerts/AlertsPage").then((m) => ({ default: m.AlertsPage })));
 const DriftPage = lazy(() => import("../features/drift/DriftPage").then((m) => ({ default: m.DriftPage })));
 const FleetPage = lazy(() => import("../features/fleet/FleetPage").then((m) => ({ default: m.FleetPage })));
 const AuditPage = lazy(() => import("../features/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
@@ -53,7 +54,10 @@ export function App() {
   const [tab, setTab] = useState<Tab>("queues");
   // Fleet (every environment at a glance) or one environment. Decided once the list is first
   // known: the fleet is the first screen when there are several environments.
-  const [view, setView] = useState<"fleet" | "drift" | "env" | null>(null);
+  const [view, setView] = useState<"fleet" | "drift" | "alerts" | "env" | null>(null);
+  // The open alerts' count on the sidebar (local files only: cheap to poll).
+  const alerts = useQuery({ queryKey: ["alerts"], queryFn: () => commands.alertsList(null, 200), enabled: start.isSuccess, refetchInterval: 30_000 });
+  const openAlerts = (alerts.data ?? []).filter((a) => !a.resolved_at).length;
   // The queue filter of each environment, kept across tabs.
   const [queueFilters, setQueueFilters] = useState<Record<string, string>>({});
   // ... and across restarts (local storage, per environment).
@@ -91,7 +95,8 @@ export function App() {
   }, [view, environments.isSuccess, environments.data]);
   const fleet = view === "fleet";
   const drift = view === "drift";
-  const shown = fleet || drift ? undefined : current;
+  const alertsView = view === "alerts";
+  const shown = fleet || drift || alertsView ? undefined : current;
 
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
@@ -128,6 +133,9 @@ export function App() {
         onFleet={list.length > 0 ? () => setView("fleet") : undefined}
         driftActive={drift}
         onDrift={list.length > 0 ? () => setView("drift") : undefined}
+        alertsActive={alertsView}
+        openAlerts={openAlerts}
+        onAlerts={list.length > 0 ? () => setView("alerts") : undefined}
         loading={environments.isLoading || start.isLoading}
         onSelect={switchTo}
         onAdd={() => setForm({ kind: "create" })}
@@ -146,7 +154,7 @@ export function App() {
               {["queues", "realms", "growers", "deadletters"].includes(tab) && <VhostPicker env={shown} scope={scope} onChange={setScope} />}
             </>
           ) : (
-            <h1>{fleet ? "Fleet" : drift ? "Drift" : "Warren"}</h1>
+            <h1>{fleet ? "Fleet" : drift ? "Drift" : alertsView ? "Alerts" : "Warren"}</h1>
           )}
           <button className="ghost switch-hint" onClick={() => setSwitcherOpen(true)} title="Switch environment">
             Switch <kbd>Ctrl</kbd>
@@ -186,6 +194,17 @@ export function App() {
         <Suspense fallback={<div className="muted page-loading">Loading…</div>}>
           {fleet && <FleetPage environments={list} onOpen={switchTo} />}
           {drift && <DriftPage environments={list} first={current?.id} />}
+          {alertsView && (
+            <AlertsPage
+              environments={list}
+              first={current?.id}
+              onOpen={(t) => {
+                if (t.filter) setQueueFilter(t.envId, t.filter);
+                switchTo(t.envId);
+                setTab(t.tab);
+              }}
+            />
+          )}
           {shown && tab === "queues" && (
             <QueuesPage
               key={shown.id}

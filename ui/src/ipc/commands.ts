@@ -49,6 +49,7 @@ import type { EditPreview } from "./bindings/EditPreview";
 import type { EditRetryReport } from "./bindings/EditRetryReport";
 import type { EnvStatus } from "./bindings/EnvStatus";
 import type { DriftReport } from "./bindings/DriftReport";
+import type { Alert } from "./bindings/Alert";
 
 export type { PolicyPlan, Preview, RealmConsumers, RealmView, WarrenPolicy };
 export type { Browse, DeadLetterTopology, ReplayPlan, ReplayReport, ReplayRequest, Target };
@@ -57,7 +58,7 @@ export type { AuditRecord, Verification };
 export type { DeprecationReport };
 export type { DemoReport };
 export type { EditPreview, EditRequest, EditRetryReport, Peek, PeekedMessage, PublishReport, PublishRequest, StreamOffset };
-export type { DriftReport, EnvStatus };
+export type { Alert, DriftReport, EnvStatus };
 export type { Grower, HistoryInfo, HistoryMetric, Series, SeriesKind, SeriesSelector };
 
 export type { MoveReport, Progress, PurgeReport, QueueDetails, QueueRef, RefreshEvent };
@@ -148,6 +149,12 @@ export const commands = {
     call<DriftReport>("drift_compare", { envA, vhostA, envB, vhostB }),
   /** Write a drift report to the Downloads folder (JSON, or CSV); the file's path. */
   driftExport: (report: DriftReport, csv: boolean) => call<string>("drift_export", { report, csv }),
+  /** Every environment's alerts (or one's), open ones first. */
+  alertsList: (envId: string | null, limit: number) => call<Alert[]>("alerts_list", { envId, limit }),
+  /** An environment's alert rules, one spec per line as the CLI writes them. */
+  alertRules: (envId: string) => call<string[]>("alert_rules", { envId }),
+  /** Replace an environment's alert rules (field errors name the line that does not parse). */
+  setAlertRules: (envId: string, rules: string[]) => call<EnvironmentView>("alert_rules_set", { envId, rules }),
   realmsSummary: (envId: string, vhost: string | null = null) => call<RealmView>("realms_summary", { envId, vhost }),
   /** What a realm template (or `auto`) would map on the loaded queues. */
   realmsPreview: (envId: string, template: string) => call<Preview>("realms_preview", { envId, template }),

@@ -71,6 +71,8 @@ pub struct Health {
     pub alarms: Vec<Alarm>,
     /// `None`: the user may not list nodes (no `monitoring` tag).
     pub nodes: Option<NodeCount>,
+    /// The nodes that are not running.
+    pub down: Vec<String>,
 }
 
 /// Run every check, concurrently. `answered` is the node URL that answered the overview
@@ -97,7 +99,7 @@ pub async fn run(
         deprecated_features(env, password),
     );
     let (alarm_check, alarm_list) = alarms;
-    let (node_check, node_count) = nodes;
+    let (node_check, node_count, down) = nodes;
     let mut checks = vec![alarm_check, node_check];
     checks.extend(quorum);
     checks.extend([listener, vhosts, deprecated]);
@@ -105,6 +107,7 @@ pub async fn run(
         checks,
         alarms: alarm_list,
         nodes: node_count,
+        down,
     }
 }
 
@@ -141,7 +144,7 @@ pub fn parse_alarms(body: &Value) -> Vec<Alarm> {
         .collect()
 }
 
-async fn nodes(client: &ManagementClient) -> (Check, Option<NodeCount>) {
+async fn nodes(client: &ManagementClient) -> (Check, Option<NodeCount>, Vec<String>) {
     const NAME: &str = "nodes_running";
     match client
         .get_json::<Vec<Value>>("nodes?columns=name,running")
@@ -159,9 +162,9 @@ async fn nodes(client: &ManagementClient) -> (Check, Option<NodeCount>) {
             } else {
                 Check::failed(NAME, format!("nodes down: {}", down.join(", ")))
             };
-            (check, Some(count))
+            (check, Some(count), down)
         }
-        Err(e) => (Check::from_error(NAME, &e), None),
+        Err(e) => (Check::from_error(NAME, &e), None, vec![]),
     }
 }
 

@@ -53,7 +53,7 @@ fn tier_width(tier: i64) -> i64 {
         _ => 0,
     }
 }
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// One environment's history. `Send`: the session keeps it in a `Mutex` and calls it from
 /// `spawn_blocking`. Several processes may open the same file (the window and `warren watch`):
@@ -219,6 +219,20 @@ impl HistoryStore {
                  COMMIT;",
             )?;
         }
+        if version < 2 {
+            // The alerts' state (`crate::alerts::state`): the window and `warren watch` share it.
+            c.execute_batch(
+                "BEGIN IMMEDIATE;
+                 CREATE TABLE IF NOT EXISTS alerts (
+                     rule_id TEXT NOT NULL, subject TEXT NOT NULL, kind TEXT NOT NULL,
+                     message TEXT NOT NULL, value REAL NOT NULL, first_at INTEGER NOT NULL,
+                     last_at INTEGER NOT NULL, resolved_at INTEGER,
+                     PRIMARY KEY (rule_id, subject, first_at));
+                 CREATE INDEX IF NOT EXISTS alerts_open ON alerts (resolved_at);
+                 PRAGMA user_version=2;
+                 COMMIT;",
+            )?;
+        }
         Ok(())
     }
 
@@ -287,6 +301,11 @@ impl HistoryStore {
             .optional()
             .map_err(err)?
             .unwrap_or(i64::MIN);
+        // Another writer (the window, `warren watch`) sampled this vhost in the same second:
+        // the same measurement, kept once.
+        if clash > 0 && newest == Some(at) {
+            return Ok(());
+        }
         if newest.is_some_and(|n| at < n) || clash > 0 || at < frontier {
             return Err(crate::Error::InvalidArgument(format!(
                 "a history sample at {} is not newer than the store's newest ({}): samples must come in time order; check the system clock",
@@ -454,6 +473,20 @@ impl HistoryStore {
         })
     }
 
+    /// A series' raw (time, value) points over [since, until], for rules that reason on them.
+    pub fn values(
+        &self,
+        sel: &SeriesSelector,
+        metric: HistoryMetric,
+        since: i64,
+        until: i64,
+    ) -> crate::Result<Vec<(i64, f64)>> {
+        let (points, _) = self
+            .points(sel, metric, since, until)
+            .map_err(|e| self.err(e))?;
+        Ok(points.into_iter().map(|p| (p.t, p.value)).collect())
+    }
+
     /// For table sparklines: each selector's series resampled to `buckets` equal slots over
     /// [since, until] (the average of the points in a slot; `None` where nothing was sampled).
     pub fn sparklines(
@@ -538,6 +571,11 @@ impl HistoryStore {
     }
 
     /// The store's file.
+    /// The SQLite connection, for the alerts' state kept beside the samples.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -770,3 +770,19 @@ fn buckets_older_than_ten_days_become_hour_buckets_weighted_by_their_samples() {
         .unwrap();
     assert!(g.is_empty(), "a fell from 50 to 4: {g:?}");
 }
+
+#[test]
+fn a_second_writer_in_the_same_second_is_kept_once() {
+    // The window and `warren watch` may both sample one vhost within a second.
+    let (_d, mut s) = store();
+    s.append(T0, None, &[q("/", "a", None, None, 1)]).unwrap();
+    s.append(T0, None, &[q("/", "a", None, None, 2)]).unwrap();
+    let v = values(
+        &s,
+        &sel(SeriesKind::Queue, Some("/"), Some("a")),
+        HistoryMetric::Messages,
+        T0 - 60,
+        T0 + 60,
+    );
+    assert_eq!(v.iter().map(|p| p.1).collect::<Vec<_>>(), vec![1.0]);
+}

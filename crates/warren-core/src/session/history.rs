@@ -69,6 +69,10 @@ pub struct SampleReport {
     /// Not recorded: the listing was partial (a sample with missing queues would read as
     /// queues gone).
     pub skipped: bool,
+    /// The alerts that opened with this sample (the environment's rules).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<crate::alerts::Alert>>")]
+    pub alerts: Vec<crate::alerts::Alert>,
 }
 
 pub fn unix_now() -> i64 {
@@ -114,6 +118,15 @@ impl Histories {
             .unwrap_or_else(|p| p.into_inner())
             .contains_key(env_id)
             || HistoryStore::path_for(&self.dir, env_id).exists()
+    }
+
+    /// Run `f` on the environment's store itself on a blocking thread.
+    pub(crate) async fn with_store<T: Send + 'static>(
+        &self,
+        env_id: &str,
+        f: impl FnOnce(&HistoryStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.with(env_id, move |o| f(&o.store)).await
     }
 
     /// Run `f` on the environment's store on a blocking thread.
@@ -181,10 +194,18 @@ impl Session {
         }
         let recorded = self
             .history
-            .record(&env.id, unix_now(), env.vhost.clone(), inventory)
+            .record(&env.id, unix_now(), env.vhost.clone(), inventory.clone())
             .await;
         if let Err(e) = recorded {
             tracing::warn!(env = %env.id, error = %e, "history: could not record the refresh");
+            return;
+        }
+        let alerted = match self.connect(&env.id) {
+            Ok((_, password)) => self.evaluate_alerts(env, &password, inventory).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = alerted {
+            tracing::warn!(env = %env.id, error = %e, "alerts: could not evaluate after the refresh");
         }
     }
 
@@ -194,7 +215,7 @@ impl Session {
     pub async fn sample(&self, env_id: &str, vhost: Option<String>) -> Result<SampleReport> {
         let started = Instant::now();
         let (env, password) = self.connect(env_id)?;
-        let client = ManagementClient::new(&env, password)?;
+        let client = ManagementClient::new(&env, password.clone())?;
         let vhost = vhost.or(env.vhost.clone());
         let opts = InventoryOptions {
             previous: self.history.counters(env_id),
@@ -205,18 +226,21 @@ impl Session {
         self.history
             .keep_counters(env_id, inventory.counters.clone());
         inventory.map_env_realms(&env)?;
-        let report = SampleReport {
+        let mut report = SampleReport {
             at: rfc3339(at, 0),
             vhost: vhost.clone(),
             queues: inventory.rows.len() as u64,
             messages: inventory.rows.iter().map(|r| r.messages).sum(),
             took_ms: 0,
             skipped: inventory.partial,
+            alerts: vec![],
         };
         if !inventory.partial {
+            let inventory = Arc::new(inventory);
             self.history
-                .record(&env.id, at, vhost, Arc::new(inventory))
+                .record(&env.id, at, vhost, inventory.clone())
                 .await?;
+            report.alerts = self.evaluate_alerts(&env, &password, inventory).await?;
         }
         Ok(SampleReport {
             took_ms: started.elapsed().as_millis() as u64,

@@ -5,6 +5,7 @@
 //! `deadletters`), which sit below it and do not know of it.
 
 pub mod after_change;
+pub mod alerts;
 pub mod cache;
 pub mod deadletters;
 pub mod demo;
@@ -38,6 +39,8 @@ pub struct Session {
     pub history: Histories,
     /// A password for this run only (the CLI's `--password-stdin`), never stored.
     password: Option<SecretString>,
+    /// Alerts that opened and were not yet taken for a notification.
+    new_alerts: std::sync::Mutex<Vec<crate::alerts::Alert>>,
 }
 
 impl Session {
@@ -48,6 +51,7 @@ impl Session {
             jobs: Jobs::default(),
             history: Histories::default(),
             password: None,
+            new_alerts: Default::default(),
         }
     }
 

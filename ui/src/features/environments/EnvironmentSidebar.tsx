@@ -14,9 +14,13 @@ interface Props {
   /** Compare two environments' topology. */
   onDrift?: () => void;
   driftActive?: boolean;
+  /** Every environment's alerts, and how many fire now. */
+  onAlerts?: () => void;
+  alertsActive?: boolean;
+  openAlerts?: number;
 }
 
-export function EnvironmentSidebar({ environments, currentId, loading, onSelect, onAdd, onImport, onFleet, fleetActive, onDrift, driftActive }: Props) {
+export function EnvironmentSidebar({ environments, currentId, loading, onSelect, onAdd, onImport, onFleet, fleetActive, onDrift, driftActive, onAlerts, alertsActive, openAlerts = 0 }: Props) {
   return (
     <nav className="sidebar" aria-label="Environments">
       <div className="brand">
@@ -25,6 +29,16 @@ export function EnvironmentSidebar({ environments, currentId, loading, onSelect,
       {onFleet && <NavButton active={fleetActive} onClick={onFleet} testid="nav-fleet" title="Every environment at a glance" label="◫ Fleet" />}
       {onDrift && (
         <NavButton active={driftActive} onClick={onDrift} testid="nav-drift" title="Compare two environments' queues, exchanges, bindings and policies" label="⇄ Drift" />
+      )}
+      {onAlerts && (
+        <NavButton
+          active={alertsActive}
+          onClick={onAlerts}
+          testid="nav-alerts"
+          title="Every environment's alerts, and their rules"
+          label="⚑ Alerts"
+          badge={openAlerts > 0 ? `${openAlerts} firing` : undefined}
+        />
       )}
       <div className="sidebar-title">Environments</div>
       {loading && <div className="muted pad">Loading…</div>}
@@ -73,10 +87,15 @@ export function EnvironmentSidebar({ environments, currentId, loading, onSelect,
 }
 
 /** A view over every environment (Fleet, Drift), above the list. */
-function NavButton({ active, onClick, testid, title, label }: { active?: boolean; onClick: () => void; testid: string; title: string; label: string }) {
+function NavButton({ active, onClick, testid, title, label, badge }: { active?: boolean; onClick: () => void; testid: string; title: string; label: string; badge?: string }) {
   return (
     <button className={`sidebar-fleet ${active ? "active" : ""}`} aria-current={active ? "page" : undefined} data-testid={testid} onClick={onClick} title={title}>
       {label}
+      {badge && (
+        <span className="nav-badge" data-testid={`${testid}-badge`}>
+          {badge}
+        </span>
+      )}
     </button>
   );
 }

@@ -48,7 +48,6 @@ export function FleetPage({ environments, onOpen }: Props) {
   return (
     <section className="fleet-page" data-testid="fleet-page" aria-label="Fleet">
       <div className="fleet-bar">
-        <h2>Fleet</h2>
         <span className="muted" data-testid="fleet-summary">
           {summaryLine(ids, statuses)}
         </span>
