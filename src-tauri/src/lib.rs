@@ -52,6 +52,7 @@ pub fn run() {
             commands::environments::environment_deprecations,
             commands::environments::environments_import_rabbitmqadmin,
             commands::environments::logs_link,
+            commands::environments::environment_ssh_passphrase,
             commands::queues::queues_refresh,
             commands::queues::queues_filter,
             commands::queues::queues_purge,

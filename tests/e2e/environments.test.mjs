@@ -88,6 +88,15 @@ test("the form reports invalid fields next to them", async () => {
   const err = await wd.waitFor("[data-testid=error-managementUrls]");
   assert.match(await wd.text(err), /port out of range|missing host/);
   await h.shot(wd, "03-form-validation");
+  // The jump host's fields are checked by the core too, each under its input.
+  await wd.exec("document.querySelectorAll('details.tls').forEach((d) => (d.open = true))");
+  await wd.fill("[data-testid=input-sshHost]", "bastion-eu");
+  await wd.fill("[data-testid=input-sshPort]", "twenty-two");
+  await wd.fill("[data-testid=input-sshKey]", "/no/such/key");
+  await wd.click("[data-testid=form-save]");
+  assert.match(await wd.text(await wd.waitFor("[data-testid=error-sshPort]")), /a port between 1 and 65535/);
+  assert.match(await wd.text("[data-testid=error-sshKey]"), /no readable key file at `\/no\/such\/key`/);
+  await h.shot(wd, "03b-form-jump-host");
   await wd.click(".form-actions .ghost");
 });
 
@@ -137,7 +146,7 @@ test("a prod environment stands out with a banner", async () => {
   await h.shot(wd, "07-prod-banner");
 });
 
-test("the app reopens on the last environment with the last window size", async () => {
+test("the app reopens on the fleet with the last window size, one click from the last environment", async () => {
   await wd.click("[data-testid=env-item-staging-e2e]");
   await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Staging e2e" });
   await wd.setWindowRect({ width: 1100, height: 700 });
@@ -145,6 +154,10 @@ test("the app reopens on the last environment with the last window size", async 
   await new Promise((r) => setTimeout(r, 1000)); // the app saves the size 400 ms after a resize
   await wd.stop();
   wd = await h.session();
+  // Several environments: the fleet first, with the way back to the one used last.
+  await wd.waitFor("[data-testid=fleet-page]");
+  assert.equal(await wd.text("[data-testid=fleet-continue]"), "Back to Staging e2e");
+  await wd.click("[data-testid=fleet-continue]");
   await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Staging e2e" });
   const reopened = await wd.windowRect();
   assert.deepEqual([reopened.width, reopened.height], [resized.width, resized.height]);

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use warren_core::alerts::AlertRule;
+use warren_core::broker::tunnel::SshJump;
 use warren_core::connection_test::test_connection;
 use warren_core::{rabbitmqadmin_import, Environment, EnvironmentStore, Tier, TlsSettings};
 
@@ -80,6 +81,9 @@ pub enum EnvCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Store the passphrase of the jump host's key in the OS keyring, read from standard
+    /// input (never an argument: it would be in the shell history); an empty line removes it.
+    SetSshPassphrase { id: String },
 }
 
 #[derive(Args, Default)]
@@ -134,6 +138,26 @@ pub struct Settings {
     /// the list; '' clears it).
     #[arg(long = "alert", value_name = "RULE", value_parser = parse_alert)]
     alerts: Vec<Option<AlertRule>>,
+    /// Reach the brokers through this SSH jump host: a host name or an alias of ~/.ssh/config
+    /// ('' removes the jump host). Its key is checked against known_hosts, never skipped.
+    #[arg(long)]
+    ssh_host: Option<String>,
+    /// The jump host's user (default: ~/.ssh/config's, else $USER).
+    #[arg(long, requires = "ssh_host")]
+    ssh_user: Option<String>,
+    /// The jump host's SSH port (default: ~/.ssh/config's, else 22).
+    #[arg(long, requires = "ssh_host")]
+    ssh_port: Option<u16>,
+    /// The private key to log in with (default: ~/.ssh/config's IdentityFile, else
+    /// ~/.ssh/id_ed25519, id_ecdsa, id_rsa); its passphrase: `warren env set-ssh-passphrase ID`.
+    #[arg(long, requires = "ssh_host")]
+    ssh_key: Option<String>,
+    /// Do not offer the SSH agent's keys.
+    #[arg(long, requires = "ssh_host")]
+    ssh_no_agent: bool,
+    /// The known_hosts file to check the jump host's key against (default ~/.ssh/known_hosts).
+    #[arg(long, requires = "ssh_host")]
+    ssh_known_hosts: Option<String>,
 }
 
 /// A rule, or `None` for '' (clear the list).
@@ -201,6 +225,16 @@ impl Settings {
         if !self.alerts.is_empty() {
             env.alerts = self.alerts.into_iter().flatten().collect();
         }
+        if let Some(host) = self.ssh_host {
+            env.ssh = (!host.trim().is_empty()).then_some(SshJump {
+                host,
+                user: self.ssh_user,
+                port: self.ssh_port,
+                key_file: self.ssh_key,
+                use_agent: !self.ssh_no_agent,
+                known_hosts: self.ssh_known_hosts,
+            });
+        }
     }
 }
 
@@ -258,6 +292,7 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
                 logs_url: None,
                 prometheus_url: None,
                 alerts: Vec::new(),
+                ssh: None,
             };
             settings.apply(&mut env);
             if env.name.is_empty() {
@@ -305,6 +340,24 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
             let report = test_connection(&env, password).await;
             out.show(&report, print_connection_test);
             return Ok(i32::from(!report.ok()) * output::FAILED);
+        }
+        EnvCommand::SetSshPassphrase { id } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| warren_core::Error::FileRead {
+                    path: "standard input".into(),
+                    reason: e.to_string(),
+                })?;
+            let passphrase =
+                secrecy::SecretString::from(line.trim_end_matches(['\n', '\r']).to_string());
+            if secrecy::ExposeSecret::expose_secret(&passphrase).is_empty() {
+                store.set_ssh_passphrase(&id, None)?;
+                eprintln!("removed the jump host key's passphrase of `{id}` from the keyring");
+            } else {
+                store.set_ssh_passphrase(&id, Some(&passphrase))?;
+                eprintln!("stored the jump host key's passphrase of `{id}` in the keyring");
+            }
         }
         EnvCommand::ImportRabbitmqadmin { path, out } => {
             let path = path
@@ -376,6 +429,21 @@ fn print_environment(view: &warren_core::EnvironmentView) {
     }
     for rule in &e.alerts {
         lines.push(("alert", rule.spec()));
+    }
+    if let Some(j) = &e.ssh {
+        lines.push((
+            "ssh jump host",
+            format!(
+                "{}{}{}{}",
+                j.user.as_ref().map(|u| format!("{u}@")).unwrap_or_default(),
+                j.host,
+                j.port.map(|p| format!(":{p}")).unwrap_or_default(),
+                j.key_file
+                    .as_ref()
+                    .map(|k| format!(" (key {k})"))
+                    .unwrap_or_default()
+            ),
+        ));
     }
     if let Some(u) = &e.logs_url {
         lines.push(("logs", u.clone()));

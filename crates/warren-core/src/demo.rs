@@ -175,7 +175,7 @@ async fn build(
 ) -> Result<DemoReport> {
     // Recreating may first delete a big demo vhost (e.g. one seeded with --extra-queues).
     delete_vhost_emptied(gate, env, &password, vhost).await?;
-    let admin = Admin::with_timeout(env, &password, crate::broker::BULK_TIMEOUT)?;
+    let admin = Admin::with_timeout(env, &password, crate::broker::BULK_TIMEOUT).await?;
     admin
         .write(gate, "create the demo vhost", |c| async move {
             c.create_vhost(&VirtualHostParams {
@@ -574,7 +574,8 @@ async fn delete_vhost_emptied(
             .into());
         }
     }
-    Admin::with_timeout(env, password, crate::broker::BULK_TIMEOUT)?
+    Admin::with_timeout(env, password, crate::broker::BULK_TIMEOUT)
+        .await?
         .write(gate, "delete the demo vhost", |c| async move {
             c.delete_vhost(vhost, true).await
         })

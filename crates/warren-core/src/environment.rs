@@ -103,6 +103,10 @@ pub struct Environment {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<Vec<crate::alerts::AlertRule>>")]
     pub alerts: Vec<crate::alerts::AlertRule>,
+    /// The SSH jump host the brokers are reached through (`None`: directly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ssh: Option<crate::broker::tunnel::SshJump>,
 }
 
 impl Environment {
@@ -123,6 +127,7 @@ impl Environment {
             logs_url: None,
             prometheus_url: None,
             alerts: Vec::new(),
+            ssh: None,
         }
     }
 
@@ -215,6 +220,23 @@ impl Environment {
         if let Err(bad) = crate::template::Exclusions::parse(&self.realm_exclude) {
             for (i, message) in bad {
                 push(&format!("realm_exclude[{i}]"), message);
+            }
+        }
+        if let Some(j) = &self.ssh {
+            if j.host.trim().is_empty() || j.host.contains(char::is_whitespace) {
+                push(
+                    "ssh.host",
+                    "the jump host: a host name or an alias of ~/.ssh/config, without spaces"
+                        .into(),
+                );
+            }
+            if j.port == Some(0) {
+                push("ssh.port", "a port between 1 and 65535".into());
+            }
+            if let Some(k) = &j.key_file {
+                if !crate::broker::tunnel::readable(k) {
+                    push("ssh.key_file", format!("no readable key file at `{k}`"));
+                }
             }
         }
         for (i, message) in crate::alerts::rules::check_all(&self.alerts) {

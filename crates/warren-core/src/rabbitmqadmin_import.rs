@@ -130,6 +130,7 @@ fn section_to_environment(
     let id = sanitize_id(section);
     let environment = Environment {
         alerts: Vec::new(),
+        ssh: None,
         id,
         name: section.to_string(),
         tier: guess_tier(section),

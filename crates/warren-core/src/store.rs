@@ -313,6 +313,9 @@ impl EnvironmentStore {
                 return Err(Error::UnknownEnvironment(id.to_string()));
             }
             self.keyring.delete(id)?;
+            // The jump host key's passphrase goes with it.
+            self.keyring
+                .delete(&crate::broker::tunnel::passphrase_account(id))?;
             if cfg.last_environment.as_deref() == Some(id) {
                 cfg.last_environment = cfg.environments.first().map(|e| e.id.clone());
             }
@@ -347,6 +350,17 @@ impl EnvironmentStore {
     ) -> Result<(Environment, SecretString)> {
         let env = self.get(id)?;
         Ok((env, self.password(id, for_this_run)?))
+    }
+
+    /// Store (or, with `None`, remove) the passphrase of the environment's jump host key, in the
+    /// keyring beside its password.
+    pub fn set_ssh_passphrase(&self, id: &str, passphrase: Option<&SecretString>) -> Result<()> {
+        self.get(id)?;
+        let account = crate::broker::tunnel::passphrase_account(id);
+        match passphrase {
+            Some(p) => self.keyring.set(&account, p),
+            None => self.keyring.delete(&account),
+        }
     }
 
     pub fn last_environment(&self) -> Result<Option<String>> {

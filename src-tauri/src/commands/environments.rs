@@ -142,3 +142,14 @@ pub async fn logs_link(
     }
     Ok(url)
 }
+
+/// The jump host key's passphrase, to the keyring (an empty one removes it); never sent back.
+#[tauri::command]
+pub async fn environment_ssh_passphrase(
+    store: State<'_, EnvironmentStore>,
+    id: String,
+    passphrase: String,
+) -> CommandResult<()> {
+    let secret = (!passphrase.is_empty()).then(|| secrecy::SecretString::from(passphrase));
+    Ok(store.set_ssh_passphrase(&id, secret.as_ref())?)
+}

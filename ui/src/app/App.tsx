@@ -192,7 +192,7 @@ export function App() {
           </nav>
         )}
         <Suspense fallback={<div className="muted page-loading">Loading…</div>}>
-          {fleet && <FleetPage environments={list} onOpen={switchTo} />}
+          {fleet && <FleetPage environments={list} onOpen={switchTo} last={current} />}
           {drift && <DriftPage environments={list} first={current?.id} />}
           {alertsView && (
             <AlertsPage

@@ -101,6 +101,8 @@ export const commands = {
     call<ConnectionReport>("environment_test", { id, environment, password }),
   /** Deprecated features in use: classic mirroring policies, and what a 4.x broker reports. */
   environmentDeprecations: (id: string) => call<DeprecationReport>("environment_deprecations", { id }),
+  /** The jump host key's passphrase to the keyring ("" removes it); never read back. */
+  setSshPassphrase: (id: string, passphrase: string) => call<null>("environment_ssh_passphrase", { id, passphrase }),
   importRabbitmqadmin: (path: string | null) => call<ImportReport>("environments_import_rabbitmqadmin", { path }),
   /** The environment's logs link filled for a realm, worker or queue; `open`: in the browser. */
   logsLink: (envId: string, target: LogsTarget, open: boolean) => call<string | null>("logs_link", { envId, target, open }),

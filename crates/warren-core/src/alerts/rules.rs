@@ -14,6 +14,7 @@ pub enum AlertRule {
     /// A dead-letter queue (or `queue`) grew by at least `by` messages within `within_s`.
     DlqGrowth {
         id: String,
+        #[ts(type = "number")]
         by: u64,
         within_s: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +33,7 @@ pub enum AlertRule {
     /// A realm (or `realm`) holds more than `above` messages.
     RealmBacklog {
         id: String,
+        #[ts(type = "number")]
         above: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]

@@ -22,23 +22,37 @@ pub struct Admin {
 }
 
 impl Admin {
-    pub fn new(env: &Environment, password: &SecretString) -> Result<Admin, BrokerError> {
-        Self::with_timeout(env, password, super::REQUEST_TIMEOUT)
+    pub async fn new(env: &Environment, password: &SecretString) -> Result<Admin, BrokerError> {
+        Self::with_timeout(env, password, super::REQUEST_TIMEOUT).await
     }
 
     /// For calls whose work on the broker grows with its size (deleting a vhost of 10,000
     /// queues takes the broker well over the usual request timeout).
-    pub fn with_timeout(
+    pub async fn with_timeout(
         env: &Environment,
         password: &SecretString,
         timeout: std::time::Duration,
     ) -> Result<Admin, BrokerError> {
         let http = tls::http_client(&env.tls, timeout)?;
+        // The library's client takes a fixed endpoint: through a jump host, the local end of
+        // each node's forward (opened now).
+        let mut reached = Vec::with_capacity(env.management_urls.len());
+        for base in &env.management_urls {
+            reached.push(match (&env.ssh, url::Url::parse(base.trim())) {
+                (Some(jump), Ok(u)) => {
+                    super::tunnel::local_url(&env.id, Some(jump), &u, env.tls.verify)
+                        .await?
+                        .to_string()
+                }
+                _ => base.clone(),
+            });
+        }
         let nodes: Vec<_> = env
             .management_urls
             .iter()
-            .map(|base| {
-                let endpoint = format!("{}/api", base.trim_end_matches('/'));
+            .zip(&reached)
+            .map(|(base, reached)| {
+                let endpoint = format!("{}/api", reached.trim_end_matches('/'));
                 let client = Client::from_http_client(
                     http.clone(),
                     endpoint,

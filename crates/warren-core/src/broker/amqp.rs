@@ -45,7 +45,14 @@ pub async fn connect(
     for raw in &env.amqp_urls {
         let shown = validate_url(raw, &["amqp", "amqps"])
             .map_err(|m| BrokerError::new(BrokerErrorKind::Other, m))?;
-        let mut uri: AMQPUri = raw.trim().parse().map_err(|e: String| {
+        // Through the environment's jump host, if any (the URL shown stays the broker's).
+        let reached = match &env.ssh {
+            Some(jump) => super::tunnel::local_url(&env.id, Some(jump), &shown, env.tls.verify)
+                .await?
+                .to_string(),
+            None => raw.trim().to_string(),
+        };
+        let mut uri: AMQPUri = reached.parse().map_err(|e: String| {
             BrokerError::new(
                 BrokerErrorKind::Other,
                 format!("`{shown}` is not a valid AMQP URL: {e}"),

@@ -21,6 +21,10 @@ pub struct ManagementClient {
     endpoints: Vec<Url>,
     username: String,
     password: SecretString,
+    /// The environment and its jump host: each request goes through the tunnel then.
+    env_id: String,
+    jump: Option<super::tunnel::SshJump>,
+    verify_tls: bool,
 }
 
 impl ManagementClient {
@@ -47,6 +51,9 @@ impl ManagementClient {
             endpoints,
             username: env.username.clone(),
             password,
+            env_id: env.id.clone(),
+            jump: env.ssh.clone(),
+            verify_tls: env.tls.verify,
         })
     }
 
@@ -121,6 +128,7 @@ impl ManagementClient {
     /// Send one GET; only transport failures are errors here.
     async fn send(&self, base: &Url, url: Url) -> Result<(StatusCode, Vec<u8>), BrokerError> {
         let shown = url.as_str();
+        let url = self.reachable(&url).await?;
         let transport = |e: reqwest::Error| {
             if e.is_timeout() && !e.is_connect() {
                 BrokerError::new(
@@ -228,10 +236,17 @@ impl ManagementClient {
         )
     }
 
+    /// The URL as this process reaches it (through the environment's jump host, if any).
+    async fn reachable(&self, url: &Url) -> Result<Url, BrokerError> {
+        super::tunnel::local_url(&self.env_id, self.jump.as_ref(), url, self.verify_tls).await
+    }
+
     async fn get_raw(&self, base: &Url, path: &str) -> Result<StatusCode, reqwest::Error> {
+        let url = api_url(base, path);
+        let url = self.reachable(&url).await.unwrap_or(url);
         Ok(self
             .http
-            .get(api_url(base, path))
+            .get(url)
             .basic_auth(&self.username, Some(self.password.expose_secret()))
             .send()
             .await?

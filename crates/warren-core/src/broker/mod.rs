@@ -6,6 +6,7 @@ pub mod amqp;
 pub mod management;
 pub mod prometheus;
 pub mod tls;
+pub mod tunnel;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -41,6 +42,12 @@ pub enum BrokerErrorKind {
     Refused,
     /// The management API answers, but the thing asked for does not exist (a vhost, a queue).
     NotFound,
+    /// The SSH jump host refused the login, the key, or its handshake failed.
+    Ssh,
+    /// The jump host's key is not in known_hosts (never trusted silently).
+    HostKeyUnknown,
+    /// The jump host's key differs from the one known_hosts records for it.
+    HostKeyChanged,
     /// The broker or the connection failed in an unexpected way.
     Other,
 }
@@ -61,6 +68,9 @@ impl BrokerErrorKind {
             BrokerErrorKind::TlsFiles => "tls_files",
             BrokerErrorKind::Refused => "refused",
             BrokerErrorKind::NotFound => "not_found",
+            BrokerErrorKind::Ssh => "ssh",
+            BrokerErrorKind::HostKeyUnknown => "host_key_unknown",
+            BrokerErrorKind::HostKeyChanged => "host_key_changed",
             BrokerErrorKind::Other => "other",
         }
     }

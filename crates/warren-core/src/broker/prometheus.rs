@@ -71,6 +71,10 @@ pub fn default_endpoint(management_url: &str) -> Option<Url> {
 pub struct PrometheusClient {
     http: reqwest::Client,
     base: Url,
+    /// The environment and its jump host: each scrape goes through the tunnel then.
+    env_id: String,
+    jump: Option<super::tunnel::SshJump>,
+    verify_tls: bool,
     /// The last `usable` answer and when: an inventory every few seconds need not re-probe.
     probed: Arc<Mutex<Option<Probe>>>,
 }
@@ -120,6 +124,9 @@ impl PrometheusClient {
         Ok(PrometheusClient {
             http: tls::http_client(&env.tls, timeout)?,
             base,
+            env_id: env.id.clone(),
+            jump: env.ssh.clone(),
+            verify_tls: env.tls.verify,
             probed: Arc::default(),
         })
     }
@@ -176,6 +183,8 @@ impl PrometheusClient {
     pub async fn get_text(&self, path_and_query: &str) -> Result<Vec<u8>, BrokerError> {
         let url = self.url(path_and_query);
         let shown = url.to_string();
+        let url = super::tunnel::local_url(&self.env_id, self.jump.as_ref(), &url, self.verify_tls)
+            .await?;
         let response = self
             .http
             .get(url)

@@ -136,7 +136,7 @@ async fn shovel(
         "dest-protocol": "amqp091", "dest-uri": uri, "dest-queue": to,
         "ack-mode": "on-confirm",
     });
-    let admin = Admin::new(env, password)?;
+    let admin = Admin::new(env, password).await?;
     let started = Instant::now();
     let definition = value.as_object().cloned().unwrap_or_default();
     admin

@@ -290,7 +290,7 @@ async fn all_policies(
     env: &Environment,
     password: &SecretString,
 ) -> Result<Vec<rabbitmq_http_client::responses::Policy>> {
-    let admin = Admin::new(env, password)?;
+    let admin = Admin::new(env, password).await?;
     Ok(admin
         .read("list policies", |c| async move { c.list_policies().await })
         .await?)
@@ -325,7 +325,7 @@ pub async fn apply(env: &Environment, password: &SecretString, plan: &PolicyPlan
     );
     let counts = |_: &()| serde_json::json!({ "queues": plan.queues.len(), "overrides": plan.overrides.len() });
     guarded(env, action, counts, |gate| async move {
-        let admin = Admin::new(env, password)?;
+        let admin = Admin::new(env, password).await?;
         for vhost in &plan.vhosts {
             admin
                 .write(&gate, "declare the policy", |c| async move {
@@ -397,7 +397,7 @@ pub async fn remove(
         if !name.starts_with(PREFIX) {
             return Err(Error::InvalidArgument(format!("`{name}` is not a Warren policy (those start with `{PREFIX}`): remove it with the management UI or rabbitmqadmin")));
         }
-        Admin::new(env, password)?
+        Admin::new(env, password).await?
             .write(&gate, "delete the policy", |c| async move {
                 c.delete_policy(vhost, name, false).await
             })

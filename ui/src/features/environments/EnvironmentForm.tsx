@@ -18,11 +18,24 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
   const [draft, setDraft] = useState<EnvironmentDraft>(() => initialDraft(mode));
   const [idTouched, setIdTouched] = useState(mode.kind !== "create");
   const [password, setPassword] = useState("");
+  const [passphrase, setPassphrase] = useState("");
   const base: Environment | undefined = mode.kind === "create" ? undefined : mode.environment;
   const hasStoredSecret = mode.kind === "edit" && mode.environment.has_secret;
 
   const save = useMutation({
     mutationFn: async () => {
+      const view = await saveSettings();
+      // The jump host key's passphrase goes to the keyring once the environment exists.
+      if (passphrase !== "") await commands.setSshPassphrase(view.id, passphrase);
+      return view;
+    },
+    onSuccess: (view) => {
+      setPassword("");
+      setPassphrase("");
+      onSaved(view);
+    },
+  });
+  const saveSettings = async () => {
       const env = environmentFromDraft(draft, base);
       const pw = password === "" ? null : password;
       if (mode.kind === "edit") return commands.updateEnvironment(mode.environment.id, env, pw);
@@ -32,12 +45,7 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
         return commands.updateEnvironment(env.id, env, null);
       }
       return commands.createEnvironment(env, pw);
-    },
-    onSuccess: (view) => {
-      setPassword("");
-      onSaved(view);
-    },
-  });
+  };
   const test = useMutation({
     mutationFn: () =>
       commands.testEnvironment(
@@ -209,6 +217,34 @@ export function EnvironmentForm({ mode, onClose, onSaved }: Props) {
             {field("clientCert", "Client certificate (PEM)", text("clientCert"))}
             {field("clientKey", "Client key (PEM)", text("clientKey"))}
           </div>
+        </details>
+        <details className="tls" open={draft.sshHost !== ""}>
+          <summary>SSH jump host</summary>
+          {field("sshHost", "Jump host", text("sshHost", "bastion.example.com or a ~/.ssh/config alias"), "optional; Warren tunnels the management, AMQP and Prometheus connections through it. Its key is checked against known_hosts")}
+          <div className="grid2">
+            {field("sshUser", "SSH user", text("sshUser", "~/.ssh/config's, else your login"))}
+            {field("sshPort", "SSH port", text("sshPort", "22"))}
+          </div>
+          <div className="grid2">
+            {field("sshKey", "Key file", text("sshKey", "~/.ssh/id_ed25519"))}
+            <label className="field">
+              <span className="label">Key passphrase</span>
+              <input
+                type="password"
+                name="sshPassphrase"
+                data-testid="input-sshPassphrase"
+                value={passphrase}
+                onChange={(ev) => setPassphrase(ev.target.value)}
+                autoComplete="new-password"
+              />
+              <span className="hint">kept only in the OS keyring; type to replace</span>
+            </label>
+          </div>
+          {field("sshKnownHosts", "known_hosts file", text("sshKnownHosts", "~/.ssh/known_hosts"))}
+          <label className="check-field">
+            <input type="checkbox" checked={draft.sshAgent} onChange={(ev) => set("sshAgent", ev.target.checked)} />
+            Also offer the SSH agent's keys
+          </label>
         </details>
         <label className="check-field">
           <input type="checkbox" data-testid="input-readOnly" checked={draft.readOnly} onChange={(ev) => set("readOnly", ev.target.checked)} />

@@ -23,6 +23,26 @@ describe("environment form model", () => {
     expect(back.realm_template).toBe("{worker}.{realm}");
   });
 
+  it("maps the jump host fields: none without a host, a port that is no number as 0 for the core to refuse", () => {
+    const d = draftFromEnvironment(env);
+    expect(environmentFromDraft({ ...d, sshUser: "ops" }, env).ssh).toBeUndefined();
+    const withJump = environmentFromDraft({ ...d, sshHost: " bastion-eu ", sshPort: "2200", sshKey: "~/.ssh/eu", sshAgent: false }, env);
+    expect(withJump.ssh).toEqual({ host: "bastion-eu", port: 2200, key_file: "~/.ssh/eu", use_agent: false });
+    expect(environmentFromDraft({ ...d, sshHost: "b", sshPort: "twenty-two" }, env).ssh?.port).toBe(0);
+    expect(fieldErrorsByInput([{ field: "ssh.port", message: "a port between 1 and 65535" }])).toEqual({ sshPort: "a port between 1 and 65535" });
+  });
+
+  it("keeps the alert rules and the jump host, which other views edit, through a form edit", () => {
+    const withMore: Environment = {
+      ...env,
+      alerts: [{ kind: "dlq_growth", id: "dlq_growth", by: 100, within_s: 600 }],
+      ssh: { host: "bastion-eu", user: "ops" },
+    };
+    const back = environmentFromDraft({ ...draftFromEnvironment(withMore), name: "Renamed" }, withMore);
+    expect(back.alerts).toEqual(withMore.alerts);
+    expect(back.ssh).toEqual({ host: "bastion-eu", user: "ops" });
+  });
+
   it("splits URL lists on lines and commas and drops blanks", () => {
     const e = environmentFromDraft({ ...emptyDraft, id: "x", managementUrls: " http://a:1 \n\nhttp://b:2, http://c:3 " });
     expect(e.management_urls).toEqual(["http://a:1", "http://b:2", "http://c:3"]);

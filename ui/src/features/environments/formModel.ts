@@ -21,6 +21,13 @@ export interface EnvironmentDraft {
   caBundle: string;
   clientCert: string;
   clientKey: string;
+  // The SSH jump host (empty host: none); the key's passphrase is sent apart, to the keyring.
+  sshHost: string;
+  sshUser: string;
+  sshPort: string;
+  sshKey: string;
+  sshKnownHosts: string;
+  sshAgent: boolean;
 }
 
 // A new environment starts empty: pre-filled URLs made a second copy of `local` the easy path.
@@ -41,6 +48,12 @@ export const emptyDraft: EnvironmentDraft = {
   caBundle: "",
   clientCert: "",
   clientKey: "",
+  sshHost: "",
+  sshUser: "",
+  sshPort: "",
+  sshKey: "",
+  sshKnownHosts: "",
+  sshAgent: true,
 };
 
 /** What the URL fields show while empty: the shape, not values to keep. */
@@ -74,6 +87,27 @@ export function draftFromEnvironment(e: Environment): EnvironmentDraft {
     caBundle: e.tls.ca_bundle ?? "",
     clientCert: e.tls.client_cert ?? "",
     clientKey: e.tls.client_key ?? "",
+    sshHost: e.ssh?.host ?? "",
+    sshUser: e.ssh?.user ?? "",
+    sshPort: e.ssh?.port != null ? String(e.ssh.port) : "",
+    sshKey: e.ssh?.key_file ?? "",
+    sshKnownHosts: e.ssh?.known_hosts ?? "",
+    sshAgent: e.ssh?.use_agent ?? true,
+  };
+}
+
+/** The jump host the draft names, or none. A port that is not a number is sent as 0, which
+ * the core refuses with its message under the field. */
+function sshFromDraft(d: EnvironmentDraft): Environment["ssh"] {
+  if (d.sshHost.trim() === "") return undefined;
+  const port = d.sshPort.trim() === "" ? undefined : /^\d{1,5}$/.test(d.sshPort.trim()) ? Number(d.sshPort.trim()) : 0;
+  return {
+    host: d.sshHost.trim(),
+    user: optional(d.sshUser),
+    port,
+    key_file: optional(d.sshKey),
+    use_agent: d.sshAgent ? undefined : false,
+    known_hosts: optional(d.sshKnownHosts),
   };
 }
 
@@ -92,6 +126,7 @@ export function environmentFromDraft(d: EnvironmentDraft, base?: Environment): E
     prometheus_url: optional(d.prometheusUrl),
     realm_exclude: lines(d.realmExclude).length ? lines(d.realmExclude) : undefined,
     read_only: d.readOnly,
+    ssh: sshFromDraft(d),
     tls: {
       verify: d.tlsVerify,
       ca_bundle: optional(d.caBundle),
@@ -117,6 +152,9 @@ export function fieldErrorsByInput(errors: FieldError[]): Partial<Record<keyof E
     "tls.ca_bundle": "caBundle",
     "tls.client_cert": "clientCert",
     "tls.client_key": "clientKey",
+    "ssh.host": "sshHost",
+    "ssh.port": "sshPort",
+    "ssh.key_file": "sshKey",
   };
   const out: Partial<Record<keyof EnvironmentDraft, string>> = {};
   for (const e of errors) {

@@ -12,9 +12,11 @@ const EVERY_MS = 30_000;
 interface Props {
   environments: EnvironmentView[];
   onOpen: (id: string) => void;
+  /** The environment used last (the window reopens on the fleet; one click goes back to it). */
+  last?: EnvironmentView;
 }
 
-export function FleetPage({ environments, onOpen }: Props) {
+export function FleetPage({ environments, onOpen, last }: Props) {
   const [statuses, setStatuses] = useState<Record<string, EnvStatus>>({});
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -52,6 +54,11 @@ export function FleetPage({ environments, onOpen }: Props) {
           {summaryLine(ids, statuses)}
         </span>
         <span className="muted fleet-at">{at ? `checked ${at.toLocaleTimeString()}` : ""}</span>
+        {last && (
+          <button onClick={() => onOpen(last.id)} data-testid="fleet-continue" title="The environment you used last">
+            Back to {last.name}
+          </button>
+        )}
         <button onClick={() => void refresh()} disabled={running} data-testid="fleet-refresh">
           {running ? "Checking…" : "Refresh"}
         </button>

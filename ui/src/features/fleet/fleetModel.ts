@@ -23,6 +23,9 @@ const ERROR_LABEL: Record<string, string> = {
   not_rabbitmq: "Not RabbitMQ",
   tls_files: "TLS files unreadable",
   refused: "Refused",
+  ssh: "SSH login failed",
+  host_key_unknown: "Unknown jump host key",
+  host_key_changed: "Jump host key changed",
 };
 
 export function stateLabel(s: EnvStatus | undefined): string {

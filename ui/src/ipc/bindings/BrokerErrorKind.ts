@@ -3,4 +3,4 @@
 /**
  * What went wrong when talking to a broker, as a stable name the UI and scripts can branch on.
  */
-export type BrokerErrorKind = "unreachable" | "timeout" | "dns" | "wrong_credentials" | "missing_management_tag" | "vhost_access_refused" | "management_not_enabled" | "tls_verification" | "tls_mismatch" | "not_rabbitmq" | "tls_files" | "refused" | "not_found" | "other";
+export type BrokerErrorKind = "unreachable" | "timeout" | "dns" | "wrong_credentials" | "missing_management_tag" | "vhost_access_refused" | "management_not_enabled" | "tls_verification" | "tls_mismatch" | "not_rabbitmq" | "tls_files" | "refused" | "not_found" | "ssh" | "host_key_unknown" | "host_key_changed" | "other";

@@ -360,7 +360,7 @@ pub(super) async fn run(
     }
     let mut bound_keys = live.len();
 
-    let admin = Admin::new(env, password)?;
+    let admin = Admin::new(env, password).await?;
     let uri = format!("amqp:///{}", utf8_percent_encode(vhost, NON_ALPHANUMERIC));
     let parts = if total >= TWO_SHOVELS_FROM { 2 } else { 1 };
     let mut start_error = None;
