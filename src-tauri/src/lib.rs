@@ -86,6 +86,7 @@ pub fn run() {
             commands::history::history_growers,
             commands::history::history_info,
             commands::fleet::fleet_status,
+            commands::fleet::environment_health,
             commands::drift::drift_compare,
             commands::drift::drift_export,
             commands::alerts::alerts_list,

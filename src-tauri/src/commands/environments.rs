@@ -63,7 +63,10 @@ pub async fn environment_remove(
     store: State<'_, EnvironmentStore>,
     id: String,
 ) -> CommandResult<()> {
-    Ok(store.remove(&id)?)
+    store.remove(&id)?;
+    // Its SSH tunnel, if it had one, goes with it.
+    warren_core::broker::tunnel::close(&id).await;
+    Ok(())
 }
 
 /// Let a read-only environment's writes through for `minutes` (this app only; audited).

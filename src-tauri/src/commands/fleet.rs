@@ -24,3 +24,18 @@ pub async fn fleet_status(
             .await?,
     )
 }
+
+/// One environment's health checks, nodes and alarms (the fleet card without the queue
+/// figures), for its environment page.
+#[tauri::command]
+pub async fn environment_health(
+    s: State<'_, Session>,
+    id: String,
+) -> Result<EnvStatus, ErrorReport> {
+    let opts = FleetOptions {
+        quick: true,
+        ..FleetOptions::default()
+    };
+    let mut all = s.fleet_status(Some(vec![id]), &opts, |_| {}).await?;
+    Ok(all.remove(0))
+}

@@ -146,6 +146,8 @@ export const commands = {
     channel.onmessage = onStatus;
     return call<EnvStatus[]>("fleet_status", { quick, onStatus: channel });
   },
+  /** One environment's health checks, nodes and alarms (a fleet card without queue figures). */
+  environmentHealth: (id: string) => call<EnvStatus>("environment_health", { id }),
   /** The drift between environment A (vhost, null: all) and B; read-only. */
   driftCompare: (envA: string, vhostA: string | null, envB: string, vhostB: string | null) =>
     call<DriftReport>("drift_compare", { envA, vhostA, envB, vhostB }),

@@ -447,14 +447,25 @@ async fn authenticate(
     }))
 }
 
-/// One tunnel per environment and process.
-static TUNNELS: LazyLock<tokio::sync::Mutex<HashMap<String, Arc<Tunnel>>>> =
-    LazyLock::new(Default::default);
+/// One tunnel per environment and process, each behind its own lock: opening one (seconds,
+/// for a slow jump host) never holds up another environment's.
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<Tunnel>>>>;
+static TUNNELS: LazyLock<StdMutex<HashMap<String, Slot>>> = LazyLock::new(Default::default);
+
+fn slot(env_id: &str) -> Slot {
+    TUNNELS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(env_id.to_string())
+        .or_default()
+        .clone()
+}
 
 /// The environment's tunnel: the open one, or a new one (its key passphrase from the keyring).
 pub async fn tunnel_for(env_id: &str, jump: &SshJump) -> Result<Arc<Tunnel>, BrokerError> {
-    let mut all = TUNNELS.lock().await;
-    if let Some(t) = all.get(env_id).filter(|t| t.alive() && t.jump == *jump) {
+    let slot = slot(env_id);
+    let mut current = slot.lock().await;
+    if let Some(t) = current.as_ref().filter(|t| t.alive() && t.jump == *jump) {
         return Ok(t.clone());
     }
     let passphrase = crate::secrets::Keyring::default()
@@ -462,13 +473,19 @@ pub async fn tunnel_for(env_id: &str, jump: &SshJump) -> Result<Arc<Tunnel>, Bro
         .ok()
         .flatten();
     let tunnel = Arc::new(Tunnel::open(jump, passphrase).await?);
-    all.insert(env_id.to_string(), tunnel.clone());
+    *current = Some(tunnel.clone());
     Ok(tunnel)
 }
 
 /// Close the environment's tunnel (its settings changed, or it was removed).
 pub async fn close(env_id: &str) {
-    TUNNELS.lock().await.remove(env_id);
+    let slot = TUNNELS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(env_id);
+    if let Some(slot) = slot {
+        slot.lock().await.take();
+    }
 }
 
 /// The port a URL's scheme implies when it names none.

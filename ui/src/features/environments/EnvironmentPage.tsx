@@ -1,7 +1,7 @@
-// One environment: its settings, Test connection, edit/duplicate/remove, and what it uses that
-// RabbitMQ deprecated (classic mirroring breaks on an upgrade to 4.x).
+// One environment: its settings, Test connection, edit/duplicate/remove, its health checks, and
+// what it uses that RabbitMQ deprecated (classic mirroring breaks on an upgrade to 4.x).
 import { useState } from "react";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/commands";
 import { ConnectionResult } from "./ConnectionResult";
 import { checkedBy, severityLabel, sortFindings } from "./deprecations";
@@ -17,6 +17,8 @@ interface Props {
 export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved }: Props) {
   const test = useMutation({ mutationFn: () => commands.testEnvironment(e.id) });
   const deprecations = useMutation({ mutationFn: () => commands.environmentDeprecations(e.id) });
+  // RabbitMQ's own health checks: a few small requests, run when the page opens.
+  const health = useQuery({ queryKey: ["environment-health", e.id], queryFn: () => commands.environmentHealth(e.id), staleTime: 30_000 });
   const [confirmRemove, setConfirmRemove] = useState(false);
   const remove = useMutation({ mutationFn: () => commands.removeEnvironment(e.id), onSuccess: onRemoved });
 
@@ -74,6 +76,39 @@ export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved
         {remove.error && <div className="error-box">{(remove.error as unknown as ErrorReport).message}</div>}
         {test.error && <div className="error-box" data-testid="test-error">{(test.error as unknown as ErrorReport).message}</div>}
         {test.data && <ConnectionResult report={test.data} />}
+      </div>
+      <div className="card" data-testid="health">
+        <div className="card-head">
+          <h2>Health</h2>
+          <div className="actions">
+            <button data-testid="health-refresh" onClick={() => void health.refetch()} disabled={health.isFetching}>
+              {health.isFetching ? "Checking…" : "Check again"}
+            </button>
+          </div>
+        </div>
+        {health.error && <div className="error-box">{(health.error as unknown as ErrorReport).message}</div>}
+        {health.data?.error && <div className="error-box">{health.data.error}</div>}
+        {health.data && !health.data.error && (
+          <>
+            <div className="muted small">
+              RabbitMQ {health.data.rabbitmq_version} · {health.data.cluster_name}
+              {health.data.nodes.total > 0 && ` · ${health.data.nodes.running}/${health.data.nodes.total} nodes running`}
+            </div>
+            {health.data.alarms.map((a) => (
+              <div key={`${a.resource}@${a.node}`} className="error-text">
+                {a.resource} alarm on {a.node}: publishers are blocked
+              </div>
+            ))}
+            <ul className="plain" data-testid="health-checks">
+              {health.data.checks.map((c) => (
+                <li key={c.name} data-ok={c.ok}>
+                  <b className={c.ok ? (c.detail.startsWith("skipped") ? "muted" : "ok-text") : "error-text"}>{c.ok ? (c.detail.startsWith("skipped") ? "–" : "✓") : "✗"}</b> <code>{c.name}</code>
+                  {c.detail !== "ok" && <span className={c.ok ? "muted" : ""}> · {c.detail}</span>}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </div>
       <div className="card" data-testid="deprecations">
         <div className="card-head">
