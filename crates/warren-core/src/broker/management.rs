@@ -25,6 +25,8 @@ pub struct ManagementClient {
     env_id: String,
     jump: Option<super::tunnel::SshJump>,
     verify_tls: bool,
+    /// Kept to build a client with a longer allowance (`widened`).
+    tls: crate::environment::TlsSettings,
 }
 
 impl ManagementClient {
@@ -54,6 +56,23 @@ impl ManagementClient {
             env_id: env.id.clone(),
             jump: env.ssh.clone(),
             verify_tls: env.tls.verify,
+            tls: env.tls.clone(),
+        })
+    }
+
+    /// The same client, but every request may take `timeout` and the peer may stay silent as
+    /// long (a listing of tens of thousands of queues: the broker says nothing until it has
+    /// built the whole answer).
+    pub fn widened(&self, timeout: std::time::Duration) -> Result<Self, BrokerError> {
+        Ok(ManagementClient {
+            http: tls::http_client_allowing(&self.tls, timeout, timeout)?,
+            endpoints: self.endpoints.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            env_id: self.env_id.clone(),
+            jump: self.jump.clone(),
+            verify_tls: self.verify_tls,
+            tls: self.tls.clone(),
         })
     }
 

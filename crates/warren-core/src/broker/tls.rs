@@ -30,10 +30,20 @@ pub fn http_client(
     tls: &TlsSettings,
     timeout: std::time::Duration,
 ) -> Result<reqwest::Client, BrokerError> {
+    http_client_allowing(tls, timeout, super::SILENT_PEER.min(timeout))
+}
+
+/// `http_client` whose peer may stay silent for `silent` (one answer the broker builds whole
+/// before it sends a byte).
+pub fn http_client_allowing(
+    tls: &TlsSettings,
+    timeout: std::time::Duration,
+    silent: std::time::Duration,
+) -> Result<reqwest::Client, BrokerError> {
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(super::CONNECT_TIMEOUT)
-        .read_timeout(super::SILENT_PEER.min(timeout))
+        .read_timeout(silent)
         .timeout(timeout)
         .user_agent(concat!("warren/", env!("CARGO_PKG_VERSION")));
     if let Some(ca) = &tls.ca_bundle {

@@ -43,6 +43,9 @@ pub enum RefreshEvent {
         #[ts(type = "number")]
         total: u64,
         pages: u32,
+        /// Every queue's name, type and policy, its figures still on their way: shown as
+        /// pending, not as zeros.
+        figures_pending: bool,
     },
     Page {
         done: u32,
@@ -53,10 +56,16 @@ pub enum RefreshEvent {
 impl From<LoadEvent<'_>> for RefreshEvent {
     fn from(e: LoadEvent<'_>) -> Self {
         match e {
-            LoadEvent::FirstPage { rows, total, pages } => RefreshEvent::FirstPage {
+            LoadEvent::FirstPage {
+                rows,
+                total,
+                pages,
+                figures_pending,
+            } => RefreshEvent::FirstPage {
                 rows: rows.to_vec(),
                 total,
                 pages,
+                figures_pending,
             },
             LoadEvent::Page { done, pages } => RefreshEvent::Page { done, pages },
         }

@@ -12,7 +12,7 @@ const row = (name: string): QueueRow => ({
   delayed_retry: null, messages_delayed: null, messages_dlx: null,
 });
 
-function renderTable(onOpen = vi.fn(), onRowSelectionChange = vi.fn()) {
+function renderTable(onOpen = vi.fn(), onRowSelectionChange = vi.fn(), figuresPending = false) {
   render(
     <QueueTable
       rows={[row("billing.acme"), row("billing.globex"), row("payments.acme")]}
@@ -22,6 +22,7 @@ function renderTable(onOpen = vi.fn(), onRowSelectionChange = vi.fn()) {
       onOpen={onOpen}
       rowSelection={{}}
       onRowSelectionChange={onRowSelectionChange}
+      figuresPending={figuresPending}
     />,
   );
   return screen.getAllByTestId("queue-row");
@@ -91,5 +92,14 @@ describe("QueueTable keyboard", () => {
     const sorted = screen.getByTestId("qt-th-messages").getAttribute("aria-sort");
     fireEvent.keyDown(screen.getByTestId("qt-th-messages"), { key: " " });
     expect(screen.getByTestId("qt-th-messages").getAttribute("aria-sort")).not.toBe(sorted);
+  });
+
+  it("shows names at once and their figures as pending, never as zeros, until they arrive", () => {
+    const rows = renderTable(vi.fn(), vi.fn(), true);
+    expect(rows).toHaveLength(3);
+    expect(rows[0].textContent).toContain("billing.acme");
+    expect(rows[0].textContent).not.toMatch(/\b3\b/);
+    expect(rows[0].textContent).not.toContain("running");
+    expect(rows[0].textContent).toContain("…");
   });
 });

@@ -7,6 +7,7 @@ import {
   getFilteredRowModel,
   getSortedRowModel,
   useReactTable,
+  type CellContext,
   type ColumnDef,
   type RowSelectionState,
   type SortingState,
@@ -22,12 +23,20 @@ import { GrowingBadge } from "../history/GrowingBadge";
 import { TABLE_TREND } from "../history/historyModel";
 import type { RowHistory } from "../history/useHistory";
 
+/** While only the names are in (the figures still on their way), a figure reads as pending. */
+const PENDING = (
+  <span className="muted" title="Still reading this figure from the broker">
+    …
+  </span>
+);
+const pending = (c: CellContext<QueueRow, unknown>) => (c.table.options.meta as TableMeta | undefined)?.figuresPending === true;
+
 const num = (key: keyof QueueRow, header: string, format: (v: number) => string = formatCount, size = 96): ColumnDef<QueueRow> => ({
   id: key,
   accessorFn: (r) => r[key] as number,
   header,
   size,
-  cell: (c) => format(c.getValue() as number),
+  cell: (c) => (pending(c) ? PENDING : format(c.getValue() as number)),
   meta: { numeric: true },
 });
 
@@ -39,6 +48,7 @@ const optNum = (key: "delivery_limit" | "messages_delayed" | "messages_dlx", hea
   size,
   sortUndefined: "last",
   cell: (c) => {
+    if (pending(c)) return PENDING;
     const v = c.getValue() as number | undefined;
     if (v !== undefined) return formatCount(v);
     return key === "delivery_limit" && c.row.original.type === "quorum" ? "unlimited" : "—";
@@ -84,6 +94,7 @@ export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
   {
     ...num("messages", "Messages"),
     cell: (c) => {
+      if (pending(c)) return PENDING;
       // The last hour's trend sits left of the count (drawn only for the rows on screen).
       const history = (c.table.options.meta as TableMeta | undefined)?.history;
       return (
@@ -106,7 +117,7 @@ export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
   num("deliver_rate", "Deliver/s", formatRate, 76),
   { id: "dead_letter_exchange", accessorFn: (r) => r.dead_letter_exchange ?? "", header: "DLX", size: 90 },
   { id: "type", accessorKey: "type", header: "Type", size: 76 },
-  { id: "state", accessorKey: "state", header: "State", size: 80 },
+  { id: "state", accessorKey: "state", header: "State", size: 80, cell: (c) => (pending(c) ? PENDING : (c.getValue() as string)) },
   { id: "policy", accessorFn: (r) => r.policy ?? "", header: "Policy", size: 100 },
   { id: "node", accessorKey: "node", header: "Node", size: 140 },
   optNum("delivery_limit", "Delivery limit", 96),
@@ -120,6 +131,8 @@ export const QUEUE_COLUMNS: ColumnDef<QueueRow>[] = [
 interface TableMeta {
   innerTabIndex: (rowId: string) => number;
   history?: RowHistory;
+  /** The rows are names without figures yet (the first rows of a big broker). */
+  figuresPending?: boolean;
 }
 
 /** Leading columns that stay in view when the table scrolls sideways. */
@@ -171,6 +184,8 @@ interface Props {
   history?: RowHistory;
   /** The ids of the rows on screen, once scrolling or a filter has settled. */
   onVisibleRows?: (ids: string[]) => void;
+  /** The rows carry names, types and policies; their figures are still being read. */
+  figuresPending?: boolean;
 }
 
 const TABLE_COLUMNS = [SELECT_COLUMN, ...QUEUE_COLUMNS];
@@ -186,6 +201,7 @@ export const QueueTable = memo(function QueueTable({
   onRowSelectionChange,
   history,
   onVisibleRows,
+  figuresPending,
 }: Props) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const table = useReactTable({
@@ -205,7 +221,7 @@ export const QueueTable = memo(function QueueTable({
     getSortedRowModel: getSortedRowModel(),
     columnResizeMode: "onChange",
     enableColumnResizing: true,
-    meta: { innerTabIndex: (id: string) => (id === currentId.current ? 0 : -1), history } satisfies TableMeta,
+    meta: { innerTabIndex: (id: string) => (id === currentId.current ? 0 : -1), history, figuresPending } satisfies TableMeta,
   });
   const currentId = useRef<string | undefined>(undefined);
   const modelRows = table.getRowModel().rows;

@@ -155,7 +155,9 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
         <span className="count" data-testid="queue-count">
           {inventory.isLoading && !firstView
             ? "loading…"
-            : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues${vhost !== null ? ` in ${vhost}` : ""}`}
+            : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues${vhost !== null ? ` in ${vhost}` : ""}${
+                firstView && firstPage?.figures_pending ? " · reading figures…" : ""
+              }`}
         </span>
         <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
           {inventory.isFetching ? (
@@ -274,6 +276,7 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
           onRowSelectionChange={setSelection}
           history={history}
           onVisibleRows={setVisibleIds}
+          figuresPending={!!firstView && firstPage?.figures_pending === true}
         />
       )}
       {open && (

@@ -35,7 +35,7 @@ describe("useInventory", () => {
       </>,
     );
     await waitFor(() => expect(invoke).toHaveBeenCalledTimes(1));
-    act(() => send({ kind: "first_page", rows: [], total: 1200, pages: 3 }));
+    act(() => send({ kind: "first_page", rows: [], total: 1200, pages: 3, figures_pending: false }));
     expect(screen.getByTestId("queues").textContent).toBe("first page of 1200, 1/3");
     act(() => send({ kind: "page", done: 2, pages: 3 }));
     expect(screen.getByTestId("queues").textContent).toBe("first page of 1200, 2/3");

@@ -5,4 +5,9 @@ import type { QueueRow } from "./QueueRow";
  * Progress of a refresh, for the window: the first page's rows to show at once, then a count
  * of the pages read.
  */
-export type RefreshEvent = { "kind": "first_page", rows: Array<QueueRow>, total: number, pages: number, } | { "kind": "page", done: number, pages: number, };
+export type RefreshEvent = { "kind": "first_page", rows: Array<QueueRow>, total: number, pages: number, 
+/**
+ * Every queue's name, type and policy, its figures still on their way: shown as
+ * pending, not as zeros.
+ */
+figures_pending: boolean, } | { "kind": "page", done: number, pages: number, };

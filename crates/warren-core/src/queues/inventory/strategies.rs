@@ -100,6 +100,8 @@ pub async fn load_with(
     if matches!(strategy, Strategy::Auto | Strategy::Paged) {
         return load_paged(client, opts, observe).await;
     }
+    // The definitions strategy hands over every queue's name before its figures arrive.
+    let (names_tx, names_rx) = tokio::sync::oneshot::channel();
     let whole = async {
         Ok::<_, BrokerError>(match strategy {
             Strategy::Auto | Strategy::Paged => unreachable!("handled above"),
@@ -115,12 +117,13 @@ pub async fn load_with(
                 }
             }
             Strategy::DefinitionsPrometheus => {
-                definitions_prometheus(client, opts, prometheus(opts)?).await?
+                definitions_prometheus(client, opts, prometheus(opts)?, Some(names_tx)).await?
             }
         })
     };
     // The window shows rows at once: one page of 500 (the broker answers it in a fraction of
-    // the whole listing) races the whole inventory and is shown if it arrives first.
+    // the whole listing) races the whole inventory and is shown if it arrives first — unless
+    // every queue's name arrived before it.
     let first = async {
         if opts.early_first_page {
             first_page(client, opts).await
@@ -130,15 +133,25 @@ pub async fn load_with(
     };
     tokio::pin!(whole);
     tokio::pin!(first);
+    tokio::pin!(names_rx);
     let mut first_shown = false;
     let mut first_pending = true;
+    let mut names_pending = true;
     let mut inventory = loop {
         tokio::select! {
             r = &mut whole => break r?,
-            page = &mut first, if first_pending => {
+            page = &mut first, if first_pending && !first_shown => {
                 first_pending = false;
                 if let Ok((rows, total)) = page {
-                    observe(LoadEvent::FirstPage { rows: &rows, total, pages: 1 });
+                    observe(LoadEvent::FirstPage { rows: &rows, total, pages: 1, figures_pending: false });
+                    first_shown = true;
+                }
+            }
+            names = &mut names_rx, if names_pending && !first_shown => {
+                names_pending = false;
+                if let Ok(rows) = names {
+                    let total = rows.len() as u64;
+                    observe(LoadEvent::FirstPage { rows: &rows, total, pages: 1, figures_pending: true });
                     first_shown = true;
                 }
             }
@@ -151,6 +164,7 @@ pub async fn load_with(
             rows: &inventory.rows,
             total: inventory.total,
             pages: 1,
+            figures_pending: false,
         });
     }
     Ok(inventory)
@@ -351,21 +365,56 @@ pub async fn totals_prometheus(
 }
 
 /// `/api/definitions[/V]` + Prometheus. Needs `administrator` (definitions). Does not modify
-/// state.
+/// state. When the definitions arrive before the scrape (they cost the broker a fraction of
+/// it), `names` gets every queue at once without its figures (`figures_pending`).
 pub async fn definitions_prometheus(
     client: &ManagementClient,
     opts: &InventoryOptions,
     prometheus: &PrometheusClient,
+    names: Option<tokio::sync::oneshot::Sender<Vec<QueueRow>>>,
 ) -> Result<Inventory, BrokerError> {
     let vhost = opts.vhost.as_deref();
     let definitions_path = vhost_path("definitions", vhost);
-    let (definitions, metrics) = tokio::join!(
-        client.get_json::<Definitions>(&definitions_path),
-        prometheus.queue_metrics(vhost, true),
-    );
-    let (definitions, _) = definitions?;
-    let metrics = metrics?;
-    let scoped = vhost.unwrap_or("/");
+    let definitions = client.get_json::<Definitions>(&definitions_path);
+    let scrape = prometheus.queue_metrics(vhost, true);
+    tokio::pin!(definitions);
+    tokio::pin!(scrape);
+    let mut scraped = None;
+    let definitions = loop {
+        tokio::select! {
+            d = &mut definitions => break d?.0,
+            m = &mut scrape, if scraped.is_none() => scraped = Some(m),
+        }
+    };
+    let rows_of = |metrics: Option<&QueueMetrics>| definition_rows(&definitions, vhost, metrics);
+    let metrics = match scraped {
+        Some(m) => m?,
+        None => {
+            if let Some(tx) = names {
+                let mut early = rows_of(None);
+                sort_rows(&mut early);
+                let _ = tx.send(early);
+            }
+            scrape.await?
+        }
+    };
+    let mut inventory = Inventory {
+        rows: rows_of(Some(&metrics)),
+        ..Default::default()
+    };
+    apply_rates(&mut inventory, &metrics, opts);
+    Ok(inventory)
+}
+
+/// The rows of `definitions` (the vhost `scoped` when the export was of one vhost), with the
+/// node's figures from `metrics`; without them, every figure is 0 and `state` is empty (not
+/// known yet: the window shows the figures as pending).
+fn definition_rows(
+    definitions: &Definitions,
+    scoped: Option<&str>,
+    metrics: Option<&QueueMetrics>,
+) -> Vec<QueueRow> {
+    let scoped = scoped.unwrap_or("/");
     let vhost_of = |v: &Value| {
         v.get("vhost")
             .and_then(Value::as_str)
@@ -398,8 +447,8 @@ pub async fn definitions_prometheus(
         .cloned()
         .collect();
     let operator_policies = with_vhost(&operator_params);
-    let node = metrics.node.clone().unwrap_or_default();
-    let line_default = line_default(&metrics);
+    let node = metrics.and_then(|m| m.node.clone()).unwrap_or_default();
+    let line_default = metrics.and_then(line_default);
     let mut seen = std::collections::HashSet::new();
     let mut rows = Vec::with_capacity(definitions.queues.len());
     let mut push = |mut item: Map<String, Value>, key: (String, String), exclusive: bool| {
@@ -416,19 +465,15 @@ pub async fn definitions_prometheus(
             &key.1,
             &queue_type,
         );
-        let sample = metrics.queues.get(&key);
+        let sample = metrics.and_then(|m| m.queues.get(&key));
         item.insert("vhost".into(), key.0.clone().into());
         item.insert("type".into(), queue_type.clone().into());
         item.insert("exclusive".into(), exclusive.into());
         item.insert("node".into(), node.clone().into());
+        let running = sample.is_some_and(|s| s.has_gauges);
         item.insert(
             "state".into(),
-            if sample.is_some_and(|s| s.has_gauges) {
-                "running"
-            } else {
-                "down"
-            }
-            .into(),
+            if running { "running" } else { "down" }.into(),
         );
         if let Some(p) = e.policy {
             item.insert("policy".into(), p.into());
@@ -437,7 +482,7 @@ pub async fn definitions_prometheus(
             "effective_policy_definition".into(),
             Value::Object(e.definition),
         );
-        if queue_type != "classic" {
+        if queue_type != "classic" && metrics.is_some() {
             item.insert("members".into(), vec![node.clone()].into());
             item.insert("online".into(), vec![node.clone()].into());
             item.insert("leader".into(), node.clone().into());
@@ -460,22 +505,26 @@ pub async fn definitions_prometheus(
         if row.delivery_limit.is_none() {
             row.delivery_limit = QueueRow::delivery_limit_or(&value, line_default);
         }
+        if metrics.is_none() {
+            // Not known yet (`from_api` reads a missing state as running).
+            row.state.clear();
+        }
         rows.push(row);
     };
-    for q in definitions.queues {
+    for q in &definitions.queues {
         let Value::Object(item) = q else { continue };
         let key = (
-            vhost_of(&Value::Object(item.clone())),
+            vhost_of(q),
             item.get("name")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
         );
         seen.insert(key.clone());
-        push(item, key, false);
+        push(item.clone(), key, false);
     }
     // Exclusive queues are not exported as definitions; the node still reports them.
-    for (key, sample) in &metrics.queues {
+    for (key, sample) in metrics.map(|m| &m.queues).into_iter().flatten() {
         if sample.has_gauges && !seen.contains(key) {
             let mut item = Map::new();
             item.insert("name".into(), key.1.clone().into());
@@ -483,12 +532,7 @@ pub async fn definitions_prometheus(
             push(item, key.clone(), true);
         }
     }
-    let mut inventory = Inventory {
-        rows,
-        ..Default::default()
-    };
-    apply_rates(&mut inventory, &metrics, opts);
-    Ok(inventory)
+    rows
 }
 
 trait PointerStr {
