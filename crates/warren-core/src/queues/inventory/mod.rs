@@ -279,32 +279,30 @@ pub async fn load_inventory_observed(
     opts: &InventoryOptions,
     observe: impl FnMut(LoadEvent<'_>),
 ) -> Result<Inventory, BrokerError> {
-    let chosen = async {
-        match opts.strategy {
-            Strategy::Auto => choose(client, opts).await,
-            s => (s, None),
+    // Auto reads the broker's queue count while it chooses (it costs nothing more then); an
+    // explicit strategy reads it only if it lists queues (see `Allowance`).
+    let (chosen, counted) = match opts.strategy {
+        Strategy::Auto => {
+            let (chosen, queues) = tokio::join!(choose(client, opts), queue_count(client));
+            (chosen, Some(queues))
         }
+        s => ((s, None), None),
     };
-    let ((strategy, fallback), queues) = tokio::join!(chosen, queue_count(client));
-    // A broker of tens of thousands of queues builds a listing for longer than any request is
-    // given: this load's requests get an allowance that grows with the count.
-    let allowance = listing_allowance(queues.unwrap_or(0));
-    let widened;
-    let client = if allowance > crate::broker::REQUEST_TIMEOUT {
-        widened = client.widened(allowance)?;
-        tracing::debug!(
-            "inventory: {} queues, allowing {} s per request",
-            queues.unwrap_or(0),
-            allowance.as_secs()
-        );
-        &widened
-    } else {
-        client
+    let (mut strategy, mut fallback) = chosen;
+    let mut allowance = Allowance {
+        base: client,
+        counted,
+        widened: None,
     };
     let auto = opts.strategy == Strategy::Auto;
     let mut observe = observe;
-    let mut result = strategies::load_with(strategy, client, opts, &mut observe).await;
-    let (mut strategy, mut fallback) = (strategy, fallback);
+    let mut result = strategies::load_with(
+        strategy,
+        allowance.for_(strategy).await?,
+        opts,
+        &mut observe,
+    )
+    .await;
     // Auto falls back along: the chosen one → one unpaginated listing → pages (a listing so
     // big that the broker stays silent longer than the client waits needs pages).
     for next in [Strategy::Unpaginated, Strategy::Paged] {
@@ -321,7 +319,7 @@ pub async fn load_inventory_observed(
         tracing::info!("inventory: {why}");
         fallback = Some(why);
         strategy = next;
-        result = strategies::load_with(next, client, opts, &mut observe).await;
+        result = strategies::load_with(next, allowance.for_(next).await?, opts, &mut observe).await;
     }
     let mut inventory = result?;
     inventory.strategy = Some(strategy);
@@ -329,12 +327,49 @@ pub async fn load_inventory_observed(
     Ok(inventory)
 }
 
+/// The client an inventory's requests go through: a broker of tens of thousands of queues
+/// builds a listing for longer than any request is given, so strategies that list queues get
+/// an allowance that grows with the broker's queue count. The definitions + scrape strategy
+/// lists nothing (the definitions of 50,000 queues took 0.7–3.2 s; the scrape has its own
+/// limit) and needs no count.
+struct Allowance<'a> {
+    base: &'a ManagementClient,
+    /// The overview's count, once read (`Some(None)`: it did not answer).
+    counted: Option<Option<u64>>,
+    widened: Option<ManagementClient>,
+}
+
+impl Allowance<'_> {
+    async fn for_(&mut self, strategy: Strategy) -> Result<&ManagementClient, BrokerError> {
+        if strategy == Strategy::DefinitionsPrometheus {
+            return Ok(self.base);
+        }
+        let queues = match self.counted {
+            Some(q) => q,
+            None => *self.counted.insert(queue_count(self.base).await),
+        };
+        let allowance = listing_allowance(queues.unwrap_or(0));
+        if allowance <= crate::broker::REQUEST_TIMEOUT {
+            return Ok(self.base);
+        }
+        if self.widened.is_none() {
+            tracing::debug!(
+                "inventory: {} queues, allowing {} s per request",
+                queues.unwrap_or(0),
+                allowance.as_secs()
+            );
+            self.widened = Some(self.base.widened(allowance)?);
+        }
+        Ok(self.widened.as_ref().unwrap_or(self.base))
+    }
+}
+
 /// How long one request of an inventory of `queues` queues may take (and the broker stay
 /// silent while it builds the answer): the usual 15 s up to 5,000 queues, then 1.5 s more per
 /// 1,000 (measured on 4.3 at 50,000 queues: the listing without statistics 18–32 s, one page
 /// 18 s; the full listing did not answer before the broker's own 60 s), at most 2 minutes.
 pub fn listing_allowance(queues: u64) -> Duration {
-    let extra = queues.saturating_sub(5_000) * 3 / 2;
+    let extra = queues.saturating_sub(5_000).saturating_mul(3) / 2;
     (crate::broker::REQUEST_TIMEOUT + Duration::from_millis(extra.min(105_000)))
         .min(Duration::from_secs(120))
 }

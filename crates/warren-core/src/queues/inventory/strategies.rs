@@ -364,6 +364,9 @@ pub async fn totals_prometheus(
     Ok(Some(inventory))
 }
 
+/// How long the scrape gives the definitions before it starts anyway.
+const SCRAPE_HEAD_START: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// `/api/definitions[/V]` + Prometheus. Needs `administrator` (definitions). Does not modify
 /// state. When the definitions arrive before the scrape (they cost the broker a fraction of
 /// it), `names` gets every queue at once without its figures (`figures_pending`).
@@ -376,7 +379,15 @@ pub async fn definitions_prometheus(
     let vhost = opts.vhost.as_deref();
     let definitions_path = vhost_path("definitions", vhost);
     let definitions = client.get_json::<Definitions>(&definitions_path);
-    let scrape = prometheus.queue_metrics(vhost, true);
+    // The scrape waits for the definitions, a moment at most: on two cores it slows them down
+    // (the names came at 0.10-0.13x of the full listing beside it, 0.07-0.08x before it, on 4.3
+    // at 10,000 queues, with the whole load as fast), while 3.10's definitions (0.3-0.5 s) would
+    // otherwise delay the whole load.
+    let (go, went) = tokio::sync::oneshot::channel::<()>();
+    let scrape = async {
+        let _ = tokio::time::timeout(SCRAPE_HEAD_START, went).await;
+        prometheus.queue_metrics(vhost, true).await
+    };
     tokio::pin!(definitions);
     tokio::pin!(scrape);
     let mut scraped = None;
@@ -386,6 +397,8 @@ pub async fn definitions_prometheus(
             m = &mut scrape, if scraped.is_none() => scraped = Some(m),
         }
     };
+    // The definitions are in: the scrape need not wait any longer.
+    let _ = go.send(());
     let rows_of = |metrics: Option<&QueueMetrics>| definition_rows(&definitions, vhost, metrics);
     let metrics = match scraped {
         Some(m) => m?,
