@@ -1,9 +1,46 @@
 //! Passwords in the OS keyring, and nowhere else: service `warren`, account = environment id.
 //! Any failure to reach the keyring is an error; there is no file or in-memory fallback.
 
+use std::sync::{Mutex, MutexGuard};
+
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
+
+/// One Secret Service operation at a time in this process. gnome-keyring aborts when several
+/// encrypted sessions are negotiated at once (an upstream race: "gkd_secret_service_get_pkcs11_session:
+/// assertion 'client' failed"), and comes back with the keyring locked: every later lookup fails.
+/// The keyring crate opens a session per operation, and Warren looks passwords up from several
+/// tasks at once (the fleet probes eight environments together), so they queue here. CI saw
+/// it as "Message recipient disconnected from message bus without replying".
+/// Other Warren processes (the CLI beside the window, a script's parallel calls) queue on a
+/// lock file in the user's private runtime directory, when there is one.
+static SECRET_SERVICE: Mutex<()> = Mutex::new(());
+
+struct OneAtATime {
+    _here: MutexGuard<'static, ()>,
+    /// Held with an exclusive `flock`; closing it releases the other processes.
+    _across: Option<std::fs::File>,
+}
+
+fn one_at_a_time() -> OneAtATime {
+    // A panic while holding the lock leaves nothing half-done to protect.
+    let here = SECRET_SERVICE.lock().unwrap_or_else(|e| e.into_inner());
+    let across = std::env::var_os("XDG_RUNTIME_DIR").and_then(|dir| {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(std::path::Path::new(&dir).join("warren-secret-service.lock"))
+            .ok()?;
+        file.lock().ok()?;
+        Some(file)
+    });
+    OneAtATime {
+        _here: here,
+        _across: across,
+    }
+}
 
 pub const SERVICE: &str = "warren";
 
@@ -37,6 +74,7 @@ impl Keyring {
     }
 
     pub fn get(&self, account: &str) -> Result<Option<SecretString>> {
+        let _one = one_at_a_time();
         match self.entry(account)?.get_password() {
             Ok(p) => Ok(Some(SecretString::from(p))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -49,6 +87,7 @@ impl Keyring {
     }
 
     pub fn set(&self, account: &str, secret: &SecretString) -> Result<()> {
+        let _one = one_at_a_time();
         self.entry(account)?
             .set_password(secret.expose_secret())
             .map_err(map_error)
@@ -56,6 +95,7 @@ impl Keyring {
 
     /// Deleting an entry that does not exist is fine.
     pub fn delete(&self, account: &str) -> Result<()> {
+        let _one = one_at_a_time();
         match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(e)),
