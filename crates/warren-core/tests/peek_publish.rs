@@ -212,17 +212,34 @@ async fn a_stream_is_read_from_first_last_an_offset_or_a_time() {
     assert_eq!(ids(&at), strings(&["s5", "s6"]));
     assert_eq!(at.messages[0].stream_offset, Some(5));
 
-    let by_time = peek_as_local(
+    // The broker stamps stream chunks with its own clock; see `stream_second_of`.
+    let (at, by_time) = stream_second_of(&t.name, since).await;
+    assert_eq!(
+        by_time,
+        strings(&["s5", "s6", "s7", "s8", "s9"]),
+        "the messages written since"
+    );
+    if at != since {
+        eprintln!(
+            "this broker's stream clock is {} s behind this machine's (ahead if negative): {since} here is {at} there",
+            since - at
+        );
+    }
+    // A time after the last write reads nothing, and says the time is the broker's.
+    let later = peek_as_local(
         &t.name,
         "s",
         50,
-        Some(StreamOffset::Timestamp { seconds: since }),
+        Some(StreamOffset::Timestamp {
+            seconds: since + 366 * 86_400,
+        }),
     )
     .await;
-    assert_eq!(
-        ids(&by_time),
-        strings(&["s5", "s6", "s7", "s8", "s9"]),
-        "the messages written since"
+    assert_eq!(later.read, 0);
+    assert!(
+        later.cost.contains("by the broker's clock"),
+        "{}",
+        later.cost
     );
     // Reading removed nothing.
     let again = peek_as_local(&t.name, "s", 50, Some(StreamOffset::First)).await;
@@ -388,4 +405,75 @@ async fn a_publish_is_confirmed_routed_refused_when_unroutable_or_read_only_and_
             .contains("no queue is bound")));
     let all = serde_json::to_string(&mine).unwrap();
     assert!(!all.contains("secret-order-body"), "never the body: {all}");
+}
+
+/// The messages of the stream `q` (ids `s0`..`s9`, `s5` written at least 1.5 s after `s4`) read
+/// from `seconds` through Warren.
+async fn read_from_time(vhost: &str, seconds: i64) -> Vec<String> {
+    let read = peek_as_local(vhost, "s", 50, Some(StreamOffset::Timestamp { seconds })).await;
+    let got = ids(&read);
+    let all: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+    assert!(
+        got.len() <= all.len() && got[..] == all[all.len() - got.len()..],
+        "a read from a time gives the stream's tail, in order: {got:?}"
+    );
+    got
+}
+
+/// The second, by the broker's clock, that `since` (this machine's) names, and what a read from
+/// it gives: `since` itself when the two clocks agree. They need not: a stream stamps its chunks
+/// with the Erlang VM's clock, and a 3.x broker (OTP 25, "no time warp") keeps the clock it
+/// started with when the machine's clock is stepped afterwards (a VM restored or re-dated, an
+/// NTP step): on such a broker the read from `since` gives nothing, and reads from earlier
+/// seconds (stepping back 8, 64, 512... s, then halving) find the second whose read is exactly
+/// the second batch. Every read must be a tail of the stream, and exactly one band of seconds
+/// may give the second batch, so Warren's conversion of the time is still what is tested.
+async fn stream_second_of(vhost: &str, since: i64) -> (i64, Vec<String>) {
+    let too_early = |got: &[String]| got.len() > 5;
+    let too_late = |got: &[String]| got.len() < 5;
+    let first = read_from_time(vhost, since).await;
+    if !too_early(&first) && !too_late(&first) {
+        return (since, first);
+    }
+    // Bracket the second batch between a second that reads too much and one that reads too
+    // little, then halve.
+    let (mut early, mut late) = (since, since);
+    let mut step = 8_i64;
+    loop {
+        assert!(
+            step < 1 << 33,
+            "no second within a century of {since} reads the second batch"
+        );
+        let probe = if too_late(&first) {
+            since - step
+        } else {
+            since + step
+        };
+        let got = read_from_time(vhost, probe).await;
+        if !too_early(&got) && !too_late(&got) {
+            return (probe, got);
+        }
+        if too_late(&got) {
+            late = probe;
+        } else {
+            early = probe;
+        }
+        if too_early(&got) == too_late(&first) {
+            break;
+        }
+        step *= 8;
+    }
+    while late - early > 1 {
+        let mid = early + (late - early) / 2;
+        let got = read_from_time(vhost, mid).await;
+        if !too_early(&got) && !too_late(&got) {
+            return (mid, got);
+        }
+        if too_late(&got) {
+            late = mid;
+        } else {
+            early = mid;
+        }
+    }
+    panic!("no second between {early} and {late} reads exactly the second batch");
 }
