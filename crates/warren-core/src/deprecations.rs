@@ -158,8 +158,24 @@ pub async fn check_deprecations(
     password: SecretString,
 ) -> Result<DeprecationReport> {
     let client = ManagementClient::new(env, password)?;
-    let (overview, _): (Value, _) = client.get_json("overview?columns=rabbitmq_version").await?;
-    let rabbitmq_version = Some(text(&overview, "rabbitmq_version")).filter(|v| !v.is_empty());
+    deprecations_of(&client, None).await
+}
+
+/// `check_deprecations` with the caller's client and, when it has read the overview already,
+/// the broker's version (else it is read here).
+pub async fn deprecations_of(
+    client: &ManagementClient,
+    rabbitmq_version: Option<String>,
+) -> Result<DeprecationReport> {
+    let rabbitmq_version = match rabbitmq_version {
+        Some(v) => Some(v),
+        None => {
+            let (overview, _): (Value, _) =
+                client.get_json("overview?columns=rabbitmq_version").await?;
+            Some(text(&overview, "rabbitmq_version"))
+        }
+    }
+    .filter(|v| !v.is_empty());
     let major = major(rabbitmq_version.as_deref());
     let mut report = DeprecationReport {
         rabbitmq_version,

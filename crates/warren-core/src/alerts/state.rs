@@ -28,13 +28,6 @@ pub struct Alert {
     pub resolved_at: Option<String>,
 }
 
-fn err(store: &HistoryStore, e: rusqlite::Error) -> crate::Error {
-    crate::Error::FileWrite {
-        path: store.path().display().to_string(),
-        reason: e.to_string(),
-    }
-}
-
 /// Record this sample's firings at `now`: new ones open (and are returned: notify them), open
 /// ones not firing any more resolve. One transaction.
 pub fn observe(
@@ -101,7 +94,7 @@ pub fn observe(
         tx.commit()?;
         Ok(opened)
     };
-    run().map_err(|e| err(store, e))
+    run().map_err(|e| store.err(e))
 }
 
 /// The newest `limit` alerts, open ones first.
@@ -128,7 +121,7 @@ pub fn list(store: &HistoryStore, env: &str, limit: usize) -> crate::Result<Vec<
         })?;
         rows.collect()
     };
-    run().map_err(|e| err(store, e))
+    run().map_err(|e| store.err(e))
 }
 
 #[cfg(test)]

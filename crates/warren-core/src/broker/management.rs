@@ -16,6 +16,7 @@ use super::{
 };
 use crate::environment::{validate_url, Environment};
 
+#[derive(Clone)]
 pub struct ManagementClient {
     http: reqwest::Client,
     endpoints: Vec<Url>,
@@ -66,13 +67,7 @@ impl ManagementClient {
     pub fn widened(&self, timeout: std::time::Duration) -> Result<Self, BrokerError> {
         Ok(ManagementClient {
             http: tls::http_client_allowing(&self.tls, timeout, timeout)?,
-            endpoints: self.endpoints.clone(),
-            username: self.username.clone(),
-            password: self.password.clone(),
-            env_id: self.env_id.clone(),
-            jump: self.jump.clone(),
-            verify_tls: self.verify_tls,
-            tls: self.tls.clone(),
+            ..self.clone()
         })
     }
 

@@ -78,11 +78,12 @@ pub struct Health {
 /// Run every check, concurrently. `answered` is the node URL that answered the overview
 /// (checks local to a node run there, and the quorum check on every node URL).
 /// Needs the `management` tag (`monitoring` for the node list). Does not modify state.
+/// `rabbitmq_version`: the broker's, when the caller has read the overview.
 pub async fn run(
     env: &Environment,
-    password: secrecy::SecretString,
     client: &ManagementClient,
     answered: &Url,
+    rabbitmq_version: Option<&str>,
 ) -> Health {
     let quorum = futures_util::future::join_all(
         client
@@ -96,7 +97,7 @@ pub async fn run(
         quorum,
         listener(env, client, answered),
         virtual_hosts(client, answered),
-        deprecated_features(env, password),
+        deprecated_features(client, rabbitmq_version),
     );
     let (alarm_check, alarm_list) = alarms;
     let (node_check, node_count, down) = nodes;
@@ -244,9 +245,9 @@ async fn virtual_hosts(client: &ManagementClient, base: &Url) -> Check {
 
 /// Deprecated features the broker says are in use (4.x), and mirroring policies that break on
 /// an upgrade (3.x): the same findings as `warren env check`.
-async fn deprecated_features(env: &Environment, password: secrecy::SecretString) -> Check {
+async fn deprecated_features(client: &ManagementClient, rabbitmq_version: Option<&str>) -> Check {
     const NAME: &str = "deprecated_features";
-    match deprecations::check_deprecations(env, password).await {
+    match deprecations::deprecations_of(client, rabbitmq_version.map(str::to_string)).await {
         Ok(report) => {
             let serious: Vec<String> = report
                 .findings

@@ -22,9 +22,9 @@ pub async fn probe(target: Target, opts: &FleetOptions) -> EnvStatus {
         Ok(password) => {
             // No single request may outlive the budget either.
             let per_request = opts.budget.min(REQUEST_TIMEOUT);
-            match ManagementClient::with_timeout(&env, password.clone(), per_request) {
+            match ManagementClient::with_timeout(&env, password, per_request) {
                 Err(e) => EnvStatus::unreachable(&env, e.kind, e.message),
-                Ok(client) => read(&env, password, &client, target.loaded, opts, deadline).await,
+                Ok(client) => read(&env, &client, target.loaded, opts, deadline).await,
             }
         }
     };
@@ -34,7 +34,6 @@ pub async fn probe(target: Target, opts: &FleetOptions) -> EnvStatus {
 
 async fn read(
     env: &crate::Environment,
-    password: secrecy::SecretString,
     client: &ManagementClient,
     loaded: Option<std::sync::Arc<crate::queues::Inventory>>,
     opts: &FleetOptions,
@@ -71,7 +70,7 @@ async fn read(
     status.messages = count("queue_totals", "messages");
     status.messages_unacknowledged = count("queue_totals", "messages_unacknowledged");
 
-    let checks = health::run(env, password, client, &answered);
+    let checks = health::run(env, client, &answered, status.rabbitmq_version.as_deref());
     match timeout_at(deadline, checks).await {
         Ok(h) => {
             status.checks = h.checks;

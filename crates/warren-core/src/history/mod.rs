@@ -236,7 +236,7 @@ impl HistoryStore {
         Ok(())
     }
 
-    fn err(&self, e: rusqlite::Error) -> crate::Error {
+    pub(crate) fn err(&self, e: rusqlite::Error) -> crate::Error {
         crate::Error::FileWrite {
             path: self.path.display().to_string(),
             reason: e.to_string(),

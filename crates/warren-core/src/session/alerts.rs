@@ -106,9 +106,7 @@ impl Session {
         {
             let base = client.endpoints().first().cloned();
             match base {
-                Some(b) => {
-                    Some(crate::fleet::health::run(env, password.clone(), &client, &b).await)
-                }
+                Some(b) => Some(crate::fleet::health::run(env, &client, &b, None).await),
                 None => None,
             }
         } else {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -187,7 +188,12 @@ impl Histories {
 impl Session {
     /// Record the window's freshly loaded inventory in the environment's history. A failure is
     /// logged, not returned: the refresh the user asked for worked.
-    pub(crate) async fn record_refresh(&self, env: &Environment, inventory: Arc<Inventory>) {
+    pub(crate) async fn record_refresh(
+        &self,
+        env: &Environment,
+        password: &SecretString,
+        inventory: Arc<Inventory>,
+    ) {
         if inventory.partial {
             tracing::info!(env = %env.id, "history: partial listing not recorded");
             return;
@@ -200,11 +206,8 @@ impl Session {
             tracing::warn!(env = %env.id, error = %e, "history: could not record the refresh");
             return;
         }
-        let alerted = match self.connect(&env.id) {
-            Ok((_, password)) => self.evaluate_alerts(env, &password, inventory).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = alerted {
+        // The refresh's password: the keyring is not asked twice.
+        if let Err(e) = self.evaluate_alerts(env, password, inventory).await {
             tracing::warn!(env = %env.id, error = %e, "alerts: could not evaluate after the refresh");
         }
     }

@@ -23,10 +23,11 @@ impl Session {
         let (env, password) = self.connect(env_id)?;
         let inventory = self
             .cache
-            .refresh(&env, password, |e| on_event(RefreshEvent::from(e)))
+            .refresh(&env, password.clone(), |e| on_event(RefreshEvent::from(e)))
             .await?;
         // Each refresh is a sample of the history (the sparklines and growers read it next).
-        self.record_refresh(&env, inventory.clone()).await;
+        self.record_refresh(&env, &password, inventory.clone())
+            .await;
         Ok(inventory)
     }
 
