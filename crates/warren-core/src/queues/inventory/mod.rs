@@ -376,7 +376,7 @@ pub fn listing_allowance(queues: u64) -> Duration {
 
 /// The broker's count of queues (`object_totals`, every vhost the user sees); `None` when the
 /// overview does not answer (the inventory then says why itself).
-async fn queue_count(client: &ManagementClient) -> Option<u64> {
+pub(crate) async fn queue_count(client: &ManagementClient) -> Option<u64> {
     let (overview, _) = client
         .get_json::<serde_json::Value>("overview?columns=object_totals")
         .await
