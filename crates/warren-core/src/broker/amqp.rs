@@ -188,6 +188,18 @@ pub async fn passive_depth(ch: &lapin::Channel, queue: &str) -> Result<u32, lapi
     Ok(q.message_count())
 }
 
+/// The number of consumers of `queue` (passive declare).
+pub async fn passive_consumers(ch: &lapin::Channel, queue: &str) -> Result<u32, lapin::Error> {
+    let options = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let q = ch
+        .queue_declare(queue.into(), options, FieldTable::default())
+        .await?;
+    Ok(q.consumer_count())
+}
+
 /// Consume `queue` with manual acks and at most `prefetch` unacked deliveries.
 pub async fn consume(
     ch: &lapin::Channel,
