@@ -359,11 +359,7 @@ async fn declare_bulk_queues(
             .map_err(|e| other(e, "declare a bulk queue"))?;
     }
     if count > 0 {
-        let last = QueueDeclareOptions {
-            passive: true,
-            ..Default::default()
-        };
-        ch.queue_declare(name(count - 1).as_str().into(), last, FieldTable::default())
+        amqp::passive(&ch, &name(count - 1))
             .await
             .map_err(|e| other(e, "check the bulk queues"))?;
     }

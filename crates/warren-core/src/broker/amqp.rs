@@ -176,28 +176,20 @@ pub async fn queue_depth(conn: &Connection, vhost: &str, queue: &str) -> Result<
     Ok(u64::from(depth))
 }
 
-/// A queue's depth by a passive declare on `ch` (a missing queue closes the channel).
-pub async fn passive_depth(ch: &lapin::Channel, queue: &str) -> Result<u32, lapin::Error> {
+/// A passive declare of `queue` on `ch`: its depth and consumer count, exact and now (a
+/// missing queue closes the channel). Modifies nothing.
+pub async fn passive(ch: &lapin::Channel, queue: &str) -> Result<lapin::Queue, lapin::Error> {
     let options = QueueDeclareOptions {
         passive: true,
         ..Default::default()
     };
-    let q = ch
-        .queue_declare(queue.into(), options, FieldTable::default())
-        .await?;
-    Ok(q.message_count())
+    ch.queue_declare(queue.into(), options, FieldTable::default())
+        .await
 }
 
-/// The number of consumers of `queue` (passive declare).
-pub async fn passive_consumers(ch: &lapin::Channel, queue: &str) -> Result<u32, lapin::Error> {
-    let options = QueueDeclareOptions {
-        passive: true,
-        ..Default::default()
-    };
-    let q = ch
-        .queue_declare(queue.into(), options, FieldTable::default())
-        .await?;
-    Ok(q.consumer_count())
+/// A queue's depth by a passive declare on `ch` (a missing queue closes the channel).
+pub async fn passive_depth(ch: &lapin::Channel, queue: &str) -> Result<u32, lapin::Error> {
+    Ok(passive(ch, queue).await?.message_count())
 }
 
 /// Consume `queue` with manual acks and at most `prefetch` unacked deliveries.

@@ -10,8 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use secrecy::SecretString;
 
 use crate::broker::amqp;
@@ -104,14 +102,7 @@ pub async fn read_exact(
             let Ok(ch) = conn.create_channel().await else {
                 break;
             };
-            let passive = QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            };
-            if let Ok(q) = ch
-                .queue_declare(name.into(), passive, FieldTable::default())
-                .await
-            {
+            if let Ok(q) = amqp::passive(&ch, name).await {
                 out.insert(
                     (vhost.to_string(), name.to_string()),
                     Exact {

@@ -363,7 +363,9 @@ pub(super) async fn run(
     let mut bound_keys = live.len();
     // The DLQ's consumers before the shovels: when they are back to this, the shovels have let
     // go of every message they held (see below).
-    let consumers_before = amqp::passive_consumers(&ch, queue).await.unwrap_or(0);
+    let consumers_before = amqp::passive(&ch, queue)
+        .await
+        .map_or(0, |q| q.consumer_count());
 
     let admin = Admin::new(env, password).await?;
     let uri = format!("amqp:///{}", utf8_percent_encode(vhost, NON_ALPHANUMERIC));
@@ -520,7 +522,10 @@ pub(super) async fn run(
     // the DLQ's consumers to be what they were.
     let let_go_by = Instant::now() + SHOVEL_LET_GO;
     while Instant::now() < let_go_by {
-        match amqp::passive_consumers(&depth_ch, queue).await {
+        match amqp::passive(&depth_ch, queue)
+            .await
+            .map(|q| q.consumer_count())
+        {
             Ok(n) if n > consumers_before => tokio::time::sleep(Duration::from_millis(50)).await,
             _ => break,
         }
@@ -545,14 +550,7 @@ pub(super) async fn run(
     let _ = learn_ch.close(200, "learned".into()).await;
     let mut held_depth = u64::MAX;
     for _ in 0..100 {
-        let passive = QueueDeclareOptions {
-            passive: true,
-            ..Default::default()
-        };
-        let Ok(q) = depth_ch
-            .queue_declare(temp.held.as_str().into(), passive, FieldTable::default())
-            .await
-        else {
+        let Ok(q) = amqp::passive(&depth_ch, &temp.held).await else {
             break;
         };
         let now = u64::from(q.message_count());
