@@ -429,51 +429,32 @@ async fn read_from_time(vhost: &str, seconds: i64) -> Vec<String> {
 /// the second batch. Every read must be a tail of the stream, and exactly one band of seconds
 /// may give the second batch, so Warren's conversion of the time is still what is tested.
 async fn stream_second_of(vhost: &str, since: i64) -> (i64, Vec<String>) {
-    let too_early = |got: &[String]| got.len() > 5;
-    let too_late = |got: &[String]| got.len() < 5;
-    let first = read_from_time(vhost, since).await;
-    if !too_early(&first) && !too_late(&first) {
-        return (since, first);
-    }
-    // Bracket the second batch between a second that reads too much and one that reads too
-    // little, then halve.
-    let (mut early, mut late) = (since, since);
+    // Five read: the second batch's second. More: too early; fewer: too late. Step away from
+    // `since` (8, 64, 512… s) until a second on the other side brackets the batch, then halve.
+    let mut probe = since;
+    let mut got = read_from_time(vhost, probe).await;
+    let backwards = got.len() < 5;
+    let (mut early, mut late) = (None, None);
     let mut step = 8_i64;
     loop {
-        assert!(
-            step < 1 << 33,
-            "no second within a century of {since} reads the second batch"
-        );
-        let probe = if too_late(&first) {
-            since - step
-        } else {
-            since + step
+        match got.len() {
+            5 => return (probe, got),
+            n if n < 5 => late = Some(probe),
+            _ => early = Some(probe),
+        }
+        probe = match (early, late) {
+            (Some(e), Some(l)) if l - e > 1 => e + (l - e) / 2,
+            (Some(e), Some(l)) => panic!("no second between {e} and {l} reads the second batch"),
+            _ => {
+                assert!(
+                    step < 1 << 33,
+                    "no second within a century of {since} reads the second batch"
+                );
+                let away = if backwards { -step } else { step };
+                step *= 8;
+                since + away
+            }
         };
-        let got = read_from_time(vhost, probe).await;
-        if !too_early(&got) && !too_late(&got) {
-            return (probe, got);
-        }
-        if too_late(&got) {
-            late = probe;
-        } else {
-            early = probe;
-        }
-        if too_early(&got) == too_late(&first) {
-            break;
-        }
-        step *= 8;
+        got = read_from_time(vhost, probe).await;
     }
-    while late - early > 1 {
-        let mid = early + (late - early) / 2;
-        let got = read_from_time(vhost, mid).await;
-        if !too_early(&got) && !too_late(&got) {
-            return (mid, got);
-        }
-        if too_late(&got) {
-            late = mid;
-        } else {
-            early = mid;
-        }
-    }
-    panic!("no second between {early} and {late} reads exactly the second batch");
 }
