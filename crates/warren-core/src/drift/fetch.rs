@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::normalize::{self, Kind, Object};
 use crate::broker::management::ManagementClient;
 use crate::broker::{BrokerError, BrokerErrorKind};
-use crate::queues::inventory::{listing_allowance, queue_count};
+use crate::queues::inventory::{queue_count, widened_for};
 
 const QUEUE_COLUMNS: &str = "name,vhost,type,durable,auto_delete,exclusive,arguments";
 const EXCHANGE_COLUMNS: &str = "name,vhost,type,durable,auto_delete,internal,arguments";
@@ -33,14 +33,8 @@ fn path(resource: &str, vhost: Option<&str>) -> String {
 /// listing of the broker's queue count takes. Not in pages: each page costs the broker a sort
 /// of the whole vhost (at 50,000 queues on 4.3 one page took 18 s, past a request's limit).
 async fn queues(client: &ManagementClient, vhost: Option<&str>) -> Result<Vec<Value>, BrokerError> {
-    let allowance = listing_allowance(queue_count(client).await.unwrap_or(0));
-    let widened;
-    let client = if allowance > crate::broker::REQUEST_TIMEOUT {
-        widened = client.widened(allowance)?;
-        &widened
-    } else {
-        client
-    };
+    let widened = widened_for(client, queue_count(client).await.unwrap_or(0))?;
+    let client = widened.as_ref().unwrap_or(client);
     let (queues, _) = client
         .get_json::<Vec<Value>>(&format!(
             "{}?columns={QUEUE_COLUMNS}",

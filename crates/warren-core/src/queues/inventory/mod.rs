@@ -348,20 +348,28 @@ impl Allowance<'_> {
             Some(q) => q,
             None => *self.counted.insert(queue_count(self.base).await),
         };
-        let allowance = listing_allowance(queues.unwrap_or(0));
-        if allowance <= crate::broker::REQUEST_TIMEOUT {
-            return Ok(self.base);
-        }
         if self.widened.is_none() {
-            tracing::debug!(
-                "inventory: {} queues, allowing {} s per request",
-                queues.unwrap_or(0),
-                allowance.as_secs()
-            );
-            self.widened = Some(self.base.widened(allowance)?);
+            self.widened = widened_for(self.base, queues.unwrap_or(0))?;
         }
         Ok(self.widened.as_ref().unwrap_or(self.base))
     }
+}
+
+/// `client` with the time one listing of `queues` queues may take, when that is more than
+/// the usual request timeout (`None`: the usual will do).
+pub(crate) fn widened_for(
+    client: &ManagementClient,
+    queues: u64,
+) -> Result<Option<ManagementClient>, BrokerError> {
+    let allowance = listing_allowance(queues);
+    if allowance <= crate::broker::REQUEST_TIMEOUT {
+        return Ok(None);
+    }
+    tracing::debug!(
+        "{queues} queues: allowing {} s per listing request",
+        allowance.as_secs()
+    );
+    client.widened(allowance).map(Some)
 }
 
 /// How long one request of an inventory of `queues` queues may take (and the broker stay
