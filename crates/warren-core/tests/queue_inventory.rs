@@ -230,8 +230,70 @@ async fn two_thousand_queues_are_listed_in_pages_and_filtered_exactly() {
         .unwrap();
     assert!(all.rows.iter().filter(|r| r.vhost == vhost).count() == specs.len());
 
+    first_rows_of_an_auto_load(&vhost, &inv).await;
+
     drop(consumers);
     let _ = conn.close(200, "done".into()).await;
+}
+
+/// The first view of an `Auto` load (Prometheus on): on 3.x the first page of 500, read before
+/// the rest begins (a page is cheap there); on 4.x never a page (it costs a sort of the whole
+/// vhost): every queue's name from the definitions, or the whole list.
+async fn first_rows_of_an_auto_load(vhost: &str, settled: &Inventory) {
+    let env = prometheus_env();
+    let client = ManagementClient::new(&env, guest()).unwrap();
+    let opts = InventoryOptions::for_environment(&env, Some(vhost.to_string()));
+    if opts.prometheus.as_ref().unwrap().usable().await.is_err() {
+        skip("rabbitmq_prometheus is not enabled on this broker (scripts/brokers up enables it)");
+        return;
+    }
+    let line = warren_core::lines::broker_line(&client)
+        .await
+        .unwrap()
+        .unwrap();
+    for _ in 0..3 {
+        let mut first = Vec::new();
+        let whole = load_inventory_observed(&client, &opts, |e| {
+            if let LoadEvent::FirstPage {
+                rows,
+                total,
+                figures_pending,
+                ..
+            } = e
+            {
+                first.push((rows.to_vec(), total, figures_pending));
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(whole.rows.len(), settled.rows.len());
+        assert_eq!(first.len(), 1, "one first view per load");
+        let (rows, total, pending) = &first[0];
+        let names = |rows: &[warren_core::queues::QueueRow]| {
+            rows.iter()
+                .map(|r| (r.name.clone(), if *pending { 0 } else { r.messages }))
+                .collect::<Vec<_>>()
+        };
+        if line.major < 4 {
+            assert!(!pending, "3.x: the first page has its figures");
+            assert_eq!(
+                *total,
+                settled.rows.len() as u64,
+                "the page says how many there are"
+            );
+            assert_eq!(
+                names(rows),
+                names(&settled.rows[..500]),
+                "3.x: the first view is the first page of 500, before the rest"
+            );
+        } else {
+            assert_eq!(
+                rows.len(),
+                settled.rows.len(),
+                "4.x: no page of 500 first; every name (pending: {pending})"
+            );
+        }
+    }
 }
 
 /// The Prometheus endpoint of the line under test (scripts/brokers: management port + 20).

@@ -75,6 +75,10 @@ impl ManagementClient {
         &self.endpoints
     }
 
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
     /// `GET {base}/api/{path}` on the first node that answers; the next node is tried only when
     /// this one cannot be reached (an HTTP answer, even 401, is the cluster's answer).
     /// Returns the JSON and the base URL that answered.
