@@ -103,7 +103,11 @@ pub(crate) async fn inventory_of(
 ) -> Result<(warren_core::Environment, secrecy::SecretString, Inventory), Failure> {
     let (env, password) = target.open(store)?;
     let client = ManagementClient::new(&env, password.clone())?;
-    let opts = InventoryOptions::for_environment(&env, vhost.or(env.vhost.clone()));
+    let opts = InventoryOptions {
+        // A terminal shows no first rows: no page read for them.
+        early_first_page: false,
+        ..InventoryOptions::for_environment(&env, vhost.or(env.vhost.clone()))
+    };
     // A big broker takes seconds per listing: show the pages.
     let bar = Bar::new(out, "reading queues (pages)");
     let mut inventory = load_inventory_observed(&client, &opts, |event| {

@@ -448,7 +448,7 @@ async fn stream_second_of(vhost: &str, since: i64) -> (i64, Vec<String>) {
             _ => {
                 assert!(
                     step < 1 << 33,
-                    "no second within a century of {since} reads the second batch"
+                    "no second within 34 years of {since} reads the second batch"
                 );
                 let away = if backwards { -step } else { step };
                 step *= 8;

@@ -251,6 +251,7 @@ async fn first_rows_of_an_auto_load(vhost: &str, settled: &Inventory) {
         .await
         .unwrap()
         .unwrap();
+    let mut pages_first = 0;
     for _ in 0..3 {
         let mut first = Vec::new();
         let whole = load_inventory_observed(&client, &opts, |e| {
@@ -266,33 +267,47 @@ async fn first_rows_of_an_auto_load(vhost: &str, settled: &Inventory) {
         })
         .await
         .unwrap();
+        assert_eq!(
+            whole.strategy,
+            Some(Strategy::DefinitionsPrometheus),
+            "guest, one node, Prometheus on: {:?}",
+            whole.fallback
+        );
         assert_eq!(whole.rows.len(), settled.rows.len());
         assert_eq!(first.len(), 1, "one first view per load");
         let (rows, total, pending) = &first[0];
+        if rows.len() == settled.rows.len() {
+            // Every name first, or the whole list: never a page on 4.x; on 3.x only when the
+            // page took longer than its head start (a busy machine).
+            continue;
+        }
+        assert!(
+            line.major < 4,
+            "4.x reads no page when every name comes first"
+        );
         let names = |rows: &[warren_core::queues::QueueRow]| {
             rows.iter()
-                .map(|r| (r.name.clone(), if *pending { 0 } else { r.messages }))
+                .map(|r| (r.name.clone(), r.messages))
                 .collect::<Vec<_>>()
         };
-        if line.major < 4 {
-            assert!(!pending, "3.x: the first page has its figures");
-            assert_eq!(
-                *total,
-                settled.rows.len() as u64,
-                "the page says how many there are"
-            );
-            assert_eq!(
-                names(rows),
-                names(&settled.rows[..500]),
-                "3.x: the first view is the first page of 500, before the rest"
-            );
-        } else {
-            assert_eq!(
-                rows.len(),
-                settled.rows.len(),
-                "4.x: no page of 500 first; every name (pending: {pending})"
-            );
-        }
+        assert!(!pending, "the first page has its figures");
+        assert_eq!(
+            *total,
+            settled.rows.len() as u64,
+            "the page says how many there are"
+        );
+        assert_eq!(
+            names(rows),
+            names(&settled.rows[..500]),
+            "the first view is the first page of 500"
+        );
+        pages_first += 1;
+    }
+    if line.major < 4 {
+        assert!(
+            pages_first >= 1,
+            "3.x: the first page, with its head start, is the first view (0 of 3 loads)"
+        );
     }
 }
 

@@ -75,8 +75,21 @@ impl ManagementClient {
         &self.endpoints
     }
 
-    pub fn username(&self) -> &str {
-        &self.username
+    /// What identifies the broker and user this client reaches: the environment, the user,
+    /// every endpoint and the jump host (two environments may share `localhost:15672`
+    /// through different tunnels).
+    pub fn identity(&self) -> String {
+        let endpoints: Vec<&str> = self.endpoints.iter().map(Url::as_str).collect();
+        let jump = self
+            .jump
+            .as_ref()
+            .map_or(String::new(), |j| format!("{j:?}"));
+        format!(
+            "{} {} {} {jump}",
+            self.env_id,
+            self.username,
+            endpoints.join(",")
+        )
     }
 
     /// `GET {base}/api/{path}` on the first node that answers; the next node is tried only when

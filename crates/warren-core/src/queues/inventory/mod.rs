@@ -273,7 +273,12 @@ pub async fn load_inventory(
     client: &ManagementClient,
     opts: &InventoryOptions,
 ) -> Result<Inventory, BrokerError> {
-    load_inventory_observed(client, opts, |_| {}).await
+    // Nobody sees first rows here: no page read for them.
+    let opts = InventoryOptions {
+        early_first_page: false,
+        ..opts.clone()
+    };
+    load_inventory_observed(client, &opts, |_| {}).await
 }
 
 /// `load_inventory`, telling `observe` about the first rows and each page after them.
@@ -287,7 +292,7 @@ pub async fn load_inventory_observed(
     // and races its first page against the whole load.
     let (chosen, counted, early) = match opts.strategy {
         Strategy::Auto => choose_and_start(client, opts).await,
-        s if opts.early_first_page => (
+        s if opts.early_first_page && s != Strategy::Paged => (
             (s, None),
             None,
             EarlyPage::Race(FirstPage::start(client, opts)),

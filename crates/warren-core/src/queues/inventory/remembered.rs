@@ -1,9 +1,11 @@
 //! What an `Auto` inventory learned about a broker, kept for the next load of the same broker
 //! by the same user (process-wide): its line, so a 3.x broker's first page starts at once, and
 //! for a minute the chosen strategy, so a refresh starts without the requests choosing takes
-//! (whoami, nodes, the scrape's node, the overview). A change in between (an upgrade, a lost
-//! tag) costs one page without its head start, or one failed strategy and its fallback (which
-//! forgets the choice) — never a wrong figure.
+//! (whoami, nodes, the scrape's node, the overview). Keyed by the environment, user, every
+//! endpoint, jump host and Prometheus endpoint. A change within the minute costs: an upgrade,
+//! one page without its head start; a lost tag, one failed strategy and its fallback (which
+//! forgets the choice); a node joining a one-node broker, up to a minute of definitions +
+//! scrape figures that show the new node's queues as `down` until the next choice.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -37,9 +39,8 @@ impl Remembered {
 static KNOWN: LazyLock<Mutex<HashMap<String, Remembered>>> = LazyLock::new(Default::default);
 
 fn key(client: &ManagementClient, opts: &InventoryOptions) -> String {
-    let endpoint = client.endpoints().first().map_or("", |u| u.as_str());
     let prometheus = opts.prometheus.as_ref().map_or("", |p| p.base().as_str());
-    format!("{} {endpoint} {prometheus}", client.username())
+    format!("{} {prometheus}", client.identity())
 }
 
 pub(super) fn recall(client: &ManagementClient, opts: &InventoryOptions) -> Remembered {
