@@ -43,10 +43,15 @@ impl Line {
 /// Needs the `management` tag. Does not modify state.
 pub async fn broker_line(client: &ManagementClient) -> Result<Option<Line>, BrokerError> {
     let (overview, _): (Value, _) = client.get_json("overview?columns=rabbitmq_version").await?;
-    Ok(overview
+    Ok(line_of(&overview))
+}
+
+/// The line an overview (with its `rabbitmq_version` column) names.
+pub fn line_of(overview: &Value) -> Option<Line> {
+    overview
         .get("rabbitmq_version")
         .and_then(Value::as_str)
-        .and_then(Line::parse))
+        .and_then(Line::parse)
 }
 
 #[cfg(test)]

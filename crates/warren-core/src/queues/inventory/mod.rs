@@ -464,10 +464,7 @@ async fn overview_size(client: &ManagementClient) -> (Option<u64>, Option<Line>)
         overview
             .pointer("/object_totals/queues")
             .and_then(|q| q.as_u64()),
-        overview
-            .get("rabbitmq_version")
-            .and_then(|v| v.as_str())
-            .and_then(Line::parse),
+        crate::lines::line_of(&overview),
     )
 }
 
