@@ -20,9 +20,7 @@ use crate::error::{Error, Result};
 use crate::history::{
     Grower, HistoryInfo, HistoryMetric, HistoryStore, Series, SeriesKind, SeriesSelector,
 };
-use crate::queues::inventory::{
-    load_inventory_observed, CounterSnapshot, Inventory, InventoryOptions, LoadEvent,
-};
+use crate::queues::inventory::{load_inventory, CounterSnapshot, Inventory, InventoryOptions};
 
 /// How often retention and compaction run at most (they are cheap when nothing is due). Every
 /// 5 minutes keeps the table of unpacked changes small, which keeps appends cheap
@@ -222,12 +220,11 @@ impl Session {
         let vhost = vhost.or(env.vhost.clone());
         let opts = InventoryOptions {
             previous: self.history.counters(env_id),
-            // Nobody looks at a sample's first rows: no page read for them.
-            early_first_page: false,
             ..InventoryOptions::for_environment(&env, vhost.clone())
         };
         let at = unix_now();
-        let mut inventory = load_inventory_observed(&client, &opts, |_: LoadEvent<'_>| {}).await?;
+        // Nobody looks at a sample's first rows: `load_inventory` reads no page for them.
+        let mut inventory = load_inventory(&client, &opts).await?;
         self.history
             .keep_counters(env_id, inventory.counters.clone());
         inventory.map_env_realms(&env)?;
