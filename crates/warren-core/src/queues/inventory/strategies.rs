@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::future::{FutureExt, RemoteHandle};
+use futures_util::future::{Either, FutureExt, RemoteHandle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
@@ -152,26 +152,16 @@ pub async fn load_with(
     };
     // The window shows rows at once: one page of 500 (the broker answers it in a fraction of
     // the whole listing) is shown if it arrives first — unless every queue's name arrived
-    // before it. A head-started page is waited for before the whole load begins.
-    let mut first_shown = false;
+    // before it. A head-started page is waited for before the whole load begins; once
+    // answered, it is ready, and the biased select below takes it before polling the rest.
     let first = match early {
         EarlyPage::None => None,
-        EarlyPage::Race(page) => Some(page.0),
+        EarlyPage::Race(page) => Some(Either::Left(page.0)),
         EarlyPage::HeadStart(mut page) => {
-            match tokio::time::timeout(HEAD_START, &mut page.0).await {
-                Ok(Ok((rows, total))) => {
-                    observe(LoadEvent::FirstPage {
-                        rows: &rows,
-                        total,
-                        pages: 1,
-                        figures_pending: false,
-                    });
-                    first_shown = true;
-                    None
-                }
-                Ok(Err(_)) => None,
-                Err(_) => Some(page.0),
-            }
+            Some(match tokio::time::timeout(HEAD_START, &mut page.0).await {
+                Ok(answered) => Either::Right(std::future::ready(answered)),
+                Err(_) => Either::Left(page.0),
+            })
         }
     };
     let first = async {
@@ -183,11 +173,12 @@ pub async fn load_with(
     tokio::pin!(whole);
     tokio::pin!(first);
     tokio::pin!(names_rx);
+    let mut first_shown = false;
     let mut first_pending = true;
     let mut names_pending = true;
     let mut inventory = loop {
         tokio::select! {
-            r = &mut whole => break r?,
+            biased;
             page = &mut first, if first_pending && !first_shown => {
                 first_pending = false;
                 if let Ok((rows, total)) = page {
@@ -203,6 +194,7 @@ pub async fn load_with(
                     first_shown = true;
                 }
             }
+            r = &mut whole => break r?,
         }
     };
     sort_rows(&mut inventory.rows);
