@@ -3,6 +3,8 @@
 //! loopback plays the management API (the only place mocks are allowed: faults). Warren must
 //! give a clear error, mark partial results, and keep working.
 
+mod common;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -334,22 +336,13 @@ rabbitmq_detailed_queue_consumers{vhost=\"/\",queue=\"billing.acme\"} 2\n";
         ..Default::default()
     };
     let client = ManagementClient::new(&env, pw()).unwrap();
-    let mut first = Vec::new();
-    let whole = warren_core::queues::inventory::load_inventory_observed(&client, &opts, |e| {
-        if let warren_core::queues::inventory::LoadEvent::FirstPage {
-            rows,
-            figures_pending,
-            total,
-            ..
-        } = e
-        {
-            first.push((rows.to_vec(), figures_pending, total));
-        }
-    })
-    .await
-    .unwrap();
+    let (whole, first) = common::load_with_first_views(&client, &opts).await;
     assert_eq!(first.len(), 1);
-    let (rows, pending, total) = &first[0];
+    let common::FirstView {
+        rows,
+        figures_pending: pending,
+        total,
+    } = &first[0];
     assert!(*pending, "the names came 1.5 s before the figures");
     assert_eq!(*total, 1);
     assert_eq!(rows[0].name, "billing.acme");

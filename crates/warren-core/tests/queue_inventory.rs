@@ -12,9 +12,7 @@ use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::BasicProperties;
 use warren_core::broker::management::ManagementClient;
-use warren_core::queues::inventory::{
-    load_inventory, load_inventory_observed, Inventory, InventoryOptions, LoadEvent, Strategy,
-};
+use warren_core::queues::inventory::{load_inventory, Inventory, InventoryOptions, Strategy};
 use warren_core::queues::{parse, RowIndex};
 
 const WORKERS: usize = 40;
@@ -253,20 +251,7 @@ async fn first_rows_of_an_auto_load(vhost: &str, settled: &Inventory) {
         .unwrap();
     let mut pages_first = 0;
     for _ in 0..3 {
-        let mut first = Vec::new();
-        let whole = load_inventory_observed(&client, &opts, |e| {
-            if let LoadEvent::FirstPage {
-                rows,
-                total,
-                figures_pending,
-                ..
-            } = e
-            {
-                first.push((rows.to_vec(), total, figures_pending));
-            }
-        })
-        .await
-        .unwrap();
+        let (whole, first) = load_with_first_views(&client, &opts).await;
         assert_eq!(
             whole.strategy,
             Some(Strategy::DefinitionsPrometheus),
@@ -275,7 +260,11 @@ async fn first_rows_of_an_auto_load(vhost: &str, settled: &Inventory) {
         );
         assert_eq!(whole.rows.len(), settled.rows.len());
         assert_eq!(first.len(), 1, "one first view per load");
-        let (rows, total, pending) = &first[0];
+        let FirstView {
+            rows,
+            total,
+            figures_pending: pending,
+        } = &first[0];
         if rows.len() == settled.rows.len() {
             // Every name first, or the whole list: never a page on 4.x; on 3.x only when the
             // page took longer than its head start (a busy machine).
@@ -501,28 +490,20 @@ async fn every_strategy_lists_what_the_broker_lists_with_policies_and_operator_p
     // type and policy, and its figures pending (never shown as zeros: `figures_pending`).
     let mut names_first = 0;
     for _ in 0..5 {
-        let mut events = Vec::new();
-        let whole = load_inventory_observed(
+        let (whole, events) = load_with_first_views(
             &client,
             &InventoryOptions {
                 early_first_page: false,
                 ..opts(Strategy::DefinitionsPrometheus)
             },
-            |e| {
-                if let LoadEvent::FirstPage {
-                    rows,
-                    figures_pending,
-                    ..
-                } = e
-                {
-                    events.push((rows.to_vec(), figures_pending));
-                }
-            },
         )
-        .await
-        .unwrap();
+        .await;
         assert_eq!(events.len(), 1, "one first view per load");
-        let (rows, pending) = &events[0];
+        let FirstView {
+            rows,
+            figures_pending: pending,
+            ..
+        } = &events[0];
         if !*pending {
             assert_eq!(
                 rows, &whole.rows,

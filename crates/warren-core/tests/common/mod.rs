@@ -136,3 +136,37 @@ pub async fn mapped_inventory(
     inventory.map_realms(template).unwrap();
     inventory
 }
+
+/// One first view a load showed (`LoadEvent::FirstPage`).
+pub struct FirstView {
+    pub rows: Vec<warren_core::queues::QueueRow>,
+    pub total: u64,
+    pub figures_pending: bool,
+}
+
+/// A load with `opts` and every first view it showed, in order.
+pub async fn load_with_first_views(
+    client: &warren_core::broker::management::ManagementClient,
+    opts: &warren_core::queues::inventory::InventoryOptions,
+) -> (warren_core::queues::inventory::Inventory, Vec<FirstView>) {
+    use warren_core::queues::inventory::{load_inventory_observed, LoadEvent};
+    let mut views = Vec::new();
+    let whole = load_inventory_observed(client, opts, |e| {
+        if let LoadEvent::FirstPage {
+            rows,
+            total,
+            figures_pending,
+            ..
+        } = e
+        {
+            views.push(FirstView {
+                rows: rows.to_vec(),
+                total,
+                figures_pending,
+            });
+        }
+    })
+    .await
+    .unwrap();
+    (whole, views)
+}
