@@ -249,8 +249,13 @@ impl Drop for VhostAt {
     }
 }
 
-/// The broker lines running beside the one under test (`scripts/brokers env`).
+/// The broker lines running beside the one under test (`scripts/brokers env`), less those
+/// another run is using meanwhile (`WARREN_TEST_BUSY_BROKERS`, same `LINE=MANAGEMENT,AMQP`
+/// entries: `scripts/test-all` names the end-to-end window's broker, whose "all vhosts" view
+/// a vhost made here would change).
 fn other_lines() -> Vec<(String, String)> {
+    let busy = std::env::var("WARREN_TEST_BUSY_BROKERS").unwrap_or_default();
+    let busy: Vec<&str> = busy.split_whitespace().collect();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let Ok(out) = std::process::Command::new("scripts/brokers")
         .arg("env")
@@ -261,6 +266,7 @@ fn other_lines() -> Vec<(String, String)> {
     };
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
+        .filter(|e| !busy.contains(e))
         .filter_map(|e| {
             let (_, urls) = e.split_once('=')?;
             let (m, a) = urls.split_once(',')?;
