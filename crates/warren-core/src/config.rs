@@ -121,19 +121,7 @@ impl ConfigFile {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(err)?;
-        let tmp = unique_temp(path);
-        let written = (|| {
-            let mut f = open_private(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written.map_err(err)
+        write_private_atomic(path, text.as_bytes()).map_err(err)
     }
 
     /// Read the file, change it with `change`, and write it back, all under an exclusive lock,
@@ -168,6 +156,25 @@ fn lock(path: &Path) -> Result<std::fs::File> {
     let f = open_private_append(&dir.join(name)).map_err(err)?;
     f.lock().map_err(err)?;
     Ok(f)
+}
+
+/// Write `bytes` to `path` atomically (a temp file of this writer's own, synced, then renamed
+/// over it), owner-only, creating the directory: a reader sees the old file or the new one,
+/// never half of one, whatever kills the writer.
+pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    let tmp = unique_temp(path);
+    let written = (|| {
+        let mut f = open_private(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// `<file>.<pid>.<n>.tmp`: no two writers (processes or threads) share a temp file.

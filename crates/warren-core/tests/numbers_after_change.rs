@@ -11,22 +11,7 @@ use common::*;
 use lapin::types::FieldTable;
 use warren_core::deadletters::replay::{ReplayRequest, Target};
 use warren_core::progress::{Progress, ScopeProgress};
-use warren_core::secrets::Keyring;
-use warren_core::{Environment, EnvironmentStore, Error, Session};
-
-/// A session whose `local` shows only `vhost` (guest's password given for the run).
-fn session_on(dir: &tempfile::TempDir, env: Environment) -> Session {
-    let store = EnvironmentStore::new(dir.path(), Keyring::default());
-    store.create(env, None).expect("create the environment");
-    Session::with_password(store, Some(guest()))
-}
-
-fn scoped_to(vhost: &str) -> Environment {
-    Environment {
-        vhost: Some(vhost.to_string()),
-        ..local()
-    }
-}
+use warren_core::{Environment, Error, Session};
 
 fn group(vhost: &str, filter: &str, discard: bool, expected: Option<u64>) -> ReplayRequest {
     ReplayRequest {

@@ -617,3 +617,97 @@ async fn rates_from_counter_differences_match_what_was_published() {
         row.publish_rate
     );
 }
+
+/// The window's first load of an environment shows what an earlier run last loaded, labelled
+/// with its time, before anything read now; later loads of the same run do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_session_shows_the_last_known_inventory_until_the_broker_answers() {
+    use warren_core::queues::last_known::LastKnownInventories;
+    use warren_core::session::RefreshEvent;
+    let t = TestVhost::new("warren-test-last-known").await;
+    let ch = t.channel().await;
+    for q in ["billing.acme", "email.globex"] {
+        declare_durable(&ch, q, FieldTable::default()).await;
+    }
+    let kept = tempfile::tempdir().unwrap();
+    // Each run of the app: its own session (the config of each its own; the data dir shared).
+    let configs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let session = |run: usize| {
+        let mut s = session_on(&configs[run], scoped_to(&t.name));
+        s.last_known = LastKnownInventories::at(kept.path().to_path_buf());
+        s
+    };
+    let names = |rows: &[warren_core::queues::QueueRow]| -> BTreeSet<String> {
+        rows.iter().map(|r| r.name.clone()).collect()
+    };
+    async fn refresh(s: &warren_core::Session) -> (Vec<RefreshEvent>, Inventory) {
+        let mut events = Vec::new();
+        let inventory = s
+            .refresh("local", |e| events.push(e))
+            .await
+            .expect("refresh");
+        (events, (*inventory).clone())
+    }
+
+    let first = session(0);
+    let (events, _) = refresh(&first).await;
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, RefreshEvent::LastKnown { .. })),
+        "nothing was kept before the first load"
+    );
+    let file = first.last_known.path_for("local");
+    for _ in 0..100 {
+        if file.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(file.exists(), "the complete load was kept");
+
+    // The broker changes before the next run opens.
+    declare_durable(&ch, "sms.initech", FieldTable::default()).await;
+    let second = session(1);
+    let (events, fresh) = refresh(&second).await;
+    match events.first() {
+        Some(RefreshEvent::LastKnown {
+            rows,
+            total,
+            taken_at,
+        }) => {
+            assert_eq!(
+                names(rows),
+                BTreeSet::from(["billing.acme".into(), "email.globex".into()]),
+                "the earlier run's rows, not today's"
+            );
+            assert_eq!(*total, 2);
+            assert!(
+                taken_at.ends_with('Z') && taken_at.len() >= 20,
+                "{taken_at}"
+            );
+        }
+        other => panic!("the last known rows come first, got {other:?}"),
+    }
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, RefreshEvent::LastKnown { .. }))
+            .count(),
+        1
+    );
+    assert!(
+        names(&fresh.rows).contains("sms.initech"),
+        "the load itself reads the broker now"
+    );
+
+    // The same run's next load has its own rows on screen: no stand-in.
+    let (events, _) = refresh(&second).await;
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, RefreshEvent::LastKnown { .. })));
+
+    // A file kept for another scope, endpoint or user is not this environment's.
+    let all_vhosts = warren_core::queues::last_known::source_of(&local());
+    assert_eq!(second.last_known.load("local", &all_vhosts).await, None);
+}

@@ -7,6 +7,7 @@ pub mod effective_policy;
 pub mod filter;
 pub mod index;
 pub mod inventory;
+pub mod last_known;
 pub mod move_messages;
 pub mod purge;
 pub mod row;

@@ -32,12 +32,22 @@ pub struct FilterOutcome {
     pub error: Option<FilterError>,
 }
 
-/// Progress of a refresh, for the window: the first page's rows to show at once, then a count
-/// of the pages read.
+/// Progress of a refresh, for the window: on the window's first load of an environment, the
+/// rows it last loaded (from an earlier run, marked with their age) while the broker is read;
+/// the first page's rows to show at once; then a count of the pages read.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum RefreshEvent {
+    /// The last complete inventory kept for this environment (`queues::last_known`): shown
+    /// until anything read now arrives, labelled "as of `taken_at`", never as current.
+    LastKnown {
+        rows: Vec<QueueRow>,
+        #[ts(type = "number")]
+        total: u64,
+        /// RFC 3339, UTC: when these rows were read.
+        taken_at: String,
+    },
     FirstPage {
         rows: Vec<QueueRow>,
         #[ts(type = "number")]

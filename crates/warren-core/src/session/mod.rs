@@ -28,6 +28,7 @@ pub use jobs::{Job, Jobs};
 
 use crate::environment::Environment;
 use crate::error::Result;
+use crate::queues::last_known::LastKnownInventories;
 use crate::queues::Inventory;
 use crate::store::EnvironmentStore;
 
@@ -37,6 +38,8 @@ pub struct Session {
     pub jobs: Jobs,
     /// Each environment's local history of its queues and realms.
     pub history: Histories,
+    /// Each environment's last complete inventory, shown while the next first load runs.
+    pub last_known: LastKnownInventories,
     /// A password for this run only (the CLI's `--password-stdin`), never stored.
     password: Option<SecretString>,
     /// Alerts that opened and were not yet taken for a notification.
@@ -50,6 +53,7 @@ impl Session {
             cache: InventoryCache::default(),
             jobs: Jobs::default(),
             history: Histories::default(),
+            last_known: LastKnownInventories::default(),
             password: None,
             new_alerts: Default::default(),
         }

@@ -3,28 +3,60 @@
 use std::sync::Arc;
 
 use super::cache::{FilterOutcome, RefreshEvent};
+use super::history::unix_now;
 use super::Session;
+use crate::audit::rfc3339;
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::queues::details::{self, QueueDetails};
+use crate::queues::last_known;
 use crate::queues::move_messages::{move_messages, MoveReport};
 use crate::queues::purge::{self, PurgeReport, QueueRef};
 use crate::queues::Inventory;
 
 impl Session {
     /// Load (or reload) the environment's queues. Requires the `management` tag. Does not
-    /// modify state. `on_event` gets the first page at once and then the count of pages read.
-    /// The loaded queues are recorded in the environment's history.
+    /// modify state. `on_event` gets, on this session's first load of the environment, the
+    /// rows an earlier run last loaded (if kept, and unless something read now came first),
+    /// then the first page at once and the count of pages read. The loaded queues are
+    /// recorded in the environment's history and kept as its last known inventory.
     pub async fn refresh(
         &self,
         env_id: &str,
-        mut on_event: impl FnMut(RefreshEvent),
+        on_event: impl FnMut(RefreshEvent),
     ) -> Result<Arc<Inventory>> {
+        use std::sync::atomic::{AtomicBool, Ordering};
         let (env, password) = self.connect(env_id)?;
-        let inventory = self
-            .cache
-            .refresh(&env, password.clone(), |e| on_event(RefreshEvent::from(e)))
-            .await?;
+        let source = last_known::source_of(&env);
+        let first_of_session = self.cache.get(env_id).is_none();
+        // Both the stand-in and the load report through `on_event`; a Mutex (not a RefCell)
+        // keeps this future `Send` for the window's commands.
+        let on_event = std::sync::Mutex::new(on_event);
+        let emit = |e: RefreshEvent| (on_event.lock().unwrap_or_else(|p| p.into_inner()))(e);
+        let fresh = AtomicBool::new(false);
+        let stand_in = async {
+            if !first_of_session {
+                return;
+            }
+            if let Some(k) = self.last_known.load(env_id, &source).await {
+                // Something read now is newer: the old rows would replace it.
+                if !fresh.load(Ordering::SeqCst) {
+                    emit(RefreshEvent::LastKnown {
+                        total: k.total,
+                        taken_at: rfc3339(k.taken_at, 0),
+                        rows: k.rows,
+                    });
+                }
+            }
+        };
+        let load = self.cache.refresh(&env, password.clone(), |e| {
+            fresh.store(true, Ordering::SeqCst);
+            emit(RefreshEvent::from(e))
+        });
+        let ((), inventory) = tokio::join!(stand_in, load);
+        let inventory = inventory?;
+        self.last_known
+            .save(env_id, &source, inventory.clone(), unix_now());
         // Each refresh is a sample of the history (the sparklines and growers read it next).
         self.record_refresh(&env, &password, inventory.clone())
             .await;

@@ -20,6 +20,23 @@ pub fn local() -> Environment {
     env
 }
 
+/// `local` showing only `vhost`.
+pub fn scoped_to(vhost: &str) -> Environment {
+    Environment {
+        vhost: Some(vhost.to_string()),
+        ..local()
+    }
+}
+
+/// A session with `env` as its one environment, its config in `dir` (guest's password given
+/// for the run, not kept).
+pub fn session_on(dir: &tempfile::TempDir, env: Environment) -> warren_core::Session {
+    let store =
+        warren_core::EnvironmentStore::new(dir.path(), warren_core::secrets::Keyring::default());
+    store.create(env, None).expect("create the environment");
+    warren_core::Session::with_password(store, Some(guest()))
+}
+
 /// `local`, marked read-only.
 pub fn read_only() -> Environment {
     let mut env = local();

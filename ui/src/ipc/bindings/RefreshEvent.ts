@@ -2,10 +2,15 @@
 import type { QueueRow } from "./QueueRow";
 
 /**
- * Progress of a refresh, for the window: the first page's rows to show at once, then a count
- * of the pages read.
+ * Progress of a refresh, for the window: on the window's first load of an environment, the
+ * rows it last loaded (from an earlier run, marked with their age) while the broker is read;
+ * the first page's rows to show at once; then a count of the pages read.
  */
-export type RefreshEvent = { "kind": "first_page", rows: Array<QueueRow>, total: number, pages: number, 
+export type RefreshEvent = { "kind": "last_known", rows: Array<QueueRow>, total: number, 
+/**
+ * RFC 3339, UTC: when these rows were read.
+ */
+taken_at: string, } | { "kind": "first_page", rows: Array<QueueRow>, total: number, pages: number, 
 /**
  * Every queue's name, type and policy, its figures still on their way: shown as
  * pending, not as zeros.
