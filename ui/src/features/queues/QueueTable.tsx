@@ -186,6 +186,8 @@ interface Props {
   onVisibleRows?: (ids: string[]) => void;
   /** The rows carry names, types and policies; their figures are still being read. */
   figuresPending?: boolean;
+  /** The rows are an earlier load's, shown until a fresh one arrives: figures read as dated. */
+  stale?: boolean;
 }
 
 const TABLE_COLUMNS = [SELECT_COLUMN, ...QUEUE_COLUMNS];
@@ -202,6 +204,7 @@ export const QueueTable = memo(function QueueTable({
   history,
   onVisibleRows,
   figuresPending,
+  stale,
 }: Props) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const table = useReactTable({
@@ -252,7 +255,7 @@ export const QueueTable = memo(function QueueTable({
   const sticky = (id: string) => (stickyLeft.has(id) ? { position: "sticky" as const, left: stickyLeft.get(id) } : {});
 
   return (
-    <div className="qt-scroll" ref={roving.container} data-testid="queue-table">
+    <div className={`qt-scroll${stale ? " stale" : ""}`} ref={roving.container} data-testid="queue-table" data-stale={stale ? "true" : undefined}>
       <div className="qt" style={{ width }} role="table" aria-rowcount={modelRows.length}>
         <div className="qt-head" role="row">
           {header.headers.map((h) => (

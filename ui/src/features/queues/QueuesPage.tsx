@@ -21,6 +21,8 @@ import { EmptyQueues } from "./EmptyQueues";
 import { STREAM_NOTE, withoutStreams } from "./queueKinds";
 import { ToolbarSelect, type Choice } from "../../common/ToolbarSelect";
 import { useQueueHistory } from "../history/useHistory";
+import { ageLabel } from "../history/historyModel";
+import { formatTimestamp } from "../../common/time";
 
 const REFRESH_CHOICES: Choice<number>[] = [
   { label: "off", value: 0 },
@@ -102,8 +104,10 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  // Before the first complete load, the first page stands in (unfiltered, marked as partial).
+  // Before the first complete load, the first page (or the rows an earlier run last loaded)
+  // stands in: unfiltered, marked as partial or as of its time.
   const firstView = !inventory.data && firstPage ? firstPage.rows : null;
+  const lastKnown = firstView && firstPage?.kind === "last_known" ? firstPage : null;
   const all = inventory.data?.rows ?? firstView ?? [];
   const noFilter = filter.trim() === "";
   // The table keeps its rows and only hides the others, so a keystroke costs a lookup per row,
@@ -156,8 +160,18 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
           {inventory.isLoading && !firstView
             ? "loading…"
             : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues${vhost !== null ? ` in ${vhost}` : ""}${
-                firstView && firstPage?.figures_pending ? " · reading figures…" : ""
+                firstView && firstPage?.kind === "first_page" && firstPage.figures_pending ? " · reading figures…" : ""
               }`}
+          {lastKnown && (
+            <span
+              className="stale-note"
+              data-testid="queue-last-known"
+              title={`What this window last loaded from the broker, at ${formatTimestamp(Date.parse(lastKnown.taken_at))}: the figures are not current`}
+            >
+              {" "}
+              · last loaded {ageLabel(Date.parse(lastKnown.taken_at))} ago{inventory.isFetching ? ", reading the broker…" : ", not current"}
+            </span>
+          )}
         </span>
         <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
           {inventory.isFetching ? (
@@ -180,10 +194,10 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
         {selected.length > 0 && (
           <span className="selection-actions" data-testid="selection-actions">
             {selected.length.toLocaleString("en-US")} selected
-            <button data-testid="move-selected" disabled={actionable.rows.length === 0} onClick={() => setMoving(actionable.rows)}>
+            <button data-testid="move-selected" disabled={actionable.rows.length === 0 || !!lastKnown} onClick={() => setMoving(actionable.rows)}>
               Move…
             </button>
-            <button className="danger" data-testid="purge-selected" disabled={actionable.rows.length === 0} onClick={() => setPurging(actionable.rows)}>
+            <button className="danger" data-testid="purge-selected" disabled={actionable.rows.length === 0 || !!lastKnown} onClick={() => setPurging(actionable.rows)}>
               Purge…
             </button>
             {actionable.streams > 0 && (
@@ -271,12 +285,14 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
           shown={shown}
           columnVisibility={visibility}
           onColumnVisibilityChange={setVisibility}
-          onOpen={setOpen}
+          // Dated rows are for reading: acting on a queue waits for what the broker says now.
+          onOpen={lastKnown ? undefined : setOpen}
           rowSelection={selection}
           onRowSelectionChange={setSelection}
           history={history}
           onVisibleRows={setVisibleIds}
-          figuresPending={!!firstView && firstPage?.figures_pending === true}
+          figuresPending={!!firstView && firstPage?.kind === "first_page" && firstPage.figures_pending}
+          stale={!!lastKnown}
         />
       )}
       {open && (

@@ -14,9 +14,28 @@ function Screen({ name }: { name: string }) {
   const { inventory, firstPage, pages } = useInventory({ id: "e" });
   return (
     <div data-testid={name}>
-      {inventory.data ? `${inventory.data.total} queues` : firstPage ? `first page of ${firstPage.total}, ${pages?.done}/${pages?.pages}` : "loading"}
+      {inventory.data
+        ? `${inventory.data.total} queues`
+        : firstPage?.kind === "last_known"
+          ? `${firstPage.rows.length} rows as of ${firstPage.taken_at}`
+          : firstPage
+            ? `first page of ${firstPage.total}, ${pages?.done}/${pages?.pages}`
+            : "loading"}
     </div>
   );
+}
+
+function answering() {
+  const io = { send: (_e: RefreshEvent) => {}, finish: (_v: unknown) => {}, fail: (_e: unknown) => {} };
+  invoke.mockImplementation((cmd: string, args: { envId: string; onEvent: { onmessage: (e: RefreshEvent) => void } }) => {
+    expect([cmd, args.envId]).toEqual(["queues_refresh", "e"]);
+    io.send = (e) => args.onEvent.onmessage(e);
+    return new Promise((resolve, reject) => {
+      io.finish = resolve;
+      io.fail = reject;
+    });
+  });
+  return io;
 }
 
 describe("useInventory", () => {
@@ -43,5 +62,29 @@ describe("useInventory", () => {
     await waitFor(() => expect(screen.getByTestId("realms").textContent).toBe("1200 queues"));
     expect(screen.getByTestId("queues").textContent).toBe("1200 queues");
     expect(invoke).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows the last known rows until the first page read now replaces them", async () => {
+    const io = answering();
+    renderWithQueries(<Screen name="queues" />);
+    await waitFor(() => expect(invoke).toHaveBeenCalledTimes(1));
+    const row = { vhost: "/", name: "billing.acme" } as never;
+    act(() => io.send({ kind: "last_known", rows: [row, row], total: 2, taken_at: "2026-12-07T10:00:00Z" }));
+    expect(screen.getByTestId("queues").textContent).toBe("2 rows as of 2026-12-07T10:00:00Z");
+    act(() => io.send({ kind: "first_page", rows: [], total: 900, pages: 2, figures_pending: true }));
+    expect(screen.getByTestId("queues").textContent).toBe("first page of 900, 1/2");
+    await act(async () => io.finish({ rows: [], total: 900, partial: false, failed_pages: [], errors: [] }));
+    await waitFor(() => expect(screen.getByTestId("queues").textContent).toBe("900 queues"));
+  });
+
+  it("keeps the last known rows, dated, when the broker does not answer", async () => {
+    const io = answering();
+    renderWithQueries(<Screen name="queues" />);
+    await waitFor(() => expect(invoke).toHaveBeenCalledTimes(1));
+    const row = { vhost: "/", name: "billing.acme" } as never;
+    act(() => io.send({ kind: "last_known", rows: [row], total: 1, taken_at: "2026-12-07T10:00:00Z" }));
+    await act(async () => io.fail({ kind: "connection", message: "unreachable" }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByTestId("queues").textContent).toBe("1 rows as of 2026-12-07T10:00:00Z");
   });
 });
