@@ -3,7 +3,8 @@
 //! the end, also on a panic), and each inventory strategy measured against one unpaginated
 //! `GET /api/queues/<vhost>` with every column, parsed (the baseline), alternating in every
 //! round; medians. Prints, per strategy, the complete load and the first rows, each as a ratio
-//! of the baseline. Targets: the chosen (`auto`) inventory ≤ 0.30×, first rows ≤ 0.05×.
+//! of the baseline. Targets: the chosen (`auto`) inventory ≤ 0.30×, first rows ≤ 0.05×. Then
+//! the first rows of a warm open: the last `auto` load kept (`queues::last_known`) and read back.
 //!
 //! `cargo bench -p warren-core --bench inventory_matrix`; environment:
 //!   WARREN_TEST_BROKER       the line (`scripts/brokers env 4.3`)
@@ -30,6 +31,7 @@ use warren_core::broker::prometheus::PrometheusClient;
 use warren_core::queues::inventory::{
     load_inventory_observed, InventoryOptions, LoadEvent, Strategy,
 };
+use warren_core::queues::last_known::LastKnownInventories;
 use warren_test_support::{enc, management_port};
 
 const CHANNELS: usize = 16;
@@ -190,6 +192,7 @@ async fn run() {
         // How often the first rows were every name without figures (the definitions first).
         let mut names_first = vec![0u32; strategies.len()];
         let mut chosen = None;
+        let mut last_auto = None;
         let mut baseline_failed = false;
         for _ in 0..rounds {
             let t = Instant::now();
@@ -252,6 +255,7 @@ async fn run() {
                 names_first[i] += u32::from(names);
                 if *s == Strategy::Auto {
                     chosen = inv.strategy;
+                    last_auto = Some(std::sync::Arc::new(inv));
                 }
             }
         }
@@ -292,6 +296,34 @@ async fn run() {
                     String::new()
                 },
                 if s.complete() { "" } else { "  (incomplete)" }
+            );
+        }
+        // A window opened again shows the rows it kept from its last complete load
+        // (`queues::last_known`) while it reads the broker: first rows of a warm open.
+        if let Some(inv) = last_auto {
+            let dir = tempfile::tempdir().unwrap();
+            let kept = LastKnownInventories::at(dir.path().to_path_buf());
+            kept.save("bench", "bench", inv, 0);
+            while !kept.path_for("bench").exists() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let bytes = std::fs::metadata(kept.path_for("bench")).map_or(0, |m| m.len());
+            let mut reads = vec![];
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let back = kept.load("bench", "bench").await.expect("kept rows");
+                assert_eq!(back.rows.len(), count);
+                reads.push(t.elapsed());
+            }
+            let f = median(reads);
+            println!(
+                "  {:<24} {:>10} {:>7} {:>10} {:>6.2}x  (a warm open: the last load's rows, {:.1} MB on disk, marked with their age)",
+                "last known (warm open)",
+                "—",
+                "",
+                ms(f),
+                f.as_secs_f64() / base.as_secs_f64(),
+                bytes as f64 / 1e6
             );
         }
         let t = Instant::now();

@@ -49,10 +49,21 @@ impl Session {
                 }
             }
         };
-        let load = self.cache.refresh(&env, password.clone(), |e| {
-            fresh.store(true, Ordering::SeqCst);
-            emit(RefreshEvent::from(e))
-        });
+        let load = async {
+            let loaded = self
+                .cache
+                .refresh(&env, password.clone(), |e| {
+                    fresh.store(true, Ordering::SeqCst);
+                    emit(RefreshEvent::from(e))
+                })
+                .await;
+            // A load that answered (rows or an error) before the file was read: its outcome
+            // is what the window shows, not the old rows — unless it failed.
+            if loaded.is_ok() {
+                fresh.store(true, Ordering::SeqCst);
+            }
+            loaded
+        };
         let ((), inventory) = tokio::join!(stand_in, load);
         let inventory = inventory?;
         self.last_known
