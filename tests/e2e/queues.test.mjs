@@ -180,7 +180,8 @@ test("on a read-only environment the core refuses the purge", async () => {
   await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Read only" });
   await wd.click("[data-testid=tab-queues]");
   await wd.type("[data-testid=queue-filter]", `vhost:${vhost} name=email.acme`);
-  await wd.waitFor("[data-testid=queue-count]", { textOk: (t) => t.startsWith("1 of") });
+  // A new environment over every vhost: its first load reads 11,000 queues (CI ran past 15 s).
+  await wd.waitFor("[data-testid=queue-count]", { timeout: 30000, textOk: (t) => t.startsWith("1 of") });
   await wd.click("[data-testid=queue-row]");
   await wd.click("[data-testid=drawer-purge]");
   await wd.click("[data-testid=purge-confirm]");

@@ -303,7 +303,10 @@ async fn run() {
         if let Some(inv) = last_auto {
             let dir = tempfile::tempdir().unwrap();
             let kept = LastKnownInventories::at(dir.path().to_path_buf());
-            kept.save("bench", "bench", inv, 0);
+            assert!(
+                kept.save("bench", "bench", inv, 0),
+                "a complete load is kept"
+            );
             while !kept.path_for("bench").exists() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }

@@ -84,14 +84,21 @@ impl LastKnownInventories {
 
     /// Keep `inventory` as the environment's last one (complete loads only; at most one write
     /// a minute). Written on a blocking thread in the background: the caller does not wait.
-    pub fn save(&self, env_id: &str, source: &str, inventory: Arc<Inventory>, taken_at: i64) {
+    /// Whether a write was started.
+    pub fn save(
+        &self,
+        env_id: &str,
+        source: &str,
+        inventory: Arc<Inventory>,
+        taken_at: i64,
+    ) -> bool {
         if inventory.partial {
-            return;
+            return false;
         }
         {
             let mut saved = self.saved.lock().unwrap_or_else(|p| p.into_inner());
             if saved.get(env_id).is_some_and(|t| t.elapsed() < SAVE_EVERY) {
-                return;
+                return false;
             }
             saved.insert(env_id.to_string(), Instant::now());
         }
@@ -107,13 +114,20 @@ impl LastKnownInventories {
             Ok(rt) => drop(rt.spawn_blocking(write)),
             Err(_) => write(),
         }
+        true
     }
 }
 
 fn read(path: &Path, source: &str) -> Option<LastKnown> {
     let bytes = std::fs::read(path).ok()?;
     match serde_json::from_slice::<LastKnown>(&bytes) {
-        Ok(k) if k.source == source => Some(k),
+        Ok(mut k) if k.source == source => {
+            // Not in the file (derived): the filter's case-insensitive name column needs it.
+            for row in &mut k.rows {
+                row.name_lower = row.name.to_lowercase();
+            }
+            Some(k)
+        }
         Ok(_) => None,
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "last inventory unreadable: ignored");
@@ -190,6 +204,11 @@ mod tests {
         assert_eq!(names, ["billing.acme", "email.globex"]);
         assert_eq!(back.rows[0].messages, 7);
         assert_eq!(
+            back.rows[0].name_lower(),
+            "billing.acme",
+            "filterable like a load's rows"
+        );
+        assert_eq!(
             store.load("prod", "b").await,
             None,
             "another endpoint's file is not this one's"
@@ -207,17 +226,20 @@ mod tests {
         let store = LastKnownInventories::at(dir.path().to_path_buf());
         let mut partial = (*inventory(&["a"])).clone();
         partial.partial = true;
-        store.save("prod", "s", Arc::new(partial), 1);
-        tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(
-            !store.path_for("prod").exists(),
+            !store.save("prod", "s", Arc::new(partial), 1),
             "a partial listing would read as queues gone"
         );
-        store.save("prod", "s", inventory(&["a"]), 1);
+        assert!(store.save("prod", "s", inventory(&["a"]), 1));
         wait_for(&store.path_for("prod"));
-        // Within the minute a second save is skipped: the file still holds the first.
-        store.save("prod", "s", inventory(&["a", "b"]), 2);
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !store.save("prod", "s", inventory(&["a", "b"]), 2),
+            "within the minute a second save is skipped"
+        );
+        assert!(
+            store.save("staging", "s", inventory(&["a"]), 2),
+            "each environment its own minute"
+        );
         assert_eq!(store.load("prod", "s").await.unwrap().taken_at, 1);
     }
 
