@@ -675,6 +675,7 @@ async fn a_new_session_shows_the_last_known_inventory_until_the_broker_answers()
             rows,
             total,
             taken_at,
+            ..
         }) => {
             assert_eq!(
                 names(rows),
@@ -710,4 +711,60 @@ async fn a_new_session_shows_the_last_known_inventory_until_the_broker_answers()
     // A file kept for another scope, endpoint or user is not this environment's.
     let all_vhosts = warren_core::queues::last_known::source_of(&local());
     assert_eq!(second.last_known.load("local", &all_vhosts).await, None);
+
+    // The second run's load is kept in turn (in the background).
+    let source = warren_core::queues::last_known::source_of(&scoped_to(&t.name));
+    for _ in 0..100 {
+        match second.last_known.load("local", &source).await {
+            Some(k) if k.total == 3 => break,
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+
+    // A run the broker refuses (a wrong password), and one whose keyring holds no password:
+    // both still show the old rows — filterable — under their error.
+    for password in [Some("not-the-password"), None] {
+        let dir = tempfile::tempdir().unwrap();
+        // A keyring service of its own: nothing stored under it.
+        let keyring = warren_core::secrets::Keyring::with_service(format!("{}-keyring", t.name));
+        let store = warren_core::EnvironmentStore::new(dir.path(), keyring);
+        store.create(scoped_to(&t.name), None).unwrap();
+        let mut refused =
+            warren_core::Session::with_password(store, password.map(secrecy::SecretString::from));
+        refused.last_known = LastKnownInventories::at(kept.path().to_path_buf());
+        let mut events = Vec::new();
+        let err = refused.refresh("local", |e| events.push(e)).await;
+        assert!(err.is_err(), "{password:?}: the load fails");
+        let Some(RefreshEvent::LastKnown { stand_in, rows, .. }) = events.first() else {
+            panic!("{password:?}: the old rows come under the error, got {events:?}");
+        };
+        let out = refused.filter("local", "initech | ACME", None);
+        assert_eq!(out.stand_in, Some(*stand_in), "answered over the old rows");
+        let matched: BTreeSet<String> = out
+            .indices
+            .iter()
+            .map(|i| rows[*i as usize].name.clone())
+            .collect();
+        assert_eq!(
+            matched,
+            BTreeSet::from(["billing.acme".into(), "sms.initech".into()])
+        );
+        assert!(
+            rows.iter().all(|r| r.messages_delta.is_none()),
+            "no change shown from another run"
+        );
+        // A retry fails again: the old rows are still on screen and not sent twice.
+        let mut again = Vec::new();
+        assert!(refused.refresh("local", |e| again.push(e)).await.is_err());
+        assert!(
+            !again
+                .iter()
+                .any(|e| matches!(e, RefreshEvent::LastKnown { .. })),
+            "{again:?}"
+        );
+        assert_eq!(
+            refused.filter("local", "acme", None).stand_in,
+            Some(*stand_in)
+        );
+    }
 }

@@ -10,9 +10,9 @@ export const queryKeys = {
   /** The environment's queues as loaded from the broker (see useInventory). */
   inventory: (envId: string) => ["inventory", envId] as const,
   // Answers computed by the core over the loaded queues carry the inventory's load time, so
-  // they are asked again after each reload.
-  queueFilter: (envId: string, filter: string, loadedAt: number, vhost: string | null = null) =>
-    ["queue-filter", envId, filter, loadedAt, vhost] as const,
+  // they are asked again after each reload; before the first, the number of the rows standing in.
+  queueFilter: (envId: string, filter: string, loadedAt: number, vhost: string | null = null, standIn: number | null = null) =>
+    ["queue-filter", envId, filter, loadedAt, vhost, standIn] as const,
   queueDetails: (envId: string, vhost: string, name: string) => ["queue-details", envId, vhost, name] as const,
   dlqList: (envId: string, loadedAt: number, vhost: string | null = null) => ["dlq-list", envId, loadedAt, vhost] as const,
   /** Without a queue: every browse of the environment (to invalidate them all). */

@@ -160,6 +160,18 @@ impl Query {
         self.uses_realms
     }
 
+    /// True when the query reads what only a queue's figures tell (numbers, `idle:`, state,
+    /// node, leader): not known for rows shown by name before their figures arrive.
+    pub fn uses_figures(&self) -> bool {
+        self.groups.iter().flatten().any(|t| match &t.predicate {
+            Predicate::Num { .. } | Predicate::Idle { .. } => true,
+            Predicate::Str { field, .. } => {
+                matches!(field, StrField::State | StrField::Node | StrField::Leader)
+            }
+            Predicate::Name(_) | Predicate::Dlx(_) => false,
+        })
+    }
+
     /// `now`: Unix seconds, for `idle:` terms.
     pub fn matches(&self, row: &QueueRow, now: i64) -> bool {
         self.groups.is_empty()
@@ -842,9 +854,33 @@ mod tests {
     }
 
     #[test]
+    fn a_query_tells_whether_it_reads_figures() {
+        for q in [
+            "billing",
+            "billing.*",
+            "vhost:/ type:quorum policy:ha-*",
+            "dlx:yes",
+            "-x | y",
+        ] {
+            assert!(!parse(q).unwrap().uses_figures(), "{q}");
+        }
+        for q in [
+            "messages>0",
+            "billing consumers=0",
+            "a | idle:>1h",
+            "state:running",
+            "-node:rabbit@a",
+            "leader:x",
+        ] {
+            assert!(parse(q).unwrap().uses_figures(), "{q}");
+        }
+    }
+
+    #[test]
     fn realm_and_worker_are_accepted_and_flagged_until_a_template_fills_them() {
         let q = parse("realm:acme worker:billing").unwrap();
         assert!(q.uses_realms());
+        assert!(!q.uses_figures());
         assert!(!sample().iter().any(|r| q.matches(r, 0)));
         let mut r = row("billing.acme");
         r.realm = Some("acme".into());

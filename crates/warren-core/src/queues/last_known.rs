@@ -122,9 +122,11 @@ fn read(path: &Path, source: &str) -> Option<LastKnown> {
     let bytes = std::fs::read(path).ok()?;
     match serde_json::from_slice::<LastKnown>(&bytes) {
         Ok(mut k) if k.source == source => {
-            // Not in the file (derived): the filter's case-insensitive name column needs it.
             for row in &mut k.rows {
+                // Not in the file (derived): the filter's case-insensitive name column needs it.
                 row.name_lower = row.name.to_lowercase();
+                // The change since that run's previous load, not since anything shown now.
+                row.messages_delta = None;
             }
             Some(k)
         }
@@ -165,6 +167,7 @@ mod tests {
                 vhost: "/".into(),
                 name: n.to_string(),
                 messages: 7,
+                messages_delta: Some(3),
                 ..Default::default()
             })
             .collect::<Vec<_>>();
@@ -207,6 +210,10 @@ mod tests {
             back.rows[0].name_lower(),
             "billing.acme",
             "filterable like a load's rows"
+        );
+        assert_eq!(
+            back.rows[0].messages_delta, None,
+            "that run's change is not a change since anything shown now"
         );
         assert_eq!(
             store.load("prod", "b").await,

@@ -30,6 +30,26 @@ pub struct FilterOutcome {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<FilterError>,
+    /// Answered over the rows standing in for the environment's first load (the `stand_in` of
+    /// the refresh event that sent them), not over a loaded inventory.
+    #[ts(optional, type = "number")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<u64>,
+    /// The query reads figures or realms the standing-in rows do not have yet (names first):
+    /// no rows until the load completes.
+    pub needs_load: bool,
+}
+
+impl FilterOutcome {
+    fn of(indices: Vec<u32>, uses_realms: bool) -> FilterOutcome {
+        FilterOutcome {
+            indices,
+            uses_realms,
+            error: None,
+            stand_in: None,
+            needs_load: false,
+        }
+    }
 }
 
 /// Progress of a refresh, for the window: on the window's first load of an environment, the
@@ -42,6 +62,9 @@ pub enum RefreshEvent {
     /// The last complete inventory kept for this environment (`queues::last_known`): shown
     /// until anything read now arrives, labelled "as of `taken_at`", never as current.
     LastKnown {
+        /// Names these rows for the filter (`FilterOutcome::stand_in`).
+        #[ts(type = "number")]
+        stand_in: u64,
         rows: Vec<QueueRow>,
         #[ts(type = "number")]
         total: u64,
@@ -49,6 +72,9 @@ pub enum RefreshEvent {
         taken_at: String,
     },
     FirstPage {
+        /// Names these rows for the filter (0: not kept, a later refresh's first page).
+        #[ts(type = "number")]
+        stand_in: u64,
         rows: Vec<QueueRow>,
         #[ts(type = "number")]
         total: u64,
@@ -72,6 +98,7 @@ impl From<LoadEvent<'_>> for RefreshEvent {
                 pages,
                 figures_pending,
             } => RefreshEvent::FirstPage {
+                stand_in: 0,
                 rows: rows.to_vec(),
                 total,
                 pages,
@@ -112,9 +139,23 @@ pub fn realm_scope<'a>(inventory: &Inventory, scope: Option<&'a str>) -> Scope<'
     }
 }
 
+/// Rows shown before an environment's first complete load of this run: the last known
+/// inventory (every column, dated) or the load's first view (a page, or every name with its
+/// figures pending; realms not mapped yet). Kept so a filter in the box narrows them too.
+struct StandIn {
+    seq: u64,
+    rows: Vec<QueueRow>,
+    last_known: bool,
+    figures_pending: bool,
+    /// Built on the first filter (most stand-ins are replaced before anyone filters).
+    index: std::sync::OnceLock<RowIndex>,
+}
+
 #[derive(Default)]
 pub struct InventoryCache {
     by_env: Mutex<HashMap<String, Loaded>>,
+    stand_ins: Mutex<HashMap<String, Arc<StandIn>>>,
+    next_stand_in: std::sync::atomic::AtomicU64,
     /// Queues a change just touched, whose management figures still trail (see after_change).
     pub touched: super::after_change::Touched,
 }
@@ -164,6 +205,7 @@ impl InventoryCache {
         }
         let index = Arc::new(RowIndex::new(&inventory.rows));
         let inventory = Arc::new(inventory);
+        self.clear_stand_in(&env.id, true);
         self.by_env
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -192,34 +234,96 @@ impl InventoryCache {
             .ok_or_else(|| Error::NotLoaded(env_id.to_string()))
     }
 
-    /// Filter the cached rows of the vhost `scope` (`None`: all). A query that does not parse
-    /// answers with its error (and no rows) so the filter box can show where it went wrong while
-    /// the user types.
+    /// Keep `rows` as what stands in for the environment's first load (see `StandIn`); the
+    /// number names them in `FilterOutcome::stand_in`.
+    pub fn set_stand_in(
+        &self,
+        env_id: &str,
+        rows: Vec<QueueRow>,
+        last_known: bool,
+        figures_pending: bool,
+    ) -> u64 {
+        use std::sync::atomic::Ordering;
+        let seq = self.next_stand_in.fetch_add(1, Ordering::Relaxed) + 1;
+        let stand_in = StandIn {
+            seq,
+            rows,
+            last_known,
+            figures_pending,
+            index: Default::default(),
+        };
+        self.stand_ins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(env_id.to_string(), Arc::new(stand_in));
+        seq
+    }
+
+    /// Forget the rows standing in for the environment's load: all of them once it loaded
+    /// (`loaded`); after a failed load only a first view — the last known rows stay on screen
+    /// under the error, as the window keeps them.
+    pub fn clear_stand_in(&self, env_id: &str, loaded: bool) {
+        let mut stand_ins = self.stand_ins.lock().unwrap_or_else(|p| p.into_inner());
+        if loaded || stand_ins.get(env_id).is_some_and(|s| !s.last_known) {
+            stand_ins.remove(env_id);
+        }
+    }
+
+    /// Whether the last known rows stand in for the environment (a failed load left them on
+    /// screen: a retry need not read and send them again).
+    pub fn holds_last_known(&self, env_id: &str) -> bool {
+        self.stand_ins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(env_id)
+            .is_some_and(|s| s.last_known)
+    }
+
+    /// Filter the cached rows of the vhost `scope` (`None`: all) — before the first load, the
+    /// rows standing in for it. A query that does not parse answers with its error (and no
+    /// rows) so the filter box can show where it went wrong while the user types.
     pub fn filter(&self, env_id: &str, query: &str, scope: Option<&str>) -> FilterOutcome {
-        let Some((inventory, index)) = self
+        let q = match parse(query) {
+            Ok(q) => q,
+            Err(e) => {
+                return FilterOutcome {
+                    error: Some(e),
+                    ..FilterOutcome::of(vec![], false)
+                }
+            }
+        };
+        let loaded = self
             .by_env
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(env_id)
-            .map(|l| (l.inventory.clone(), l.index.clone()))
-        else {
-            return FilterOutcome {
-                indices: vec![],
-                uses_realms: false,
-                error: None,
-            };
+            .map(|l| (l.inventory.clone(), l.index.clone()));
+        if let Some((inventory, index)) = loaded {
+            let indices = in_scope(q.select(&index, now()), &inventory.rows, scope);
+            return FilterOutcome::of(indices, q.uses_realms());
+        }
+        let stand_in = self
+            .stand_ins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(env_id)
+            .cloned();
+        let Some(s) = stand_in else {
+            return FilterOutcome::of(vec![], q.uses_realms());
         };
-        match parse(query) {
-            Ok(q) => FilterOutcome {
-                indices: in_scope(q.select(&index, now()), &inventory.rows, scope),
-                uses_realms: q.uses_realms(),
-                error: None,
-            },
-            Err(e) => FilterOutcome {
-                indices: vec![],
-                uses_realms: false,
-                error: Some(e),
-            },
+        // A first view has no realms mapped, and names first no figures: such a query would
+        // answer "none" where the load may find many.
+        let unknown = !s.last_known && (q.uses_realms() || (s.figures_pending && q.uses_figures()));
+        let indices = if unknown {
+            vec![]
+        } else {
+            let index = s.index.get_or_init(|| RowIndex::new(&s.rows));
+            in_scope(q.select(index, now()), &s.rows, scope)
+        };
+        FilterOutcome {
+            stand_in: Some(s.seq),
+            needs_load: unknown,
+            ..FilterOutcome::of(indices, q.uses_realms())
         }
     }
 }
@@ -314,5 +418,64 @@ mod tests {
         let report = ErrorReport::from(cache.loaded("prod").unwrap_err());
         assert_eq!(report.kind, "not_loaded");
         assert!(report.message.contains("`prod`") && report.message.contains("refresh"));
+    }
+
+    fn rows(names: &[(&str, u64)]) -> Vec<QueueRow> {
+        names
+            .iter()
+            .map(|(n, m)| QueueRow {
+                vhost: "/".into(),
+                name: n.to_string(),
+                name_lower: n.to_lowercase(),
+                messages: *m,
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_filter_narrows_the_rows_standing_in_for_the_first_load() {
+        let cache = InventoryCache::default();
+        let before = cache.filter("prod", "billing", None);
+        assert!(before.indices.is_empty() && before.stand_in.is_none());
+
+        let old = rows(&[
+            ("billing.acme", 5),
+            ("email.acme", 0),
+            ("Billing.globex", 9),
+        ]);
+        let seq = cache.set_stand_in("prod", old, true, false);
+        let out = cache.filter("prod", "billing", None);
+        assert_eq!(
+            (out.indices, out.stand_in, out.needs_load),
+            (vec![0, 2], Some(seq), false)
+        );
+        // The last known rows have every column: figures narrow them too.
+        assert_eq!(cache.filter("prod", "messages>6", None).indices, vec![2]);
+        assert_eq!(
+            cache.filter("prod", "x", Some("other")).indices,
+            Vec::<u32>::new()
+        );
+        assert!(cache.filter("prod", "messages>", None).error.is_some());
+
+        // Names first: a name narrows them, a figure must wait for the load.
+        let names = rows(&[("billing.acme", 0), ("email.acme", 0)]);
+        let seq2 = cache.set_stand_in("prod", names, false, true);
+        assert!(seq2 > seq, "each stand-in has its own number");
+        let out = cache.filter("prod", "email", None);
+        assert_eq!((out.indices, out.stand_in), (vec![1], Some(seq2)));
+        for q in ["messages=0", "realm:acme"] {
+            let out = cache.filter("prod", q, None);
+            assert!(out.needs_load && out.indices.is_empty(), "{q}");
+        }
+
+        // A failed load forgets a first view but keeps the last known rows (still on screen).
+        cache.clear_stand_in("prod", false);
+        assert_eq!(cache.filter("prod", "email", None).stand_in, None);
+        cache.set_stand_in("prod", rows(&[("a", 1)]), true, false);
+        cache.clear_stand_in("prod", false);
+        assert!(cache.holds_last_known("prod"));
+        cache.clear_stand_in("prod", true);
+        assert!(!cache.holds_last_known("prod"));
     }
 }

@@ -25,47 +25,81 @@ impl Session {
         env_id: &str,
         on_event: impl FnMut(RefreshEvent),
     ) -> Result<Arc<Inventory>> {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let (env, password) = self.connect(env_id)?;
+        let env = self.store.get(env_id)?;
         let source = last_known::source_of(&env);
         let first_of_session = self.cache.get(env_id).is_none();
-        // Both the stand-in and the load report through `on_event`; a Mutex (not a RefCell)
-        // keeps this future `Send` for the window's commands.
-        let on_event = std::sync::Mutex::new(on_event);
-        let emit = |e: RefreshEvent| (on_event.lock().unwrap_or_else(|p| p.into_inner()))(e);
-        let fresh = AtomicBool::new(false);
+        // The old rows and the load both report through `on_event`, one at a time: once
+        // anything read now was sent, the old rows would only replace it. A Mutex (not a
+        // RefCell) keeps this future `Send` for the window's commands.
+        let sent = std::sync::Mutex::new((on_event, false));
         let stand_in = async {
-            if !first_of_session {
+            // A failed load left the old rows on screen: a retry does not send them again.
+            if !first_of_session || self.cache.holds_last_known(env_id) {
                 return;
             }
-            if let Some(k) = self.last_known.load(env_id, &source).await {
-                // Something read now is newer: the old rows would replace it.
-                if !fresh.load(Ordering::SeqCst) {
-                    emit(RefreshEvent::LastKnown {
-                        total: k.total,
-                        taken_at: rfc3339(k.taken_at, 0),
-                        rows: k.rows,
-                    });
-                }
+            let Some(k) = self.last_known.load(env_id, &source).await else {
+                return;
+            };
+            let (on_event, fresh) = &mut *sent.lock().unwrap_or_else(|p| p.into_inner());
+            if !*fresh {
+                let stand_in = self.cache.set_stand_in(env_id, k.rows.clone(), true, false);
+                on_event(RefreshEvent::LastKnown {
+                    stand_in,
+                    total: k.total,
+                    taken_at: rfc3339(k.taken_at, 0),
+                    rows: k.rows,
+                });
             }
         };
         let load = async {
-            let loaded = self
+            // The password after the old rows' start: a locked keyring still shows them.
+            let password = self.store.password(env_id, self.password.clone())?;
+            let inventory = self
                 .cache
                 .refresh(&env, password.clone(), |e| {
-                    fresh.store(true, Ordering::SeqCst);
-                    emit(RefreshEvent::from(e))
+                    let (on_event, fresh) = &mut *sent.lock().unwrap_or_else(|p| p.into_inner());
+                    *fresh = true;
+                    let mut event = RefreshEvent::from(e);
+                    if let RefreshEvent::FirstPage {
+                        stand_in,
+                        rows,
+                        figures_pending,
+                        ..
+                    } = &mut event
+                    {
+                        if first_of_session {
+                            *stand_in = self.cache.set_stand_in(
+                                env_id,
+                                rows.clone(),
+                                false,
+                                *figures_pending,
+                            );
+                        }
+                    }
+                    on_event(event)
                 })
-                .await;
-            // A load that answered (rows or an error) before the file was read: its outcome
-            // is what the window shows, not the old rows — unless it failed.
-            if loaded.is_ok() {
-                fresh.store(true, Ordering::SeqCst);
-            }
-            loaded
+                .await?;
+            Ok::<_, crate::error::Error>((inventory, password))
         };
-        let ((), inventory) = tokio::join!(stand_in, load);
-        let inventory = inventory?;
+        tokio::pin!(stand_in, load);
+        // A load that answered first makes the old rows moot; one that failed first (a wrong
+        // password is refused in milliseconds) still shows them under its error.
+        let loaded: Result<_> = tokio::select! {
+            r = &mut load => {
+                if r.is_err() {
+                    (&mut stand_in).await;
+                }
+                r
+            }
+            () = &mut stand_in => (&mut load).await,
+        };
+        let (inventory, password) = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                self.cache.clear_stand_in(env_id, false);
+                return Err(e);
+            }
+        };
         self.last_known
             .save(env_id, &source, inventory.clone(), unix_now());
         // Each refresh is a sample of the history (the sparklines and growers read it next).

@@ -149,6 +149,7 @@ const SELECT_COLUMN: ColumnDef<QueueRow> = {
       aria-label="Select every shown queue"
       data-testid="select-all"
       checked={table.getIsAllRowsSelected()}
+      disabled={!table.options.enableRowSelection}
       ref={(el) => {
         if (el) el.indeterminate = table.getIsSomeRowsSelected();
       }}
@@ -163,6 +164,7 @@ const SELECT_COLUMN: ColumnDef<QueueRow> = {
       data-testid="select-row"
       tabIndex={(table.options.meta as TableMeta | undefined)?.innerTabIndex(row.id) ?? 0}
       checked={row.getIsSelected()}
+      disabled={!row.getCanSelect()}
       onClick={(ev) => ev.stopPropagation()}
       onChange={row.getToggleSelectedHandler()}
     />
@@ -216,7 +218,8 @@ export const QueueTable = memo(function QueueTable({
     globalFilterFn: (row, _column, keep: Set<number> | null) => !keep || keep.has(row.index),
     getColumnCanGlobalFilter: (column) => column.id === "name",
     getFilteredRowModel: getFilteredRowModel(),
-    enableRowSelection: true,
+    // Dated rows are for reading: nothing acts on them, so none is ticked.
+    enableRowSelection: !stale,
     onRowSelectionChange: (u) => onRowSelectionChange(typeof u === "function" ? u(rowSelection) : u),
     onSortingChange: setSorting,
     onColumnVisibilityChange: (u) => onColumnVisibilityChange(typeof u === "function" ? u(columnVisibility) : u),

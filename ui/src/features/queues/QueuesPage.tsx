@@ -86,10 +86,16 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
   // Sparklines and growing badges: the rows on screen, after each load (each load is a sample).
   const [visibleIds, setVisibleIds] = useState<string[]>([]);
   const history = useQueueHistory(envId, vhost, visibleIds, inventory.data ? inventory.dataUpdatedAt : 0);
+  // Before the first complete load, the first page (or the rows an earlier run last loaded)
+  // stands in: marked as partial or as of its time, and narrowed by the filter like the rest.
+  const firstView = !inventory.data && firstPage ? firstPage.rows : null;
+  const lastKnown = firstView && firstPage?.kind === "last_known" ? firstPage : null;
+  const standIn = firstView && firstPage ? firstPage.stand_in : null;
   const outcome = useQuery({
-    queryKey: queryKeys.queueFilter(envId, filter, inventory.dataUpdatedAt, vhost),
+    queryKey: queryKeys.queueFilter(envId, filter, inventory.dataUpdatedAt, vhost, standIn),
     queryFn: () => commands.filterQueues(envId, filter, vhost),
     ...overInventory(inventory),
+    enabled: inventory.isSuccess || standIn !== null,
   });
 
   useEffect(() => {
@@ -104,23 +110,19 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  // Before the first complete load, the first page (or the rows an earlier run last loaded)
-  // stands in: unfiltered, marked as partial or as of its time.
-  const firstView = !inventory.data && firstPage ? firstPage.rows : null;
-  const lastKnown = firstView && firstPage?.kind === "last_known" ? firstPage : null;
   const all = inventory.data?.rows ?? firstView ?? [];
   const noFilter = filter.trim() === "";
   // The table keeps its rows and only hides the others, so a keystroke costs a lookup per row,
   // not a rebuilt table; and `shown` changes when a filter result arrives, not on each keystroke.
   // A vhost scope narrows like a filter (the core answers both at once).
   const unrestricted = noFilter && vhost === null;
-  const answered = useMemo(() => shownIndices(unrestricted, outcome.data, !!firstView), [outcome.data, unrestricted, firstView]);
+  const answered = useMemo(() => shownIndices(unrestricted, outcome.data, standIn), [outcome.data, unrestricted, standIn]);
   // A filter with an error keeps the last valid filter's rows on screen, under the error.
   const filterError = outcome.data?.error;
   const lastGood = useLastGoodFilter(envId, filter, vhost, outcome, inventory);
   const lastGoodShown = useMemo(
-    () => (lastGood ? shownIndices(lastGood.filter.trim() === "" && vhost === null, lastGood.outcome, !!firstView) : undefined),
-    [lastGood, vhost, firstView],
+    () => (lastGood ? shownIndices(lastGood.filter.trim() === "" && vhost === null, lastGood.outcome, standIn) : undefined),
+    [lastGood, vhost, standIn],
   );
   const shown = lastGoodShown === undefined ? answered : lastGoodShown;
   const shownCount = shown ? shown.size : all.length;
@@ -161,7 +163,7 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
             ? "loading…"
             : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues${vhost !== null ? ` in ${vhost}` : ""}${
                 firstView && firstPage?.kind === "first_page" && firstPage.figures_pending ? " · reading figures…" : ""
-              }`}
+              }${firstView && outcome.data?.needs_load && !noFilter ? " · this filter needs the figures: it applies once they are in" : ""}`}
           {lastKnown && (
             <span
               className="stale-note"
@@ -214,8 +216,16 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
         <button
           className="danger"
           data-testid="purge-shown"
-          disabled={noFilter || shownCount === 0 || !!filterError}
-          title={filter.trim() ? "Purge every queue the filter shows" : "Filter first: Warren will not purge a whole environment at once"}
+          // Rows standing in for the load (dated, or only the first view) are not what the
+          // broker holds now: nothing is purged by them.
+          disabled={noFilter || shownCount === 0 || !!filterError || !!firstView}
+          title={
+            firstView
+              ? "Wait for the queues read now: the rows shown are not the broker's current list"
+              : filter.trim()
+                ? "Purge every queue the filter shows"
+                : "Filter first: Warren will not purge a whole environment at once"
+          }
           onClick={() => {
             const { rows } = withoutStreams(shownRows());
             if (rows.length > 0) setPurging(rows);

@@ -54,7 +54,7 @@ describe("useInventory", () => {
       </>,
     );
     await waitFor(() => expect(invoke).toHaveBeenCalledTimes(1));
-    act(() => send({ kind: "first_page", rows: [], total: 1200, pages: 3, figures_pending: false }));
+    act(() => send({ kind: "first_page", stand_in: 1, rows: [], total: 1200, pages: 3, figures_pending: false }));
     expect(screen.getByTestId("queues").textContent).toBe("first page of 1200, 1/3");
     act(() => send({ kind: "page", done: 2, pages: 3 }));
     expect(screen.getByTestId("queues").textContent).toBe("first page of 1200, 2/3");
@@ -69,9 +69,9 @@ describe("useInventory", () => {
     renderWithQueries(<Screen name="queues" />);
     await waitFor(() => expect(invoke).toHaveBeenCalledTimes(1));
     const row = { vhost: "/", name: "billing.acme" } as never;
-    act(() => io.send({ kind: "last_known", rows: [row, row], total: 2, taken_at: "2026-12-07T10:00:00Z" }));
+    act(() => io.send({ kind: "last_known", stand_in: 2, rows: [row, row], total: 2, taken_at: "2026-12-07T10:00:00Z" }));
     expect(screen.getByTestId("queues").textContent).toBe("2 rows as of 2026-12-07T10:00:00Z");
-    act(() => io.send({ kind: "first_page", rows: [], total: 900, pages: 2, figures_pending: true }));
+    act(() => io.send({ kind: "first_page", stand_in: 1, rows: [], total: 900, pages: 2, figures_pending: true }));
     expect(screen.getByTestId("queues").textContent).toBe("first page of 900, 1/2");
     await act(async () => io.finish({ rows: [], total: 900, partial: false, failed_pages: [], errors: [] }));
     await waitFor(() => expect(screen.getByTestId("queues").textContent).toBe("900 queues"));
@@ -82,7 +82,7 @@ describe("useInventory", () => {
     renderWithQueries(<Screen name="queues" />);
     await waitFor(() => expect(invoke).toHaveBeenCalledTimes(1));
     const row = { vhost: "/", name: "billing.acme" } as never;
-    act(() => io.send({ kind: "last_known", rows: [row], total: 1, taken_at: "2026-12-07T10:00:00Z" }));
+    act(() => io.send({ kind: "last_known", stand_in: 2, rows: [row], total: 1, taken_at: "2026-12-07T10:00:00Z" }));
     await act(async () => io.fail({ kind: "connection", message: "unreachable" }));
     await new Promise((r) => setTimeout(r, 50));
     expect(screen.getByTestId("queues").textContent).toBe("1 rows as of 2026-12-07T10:00:00Z");

@@ -4,4 +4,14 @@ import type { FilterError } from "./FilterError";
 /**
  * Which rows of the cached inventory match a filter (indices into `Inventory::rows`).
  */
-export type FilterOutcome = { indices: Array<number>, uses_realms: boolean, error?: FilterError, };
+export type FilterOutcome = { indices: Array<number>, uses_realms: boolean, error?: FilterError, 
+/**
+ * Answered over the rows standing in for the environment's first load (the `stand_in` of
+ * the refresh event that sent them), not over a loaded inventory.
+ */
+stand_in?: number, 
+/**
+ * The query reads figures or realms the standing-in rows do not have yet (names first):
+ * no rows until the load completes.
+ */
+needs_load: boolean, };

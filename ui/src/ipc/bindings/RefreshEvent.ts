@@ -6,11 +6,19 @@ import type { QueueRow } from "./QueueRow";
  * rows it last loaded (from an earlier run, marked with their age) while the broker is read;
  * the first page's rows to show at once; then a count of the pages read.
  */
-export type RefreshEvent = { "kind": "last_known", rows: Array<QueueRow>, total: number, 
+export type RefreshEvent = { "kind": "last_known", 
+/**
+ * Names these rows for the filter (`FilterOutcome::stand_in`).
+ */
+stand_in: number, rows: Array<QueueRow>, total: number, 
 /**
  * RFC 3339, UTC: when these rows were read.
  */
-taken_at: string, } | { "kind": "first_page", rows: Array<QueueRow>, total: number, pages: number, 
+taken_at: string, } | { "kind": "first_page", 
+/**
+ * Names these rows for the filter (0: not kept, a later refresh's first page).
+ */
+stand_in: number, rows: Array<QueueRow>, total: number, pages: number, 
 /**
  * Every queue's name, type and policy, its figures still on their way: shown as
  * pending, not as zeros.
