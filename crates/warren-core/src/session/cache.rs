@@ -205,7 +205,6 @@ impl InventoryCache {
         }
         let index = Arc::new(RowIndex::new(&inventory.rows));
         let inventory = Arc::new(inventory);
-        self.clear_stand_in(&env.id, true);
         self.by_env
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -217,6 +216,11 @@ impl InventoryCache {
                     dead_letters: None,
                 },
             );
+        // After the insert: a filter in between answers over one or the other, never neither.
+        self.stand_ins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&env.id);
         Ok(inventory)
     }
 
@@ -235,7 +239,7 @@ impl InventoryCache {
     }
 
     /// Keep `rows` as what stands in for the environment's first load (see `StandIn`); the
-    /// number names them in `FilterOutcome::stand_in`.
+    /// number names them in `FilterOutcome::stand_in` (0: not kept, the environment is loaded).
     pub fn set_stand_in(
         &self,
         env_id: &str,
@@ -244,6 +248,9 @@ impl InventoryCache {
         figures_pending: bool,
     ) -> u64 {
         use std::sync::atomic::Ordering;
+        if self.get(env_id).is_some() {
+            return 0;
+        }
         let seq = self.next_stand_in.fetch_add(1, Ordering::Relaxed) + 1;
         let stand_in = StandIn {
             seq,
@@ -259,12 +266,14 @@ impl InventoryCache {
         seq
     }
 
-    /// Forget the rows standing in for the environment's load: all of them once it loaded
-    /// (`loaded`); after a failed load only a first view — the last known rows stay on screen
-    /// under the error, as the window keeps them.
-    pub fn clear_stand_in(&self, env_id: &str, loaded: bool) {
+    /// After a failed load, forget the first view it set (`seq`), not another load's; the last
+    /// known rows stay on screen under the error, as the window keeps them.
+    pub fn drop_first_view(&self, env_id: &str, seq: u64) {
         let mut stand_ins = self.stand_ins.lock().unwrap_or_else(|p| p.into_inner());
-        if loaded || stand_ins.get(env_id).is_some_and(|s| !s.last_known) {
+        if stand_ins
+            .get(env_id)
+            .is_some_and(|s| s.seq == seq && !s.last_known)
+        {
             stand_ins.remove(env_id);
         }
     }
@@ -469,13 +478,14 @@ mod tests {
             assert!(out.needs_load && out.indices.is_empty(), "{q}");
         }
 
-        // A failed load forgets a first view but keeps the last known rows (still on screen).
-        cache.clear_stand_in("prod", false);
+        // A failed load forgets its own first view, not another load's, and keeps the last
+        // known rows (still on screen).
+        cache.drop_first_view("prod", seq);
+        assert_eq!(cache.filter("prod", "email", None).stand_in, Some(seq2));
+        cache.drop_first_view("prod", seq2);
         assert_eq!(cache.filter("prod", "email", None).stand_in, None);
-        cache.set_stand_in("prod", rows(&[("a", 1)]), true, false);
-        cache.clear_stand_in("prod", false);
+        let seq3 = cache.set_stand_in("prod", rows(&[("a", 1)]), true, false);
+        cache.drop_first_view("prod", seq3);
         assert!(cache.holds_last_known("prod"));
-        cache.clear_stand_in("prod", true);
-        assert!(!cache.holds_last_known("prod"));
     }
 }

@@ -31,7 +31,7 @@ impl Session {
         // The old rows and the load both report through `on_event`, one at a time: once
         // anything read now was sent, the old rows would only replace it. A Mutex (not a
         // RefCell) keeps this future `Send` for the window's commands.
-        let sent = std::sync::Mutex::new((on_event, false));
+        let sent = std::sync::Mutex::new((on_event, false, 0u64));
         let stand_in = async {
             // A failed load left the old rows on screen: a retry does not send them again.
             if !first_of_session || self.cache.holds_last_known(env_id) {
@@ -40,9 +40,10 @@ impl Session {
             let Some(k) = self.last_known.load(env_id, &source).await else {
                 return;
             };
-            let (on_event, fresh) = &mut *sent.lock().unwrap_or_else(|p| p.into_inner());
+            let (on_event, fresh, own) = &mut *sent.lock().unwrap_or_else(|p| p.into_inner());
             if !*fresh {
                 let stand_in = self.cache.set_stand_in(env_id, k.rows.clone(), true, false);
+                *own = stand_in;
                 on_event(RefreshEvent::LastKnown {
                     stand_in,
                     total: k.total,
@@ -52,12 +53,14 @@ impl Session {
             }
         };
         let load = async {
-            // The password after the old rows' start: a locked keyring still shows them.
+            // The password after the old rows' file read started (`biased` below): a keyring
+            // that refuses still shows them. (One that blocks on a prompt holds this task.)
             let password = self.store.password(env_id, self.password.clone())?;
             let inventory = self
                 .cache
                 .refresh(&env, password.clone(), |e| {
-                    let (on_event, fresh) = &mut *sent.lock().unwrap_or_else(|p| p.into_inner());
+                    let (on_event, fresh, own) =
+                        &mut *sent.lock().unwrap_or_else(|p| p.into_inner());
                     *fresh = true;
                     let mut event = RefreshEvent::from(e);
                     if let RefreshEvent::FirstPage {
@@ -74,6 +77,7 @@ impl Session {
                                 false,
                                 *figures_pending,
                             );
+                            *own = *stand_in;
                         }
                     }
                     on_event(event)
@@ -85,18 +89,20 @@ impl Session {
         // A load that answered first makes the old rows moot; one that failed first (a wrong
         // password is refused in milliseconds) still shows them under its error.
         let loaded: Result<_> = tokio::select! {
+            biased;
+            () = &mut stand_in => (&mut load).await,
             r = &mut load => {
                 if r.is_err() {
                     (&mut stand_in).await;
                 }
                 r
             }
-            () = &mut stand_in => (&mut load).await,
         };
         let (inventory, password) = match loaded {
             Ok(l) => l,
             Err(e) => {
-                self.cache.clear_stand_in(env_id, false);
+                let own = sent.lock().unwrap_or_else(|p| p.into_inner()).2;
+                self.cache.drop_first_view(env_id, own);
                 return Err(e);
             }
         };
