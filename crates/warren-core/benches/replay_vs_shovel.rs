@@ -7,7 +7,9 @@
 //! 3. refill, and time the client path (Warren reads and publishes each message);
 //! 4. refill, and time the broker's shovel moving them all to one queue (what the management
 //!    UI's "Move messages" does, and Warren's `queues move`);
-//! 5. print the three rates and the ratios to the shovel. Target: the broker path ≥ 1.0×.
+//! 5. where the broker has local shovels (4.3), refill and time one moving them all to one
+//!    queue (the fastest move the broker offers; not what its "Move messages" uses);
+//! 6. print the rates and the ratios to the shovel of step 4. Target: the broker path ≥ 1.0×.
 //!
 //! Run: `cargo bench -p warren-core --bench replay_vs_shovel` (or `scripts/bench-replay`), with
 //! RabbitMQ, its management and shovel plugins on 127.0.0.1 (guest/guest; another broker line with
@@ -110,6 +112,33 @@ fn main() {
         let shovel_secs = t.elapsed().as_secs_f64();
         assert_eq!(moved.moved, u64::from(n));
 
+        // The same move by a local shovel, where the broker has them.
+        ch.queue_purge("bench.moved".into(), QueuePurgeOptions::default()).await.unwrap();
+        fill(&ch, total).await;
+        let local_n = depth(&ch, DLQ).await;
+        let uri = format!("amqp:///{}", vhost.replace('%', "%25").replace('/', "%2F"));
+        let value = serde_json::json!({
+            "src-protocol": "local", "src-uri": uri, "src-queue": DLQ, "src-delete-after": "queue-length",
+            "dest-protocol": "local", "dest-uri": uri, "dest-queue": "bench.moved", "ack-mode": "on-confirm",
+        });
+        let t = Instant::now();
+        let param = rabbitmq_http_client::requests::RuntimeParameterDefinition {
+            name: "bench-local-move",
+            vhost: &vhost,
+            component: "shovel",
+            value: value.as_object().cloned().unwrap(),
+        };
+        let local_secs = match common::admin().upsert_runtime_parameter(&param).await {
+            Ok(()) => {
+                while depth(&ch, DLQ).await > 0 || depth(&ch, "bench.moved").await < local_n {
+                    assert!(t.elapsed().as_secs() < 300, "the local shovel stalled");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Some(t.elapsed().as_secs_f64())
+            }
+            Err(_) => None,
+        };
+
         let shovel_rate = f64::from(n) / shovel_secs;
         let (broker_n, broker_secs) = timed[0];
         let (client_n, client_secs) = timed[1];
@@ -120,6 +149,13 @@ fn main() {
         println!("broker shovel (move to one)  {shovel_rate:>9.0} msg/s  ({shovel_secs:.2} s)");
         println!("warren replay, broker path   {broker_rate:>9.0} msg/s  ({broker_secs:.2} s, each message to its own origin)  {:>5.2}x shovel  (target >= 1.0)", broker_rate / shovel_rate);
         println!("warren replay, client path   {client_rate:>9.0} msg/s  ({client_secs:.2} s, each message to its own origin)  {:>5.2}x shovel", client_rate / shovel_rate);
+        match local_secs {
+            Some(secs) => {
+                let rate = f64::from(local_n) / secs;
+                println!("local shovel (move to one)   {rate:>9.0} msg/s  ({secs:.2} s)  {:>5.2}x shovel; broker path {:.2}x this", rate / shovel_rate, broker_rate / rate);
+            }
+            None => println!("local shovel (move to one)   (this broker has no local shovels)"),
+        }
         let _ = conn.close(200, "bench done".into()).await;
     });
 }

@@ -388,6 +388,60 @@ async fn a_later_client_path_copy_folds_the_shovel_record_into_its_count() {
     }
 }
 
+/// Two replays by the broker path, the messages dying again in between (fresh dead letters of
+/// the same key beside them), count two on every line: the AMQP 0-9-1 shovel adds a second
+/// `x-shovelled` record; a local shovel's one mark would be replaced, so a run that reads one
+/// takes the AMQP 0-9-1 shovel, which adds its record and keeps the mark.
+#[tokio::test]
+async fn a_second_broker_path_replay_counts_two() {
+    let (t, ch) = vhost_with("warren-broker-replay-twice", &["a"]).await;
+    dead_letter_via(&ch, "", &[("a", "a")], 5, FieldTable::default()).await;
+    wait_depth(&ch, DLQ, 5).await;
+    let r = replay_unattended(&t.name, DLQ, &broker_path()).await;
+    assert_eq!((r.path, r.replayed), (ReplayPath::Broker, 5), "{r:?}");
+    let c = t.channel().await;
+    let mut consumer = consume(&c, "a", "again", 10, false).await;
+    for _ in 0..5 {
+        let d = consumer.next().await.unwrap().unwrap();
+        let h = d.properties.headers().as_ref();
+        assert_eq!(xdeath::replay_mark(h).map(|m| m.count), Some(1));
+        // 4.3 moves them with a local shovel (no AMQP frames); older lines cannot.
+        let local = h.is_some_and(|h| h.contains_key(xdeath::LOCAL_SHOVEL_MARK));
+        assert_eq!(
+            local,
+            warren_test_support::line_at_least(4, 3),
+            "a local shovel?"
+        );
+        c.basic_reject(
+            d.delivery_tag,
+            lapin::options::BasicRejectOptions { requeue: false },
+        )
+        .await
+        .unwrap();
+    }
+    let _ = c.close(200, "rejected".into()).await;
+    wait_depth(&ch, DLQ, 5).await;
+    dead_letter_via(&ch, "", &[("a", "fresh")], 5, FieldTable::default()).await;
+    wait_depth(&ch, DLQ, 10).await;
+
+    let r = replay_unattended(&t.name, DLQ, &broker_path()).await;
+    assert_eq!((r.path, r.replayed), (ReplayPath::Broker, 10), "{r:?}");
+    let c = t.channel().await;
+    let mut consumer = consume(&c, "a", "count", 20, true).await;
+    let mut counts = BTreeMap::new();
+    for _ in 0..10 {
+        let d = consumer.next().await.unwrap().unwrap();
+        let id = message_id(&d);
+        let count = xdeath::replay_mark(d.properties.headers().as_ref()).map_or(0, |m| m.count);
+        counts.insert(id, count);
+    }
+    let expected: BTreeMap<String, u32> = (0..5)
+        .flat_map(|i| [(format!("a-{i}"), 2), (format!("fresh-{i}"), 1)])
+        .collect();
+    assert_eq!(counts, expected, "replays counted per message");
+    assert_no_temp_objects(&t.name).await;
+}
+
 #[tokio::test]
 async fn a_key_past_the_head_is_learned_from_the_holding_queue_and_bound() {
     let (t, ch) = vhost_with("warren-broker-replay-learn", &["a", "b"]).await;

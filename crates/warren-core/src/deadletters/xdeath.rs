@@ -194,19 +194,40 @@ pub fn replay_mark(headers: Option<&FieldTable>) -> Option<ReplayMark> {
 /// The name prefix of the shovels (and temporary objects) of Warren's broker-side replays.
 pub const REPLAY_SHOVEL_PREFIX: &str = "warren-replay-";
 
-/// The names in the message's `x-shovelled` records (newest first) of Warren's replay shovels.
+/// The header a **local** shovel (`src-protocol: local`; RabbitMQ 4.3 has them, 4.0 does not) names itself in with
+/// `dest-add-forward-headers`, beside `x-opt-shovel-type` and `x-opt-shovelled-by`. Unlike the
+/// AMQP 0-9-1 shovel's `x-shovelled` list it holds one name: each pass replaces it.
+pub const LOCAL_SHOVEL_MARK: &str = "x-opt-shovel-name";
+/// Every header a local shovel's forward headers add.
+pub const LOCAL_SHOVEL_HEADERS: [&str; 3] =
+    [LOCAL_SHOVEL_MARK, "x-opt-shovel-type", "x-opt-shovelled-by"];
+
+/// The name of Warren's replay shovel a local shovel left on the message, if any.
+pub fn local_replay_shovel(headers: Option<&FieldTable>) -> Option<String> {
+    headers?
+        .inner()
+        .get(LOCAL_SHOVEL_MARK)
+        .and_then(as_text)
+        .filter(|n| n.starts_with(REPLAY_SHOVEL_PREFIX))
+}
+
+/// The names of Warren's replay shovels the message went through (newest first): the local
+/// shovel's mark, then the `x-shovelled` records.
 pub fn replay_shovels(headers: Option<&FieldTable>) -> Vec<String> {
     let records = match headers.and_then(|h| h.inner().get("x-shovelled")) {
         Some(AMQPValue::FieldArray(a)) => a.as_slice(),
         _ => &[],
     };
-    records
+    let recorded = records
         .iter()
         .filter_map(|r| match r {
             AMQPValue::FieldTable(t) => t.inner().get("shovel-name").and_then(as_text),
             _ => None,
         })
-        .filter(|n| n.starts_with(REPLAY_SHOVEL_PREFIX))
+        .filter(|n| n.starts_with(REPLAY_SHOVEL_PREFIX));
+    local_replay_shovel(headers)
+        .into_iter()
+        .chain(recorded)
         .collect()
 }
 

@@ -87,7 +87,7 @@ const LEARN_PREFETCH: u16 = 20_000;
 const SHOVEL_LET_GO: Duration = Duration::from_secs(30);
 
 /// What the plan says the loop guard counts on the broker path.
-pub const BROKER_GUARD_NOTE: &str = "broker path: a shovel moves the DLQ through a temporary exchange bound per routing key; the loop guard counts x-warren-replay-count plus Warren's x-shovelled records (warren-replay-…; a later client-path copy folds them into its count); a routing key is bound only if none of the messages read with it is at the limit, and its other messages are checked by that key (keys not bound go through the holding queue and the client path, message by message)";
+pub const BROKER_GUARD_NOTE: &str = "broker path: a shovel (a local one where the broker has them: 4.3 here, not 4.0 or 3.10) moves the DLQ through a temporary exchange bound per routing key; the loop guard counts x-warren-replay-count plus Warren's shovel marks (x-shovelled records, or a local shovel's x-opt-shovel-name, which holds only the last one: a key with a message a local shovel replayed before goes message by message; a later client-path copy folds the marks into its count); a routing key is bound only if none of the messages read with it is at the limit, and its other messages are checked by that key (keys not bound go through the holding queue and the client path, message by message)";
 
 /// Why a run with `options` takes the client path whatever the broker offers; `None`: the
 /// broker path may be tried.
@@ -112,9 +112,23 @@ pub fn shovel_replays(headers: Option<&FieldTable>) -> u32 {
     xdeath::replay_shovels(headers).len() as u32
 }
 
-/// The message without the `x-shovelled` records of the shovels named `prefix…` (it only
-/// passed through this run's holding queue: not a replay to count).
+/// The message without the marks (`x-shovelled` records, a local shovel's `x-opt-shovel-*`
+/// headers) of the shovels named `prefix…` (it only passed through this run's holding queue:
+/// not a replay to count).
 pub(super) fn unmarked(props: BasicProperties, prefix: &str) -> BasicProperties {
+    let Some(h) = props.headers().as_ref() else {
+        return props;
+    };
+    let local = xdeath::local_replay_shovel(Some(h)).is_some_and(|n| n.starts_with(prefix));
+    let props = if local {
+        let mut inner = h.inner().clone();
+        for k in xdeath::LOCAL_SHOVEL_HEADERS {
+            inner.remove(k);
+        }
+        props.with_headers(FieldTable::from(inner))
+    } else {
+        props
+    };
     let Some(h) = props.headers().as_ref() else {
         return props;
     };
@@ -151,6 +165,10 @@ pub(crate) struct Pairs {
     exchanges: BTreeMap<String, BTreeSet<String>>,
     /// Keys not to bind, and why.
     held: BTreeMap<String, &'static str>,
+    /// This run's shovel name prefix: its own marks on held messages are not earlier replays.
+    this_run: Option<String>,
+    /// A message read carries a mark a local shovel of an earlier replay left (see `run`).
+    saw_local_mark: bool,
 }
 
 impl Pairs {
@@ -164,6 +182,12 @@ impl Pairs {
         body: &[u8],
     ) {
         let headers = props.headers().as_ref();
+        // A local shovel's mark holds one name, replaced at each pass (this run's own, on a
+        // held message, is not an earlier replay).
+        let this_run = |n: &String| self.this_run.as_ref().is_some_and(|p| n.starts_with(p));
+        if xdeath::local_replay_shovel(headers).is_some_and(|n| !this_run(&n)) {
+            self.saw_local_mark = true;
+        }
         let deaths = xdeath::deaths(headers).unwrap_or_default();
         let several = deaths.first().is_some_and(|d| d.routing_keys.len() > 1)
             || headers.is_some_and(|h| h.contains_key("CC") || h.contains_key("BCC"));
@@ -221,6 +245,40 @@ impl Pairs {
     }
 }
 
+/// The broker said nothing (it may have done what was asked).
+fn no_answer(e: &crate::broker::BrokerError) -> bool {
+    use crate::broker::BrokerErrorKind::{Dns, Timeout, Unreachable};
+    matches!(e.kind, Timeout | Unreachable | Dns)
+}
+
+/// Start the shovel `(name, uri, queue, n, exchange)`: `n` messages of `queue` into the run's
+/// `exchange` over `protocol` (`local` or `amqp091`), each marked with the shovel's name.
+async fn start_shovel(
+    gate: &WriteToken,
+    admin: &Admin,
+    vhost: &str,
+    (name, uri, queue, n, exchange): (&str, &str, &str, u64, &str),
+    protocol: &str,
+) -> std::result::Result<(), crate::broker::BrokerError> {
+    let definition = json!({
+        "src-protocol": protocol, "src-uri": uri, "src-queue": queue, "src-delete-after": n,
+        "dest-protocol": protocol, "dest-uri": uri, "dest-exchange": exchange,
+        "dest-add-forward-headers": true, "ack-mode": "on-confirm",
+    });
+    let definition = definition.as_object().cloned().unwrap_or_default();
+    admin
+        .write(gate, "start the replay shovel", |c| {
+            let param = RuntimeParameterDefinition {
+                name,
+                vhost,
+                component: "shovel",
+                value: definition.clone(),
+            };
+            async move { c.upsert_runtime_parameter(&param).await }
+        })
+        .await
+}
+
 /// The run's temporary objects.
 struct Temp {
     exchange: String,
@@ -266,7 +324,10 @@ pub(super) async fn run(
             "an earlier run of this DLQ stopped early: the client path skips what it already delivered".into(),
         ));
     }
-    let mut pairs = Pairs::default();
+    let mut pairs = Pairs {
+        this_run: Some(format!("{TEMP_PREFIX}{replay_id}-")),
+        ..Pairs::default()
+    };
     let (_, head) = read_head(env, password, vhost, queue, HEAD_READ, |_, d| {
         pairs.add(
             options,
@@ -371,26 +432,55 @@ pub(super) async fn run(
     let uri = format!("amqp:///{}", utf8_percent_encode(vhost, NON_ALPHANUMERIC));
     let parts = if total >= TWO_SHOVELS_FROM { 2 } else { 1 };
     let mut start_error = None;
+    // A local shovel moves messages inside the broker, with no AMQP frames at all (several
+    // times the AMQP 0-9-1 shovel's rate, see the README). Brokers without them refuse the
+    // protocol (4.0 and 3.10 answer HTTP 500), and then the AMQP 0-9-1 shovel does the work.
+    // Its mark is one header that each pass replaces: when the messages read show an earlier
+    // local replay, the AMQP 0-9-1 shovel, which adds a record and keeps that header, keeps
+    // the count whole.
+    let mut protocols: &[&str] = if pairs.saw_local_mark {
+        &["amqp091"]
+    } else {
+        &["local", "amqp091"]
+    };
     for i in 0..parts {
         let n = total / parts + u64::from(i < total % parts);
         let name = format!("{}-{i}", temp.exchange);
-        let definition = json!({
-            "src-protocol": "amqp091", "src-uri": uri, "src-queue": queue, "src-delete-after": n,
-            "dest-protocol": "amqp091", "dest-uri": uri, "dest-exchange": temp.exchange,
-            "dest-add-forward-headers": true, "ack-mode": "on-confirm",
-        });
-        let definition = definition.as_object().cloned().unwrap_or_default();
-        let started = admin
-            .write(gate, "start the replay shovel", |c| {
-                let param = RuntimeParameterDefinition {
-                    name: &name,
-                    vhost,
-                    component: "shovel",
-                    value: definition.clone(),
-                };
-                async move { c.upsert_runtime_parameter(&param).await }
-            })
-            .await;
+        let mut started = Ok(());
+        for (k, protocol) in protocols.iter().enumerate() {
+            let shovel = (
+                name.as_str(),
+                uri.as_str(),
+                queue,
+                n,
+                temp.exchange.as_str(),
+            );
+            started = start_shovel(gate, &admin, vhost, shovel, protocol).await;
+            match &started {
+                Ok(()) => {
+                    protocols = &protocols[k..];
+                    break;
+                }
+                // The broker answered no (an unknown protocol: HTTP 500): the next one may do.
+                Err(e) if !no_answer(e) => {
+                    tracing::info!("replay: the {protocol} shovel was refused: {}", e.message);
+                }
+                // No clear answer (a timeout): the definition may be stored. No second shovel
+                // of this name, and none left behind.
+                Err(_) => {
+                    let _ = admin
+                        .write(gate, "stop the replay shovel", |c| {
+                            let name = name.clone();
+                            async move {
+                                c.clear_runtime_parameter("shovel", vhost, &name, true)
+                                    .await
+                            }
+                        })
+                        .await;
+                    break;
+                }
+            }
+        }
         match started {
             Ok(()) => temp.shovels.push(name),
             Err(e) => {
@@ -825,6 +915,80 @@ mod tests {
         let p = unmarked(p, "warren-replay-r1");
         assert_eq!(shovel_replays(p.headers().as_ref()), 0);
         assert!(p.headers().as_ref().unwrap().contains_key("x-shovelled"));
+    }
+
+    /// What a local shovel's forward headers leave (read off RabbitMQ 4.3.6).
+    fn locally_shovelled(mut h: FieldTable, name: &str) -> FieldTable {
+        h.insert(
+            xdeath::LOCAL_SHOVEL_MARK.into(),
+            AMQPValue::LongString(name.into()),
+        );
+        h.insert(
+            "x-opt-shovel-type".into(),
+            AMQPValue::LongString("dynamic".into()),
+        );
+        h.insert(
+            "x-opt-shovelled-by".into(),
+            AMQPValue::LongString("rabbit@a".into()),
+        );
+        h
+    }
+
+    #[test]
+    fn a_local_shovels_mark_counts_once_and_this_runs_comes_off_with_its_headers() {
+        let h = locally_shovelled(shovelled(&["warren-replay-r1-0"]), "warren-replay-r2-0");
+        assert_eq!(shovel_replays(Some(&h)), 2);
+        let m = xdeath::replay_mark(Some(&h)).unwrap();
+        assert_eq!(m.id.as_deref(), Some("r2"), "the local mark is the newest");
+        let p = unmarked(
+            BasicProperties::default().with_headers(h),
+            "warren-replay-r2",
+        );
+        let left = p.headers().as_ref().unwrap();
+        assert_eq!(shovel_replays(Some(left)), 1);
+        assert!(xdeath::LOCAL_SHOVEL_HEADERS
+            .iter()
+            .all(|k| !left.contains_key(k)));
+        // Another shovel's local mark is not Warren's replay.
+        let ops = locally_shovelled(FieldTable::default(), "ops-move");
+        assert_eq!(shovel_replays(Some(&ops)), 0);
+        let kept = unmarked(
+            BasicProperties::default().with_headers(ops),
+            "warren-replay-",
+        );
+        assert!(kept
+            .headers()
+            .as_ref()
+            .unwrap()
+            .contains_key(xdeath::LOCAL_SHOVEL_MARK));
+    }
+
+    #[test]
+    fn an_earlier_local_replay_is_noticed_but_not_this_runs_own_mark() {
+        let options = ReplayOptions {
+            broker_path: true,
+            ..Default::default()
+        };
+        let msg = |mark: Option<&str>| {
+            let h = headers_with(vec![death_entry("a", "rejected", 1)]);
+            let h = match mark {
+                Some(m) => locally_shovelled(h, m),
+                None => h,
+            };
+            BasicProperties::default().with_headers(h)
+        };
+        let mut pairs = Pairs {
+            this_run: Some("warren-replay-now-".into()),
+            ..Pairs::default()
+        };
+        pairs.add(&options, "v", "a", &msg(None), b"1");
+        pairs.add(&options, "v", "a", &msg(Some("warren-replay-now-1")), b"2");
+        pairs.add(&options, "v", "a", &msg(Some("ops-move")), b"3");
+        assert!(!pairs.saw_local_mark, "this run's own, or not Warren's");
+        assert!(pairs.held.is_empty(), "{:?}", pairs.held);
+        // Another run, whose id only starts like this one's.
+        pairs.add(&options, "v", "a", &msg(Some("warren-replay-nowt-0")), b"4");
+        assert!(pairs.saw_local_mark);
     }
 
     #[test]
