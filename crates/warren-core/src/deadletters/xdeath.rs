@@ -194,9 +194,10 @@ pub fn replay_mark(headers: Option<&FieldTable>) -> Option<ReplayMark> {
 /// The name prefix of the shovels (and temporary objects) of Warren's broker-side replays.
 pub const REPLAY_SHOVEL_PREFIX: &str = "warren-replay-";
 
-/// The header a **local** shovel (`src-protocol: local`; RabbitMQ 4.3 has them, 4.0 does not) names itself in with
-/// `dest-add-forward-headers`, beside `x-opt-shovel-type` and `x-opt-shovelled-by`. Unlike the
-/// AMQP 0-9-1 shovel's `x-shovelled` list it holds one name: each pass replaces it.
+/// The header a **local** shovel (`src-protocol: local`; RabbitMQ 4.3 has them, 4.0 does not)
+/// names itself in with `dest-add-forward-headers`, beside `x-opt-shovel-type` and
+/// `x-opt-shovelled-by`. Unlike the AMQP 0-9-1 shovel's `x-shovelled` list it holds one name:
+/// each pass replaces it.
 pub const LOCAL_SHOVEL_MARK: &str = "x-opt-shovel-name";
 /// Every header a local shovel's forward headers add.
 pub const LOCAL_SHOVEL_HEADERS: [&str; 3] =

@@ -87,7 +87,7 @@ const LEARN_PREFETCH: u16 = 20_000;
 const SHOVEL_LET_GO: Duration = Duration::from_secs(30);
 
 /// What the plan says the loop guard counts on the broker path.
-pub const BROKER_GUARD_NOTE: &str = "broker path: a shovel (a local one where the broker has them: 4.3 here, not 4.0 or 3.10) moves the DLQ through a temporary exchange bound per routing key; the loop guard counts x-warren-replay-count plus Warren's shovel marks (x-shovelled records, or a local shovel's x-opt-shovel-name, which holds only the last one: a key with a message a local shovel replayed before goes message by message; a later client-path copy folds the marks into its count); a routing key is bound only if none of the messages read with it is at the limit, and its other messages are checked by that key (keys not bound go through the holding queue and the client path, message by message)";
+pub const BROKER_GUARD_NOTE: &str = "broker path: a shovel (a local one where the broker has them, as RabbitMQ 4.3 does) moves the DLQ through a temporary exchange bound per routing key; the loop guard counts x-warren-replay-count plus Warren's shovel marks (x-shovelled records, or a local shovel's x-opt-shovel-name, which holds only the last one: a run that reads one from an earlier replay in the first messages takes the AMQP 0-9-1 shovel, which keeps it; a later client-path copy folds the marks into its count); a routing key is bound only if none of the messages read with it is at the limit, and its other messages are checked by that key (keys not bound go through the holding queue and the client path, message by message)";
 
 /// Why a run with `options` takes the client path whatever the broker offers; `None`: the
 /// broker path may be tried.
@@ -468,15 +468,7 @@ pub(super) async fn run(
                 // No clear answer (a timeout): the definition may be stored. No second shovel
                 // of this name, and none left behind.
                 Err(_) => {
-                    let _ = admin
-                        .write(gate, "stop the replay shovel", |c| {
-                            let name = name.clone();
-                            async move {
-                                c.clear_runtime_parameter("shovel", vhost, &name, true)
-                                    .await
-                            }
-                        })
-                        .await;
+                    stop_shovel(gate, &admin, vhost, &name).await;
                     break;
                 }
             }
@@ -862,12 +854,17 @@ async fn bind(
 
 async fn stop_shovels(gate: &WriteToken, admin: &Admin, vhost: &str, temp: &Temp) {
     for s in &temp.shovels {
-        let _ = admin
-            .write(gate, "stop the replay shovel", |c| async move {
-                c.clear_runtime_parameter("shovel", vhost, s, true).await
-            })
-            .await;
+        stop_shovel(gate, admin, vhost, s).await;
     }
+}
+
+/// Remove the shovel `name` (gone already: nothing to do).
+async fn stop_shovel(gate: &WriteToken, admin: &Admin, vhost: &str, name: &str) {
+    let _ = admin
+        .write(gate, "stop the replay shovel", |c| async move {
+            c.clear_runtime_parameter("shovel", vhost, name, true).await
+        })
+        .await;
 }
 
 /// Remove the shovels, the exchanges and the (empty) holding queue.
