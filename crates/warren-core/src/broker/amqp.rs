@@ -176,6 +176,34 @@ pub async fn queue_depth(conn: &Connection, vhost: &str, queue: &str) -> Result<
     Ok(u64::from(depth))
 }
 
+/// How long Warren waits for messages it gave back to count in their queue's depth again.
+pub const GIVE_BACK_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Wait, at most `within`, until `queue` counts at least `at_least` ready messages again.
+///
+/// Why: a requeue (a nack, or a channel closing over unacked deliveries) is queued at the
+/// queue process behind a depth read, which the broker answers first (it is a priority call).
+/// A read just after Warren gave messages back could then see the queue without them: a
+/// replay started at once would take the queue for empty, or stop short. Someone else may
+/// consume meanwhile, so this gives up after `within` rather than waiting for a count that
+/// never comes.
+pub async fn wait_until_counted(
+    conn: &Connection,
+    vhost: &str,
+    queue: &str,
+    at_least: u64,
+    within: std::time::Duration,
+) {
+    let deadline = tokio::time::Instant::now() + within;
+    while queue_depth(conn, vhost, queue)
+        .await
+        .is_ok_and(|d| d < at_least)
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A passive declare of `queue` on `ch`: its depth and consumer count, exact and now (a
 /// missing queue closes the channel). Modifies nothing.
 pub async fn passive(ch: &lapin::Channel, queue: &str) -> Result<lapin::Queue, lapin::Error> {

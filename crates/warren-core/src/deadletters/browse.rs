@@ -196,9 +196,12 @@ async fn read_head_checked(
             .basic_cancel("warren-browse".into(), BasicCancelOptions::default())
             .await;
     }
-    // Everything read goes back in its place.
+    // Everything read goes back in its place, and counts again before the caller reads on.
     give_back(last_tag).await;
     let _ = ch.close(200, "browse done".into()).await;
+    if read > 0 {
+        amqp::wait_until_counted(&conn, vhost, queue, depth, amqp::GIVE_BACK_SETTLE).await;
+    }
     let _ = conn.close(200, "browse done".into()).await;
     Ok((depth, read))
 }

@@ -387,6 +387,11 @@ pub(super) async fn run_from(
     // Closing the consumer's channel returns anything prefetched but not processed to its
     // place; its close-ok says every ack before it was processed.
     let closed = outcome.is_ok() && consume.close(200, "replay done".into()).await.is_ok();
+    // What was kept or left went back to the queue: let it count there before the next read.
+    let left = total.saturating_sub(engine.report.replayed + engine.report.discarded);
+    if closed && left > 0 {
+        amqp::wait_until_counted(&conn, vhost, read_from, left, amqp::GIVE_BACK_SETTLE).await;
+    }
     let _ = conn.close(200, "replay done".into()).await;
     let in_doubt = engine.in_doubt();
     let covered_everything = read >= total
