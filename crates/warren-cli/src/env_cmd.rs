@@ -326,6 +326,14 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
         ),
         EnvCommand::Remove { id, out } => {
             store.remove(&id)?;
+            // The window's last inventory of it (queue names) goes too.
+            let kept = warren_core::queues::last_known::LastKnownInventories::default();
+            if let Err(e) = kept.forget(&id) {
+                eprintln!(
+                    "warning: could not remove {}: {e}; delete it by hand",
+                    kept.path_for(&id).display()
+                );
+            }
             out.show(&serde_json::json!({ "removed": id }), |_| {
                 println!("removed environment `{id}` and its keyring entry")
             });

@@ -205,8 +205,15 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("RabbitMQ"));
 
+    // The window's last inventory of it (queue names) goes with it; another's stays.
+    let kept = cli.data().join("last-inventory");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::write(kept.join(format!("{env_id}.json")), "{}").unwrap();
+    std::fs::write(kept.join("local.json"), "{}").unwrap();
     let out = cli.run(&["env", "remove", &env_id]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(!kept.join(format!("{env_id}.json")).exists());
+    assert!(kept.join("local.json").exists());
 }
 
 #[test]

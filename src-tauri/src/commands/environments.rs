@@ -61,9 +61,14 @@ pub async fn environment_duplicate(
 #[tauri::command]
 pub async fn environment_remove(
     store: State<'_, EnvironmentStore>,
+    s: State<'_, Session>,
     id: String,
 ) -> CommandResult<()> {
     store.remove(&id)?;
+    // Its queue names go too; the environment is gone, so this cannot fail the removal.
+    if let Err(e) = s.forget(&id) {
+        tracing::warn!(env = %id, error = %e, "last inventory not removed");
+    }
     // Its SSH tunnel, if it had one, goes with it.
     warren_core::broker::tunnel::close(&id).await;
     Ok(())

@@ -50,6 +50,10 @@ pub fn source_of(env: &Environment) -> String {
 pub struct LastKnownInventories {
     dir: PathBuf,
     saved: Mutex<HashMap<String, Instant>>,
+    /// How often each environment was forgotten: a write started before (it runs in the
+    /// background) finds the count moved and does not bring the file back. Writes and
+    /// removals hold this lock.
+    forgotten: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl Default for LastKnownInventories {
@@ -64,6 +68,7 @@ impl LastKnownInventories {
         LastKnownInventories {
             dir: data_dir.join("last-inventory"),
             saved: Mutex::default(),
+            forgotten: Arc::default(),
         }
     }
 
@@ -104,7 +109,13 @@ impl LastKnownInventories {
         }
         let path = self.path_for(env_id);
         let source = source.to_string();
+        let (forgotten, id) = (self.forgotten.clone(), env_id.to_string());
+        let generation = forgotten_count(&forgotten.lock().unwrap_or_else(|p| p.into_inner()), &id);
         let write = move || {
+            let forgotten = forgotten.lock().unwrap_or_else(|p| p.into_inner());
+            if forgotten_count(&forgotten, &id) != generation {
+                return;
+            }
             if let Err(e) = write(&path, &source, &inventory, taken_at) {
                 tracing::warn!(path = %path.display(), error = %e, "last inventory not kept");
             }
@@ -116,6 +127,25 @@ impl LastKnownInventories {
         }
         true
     }
+
+    /// Remove the environment's last inventory (its environment was removed): the file, and
+    /// any write of it still in flight. Queue names are not left behind in the data dir.
+    pub fn forget(&self, env_id: &str) -> std::io::Result<()> {
+        let mut forgotten = self.forgotten.lock().unwrap_or_else(|p| p.into_inner());
+        *forgotten.entry(env_id.to_string()).or_default() += 1;
+        self.saved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(env_id);
+        match std::fs::remove_file(self.path_for(env_id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn forgotten_count(forgotten: &HashMap<String, u64>, env_id: &str) -> u64 {
+    forgotten.get(env_id).copied().unwrap_or(0)
 }
 
 fn read(path: &Path, source: &str) -> Option<LastKnown> {
@@ -248,6 +278,30 @@ mod tests {
             "each environment its own minute"
         );
         assert_eq!(store.load("prod", "s").await.unwrap().taken_at, 1);
+    }
+
+    #[tokio::test]
+    async fn a_removed_environment_leaves_no_inventory_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LastKnownInventories::at(dir.path().to_path_buf());
+        store.save("prod", "s", inventory(&["billing.acme"]), 1);
+        wait_for(&store.path_for("prod"));
+        store.save("staging", "s", inventory(&["a"]), 1);
+        wait_for(&store.path_for("staging"));
+        store.forget("prod").unwrap();
+        assert!(!store.path_for("prod").exists(), "its queue names are gone");
+        assert_eq!(store.load("prod", "s").await, None);
+        assert!(
+            store.path_for("staging").exists(),
+            "only that environment's"
+        );
+        store.forget("prod").expect("forgetting twice is no error");
+        assert!(
+            store.save("prod", "s", inventory(&["a"]), 2),
+            "an environment added again under that id keeps its own, without waiting a minute"
+        );
+        wait_for(&store.path_for("prod"));
+        assert_eq!(store.load("prod", "s").await.unwrap().taken_at, 2);
     }
 
     #[tokio::test]

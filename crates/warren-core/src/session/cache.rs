@@ -238,6 +238,18 @@ impl InventoryCache {
             .ok_or_else(|| Error::NotLoaded(env_id.to_string()))
     }
 
+    /// Drop everything kept for the environment (it was removed).
+    pub fn forget(&self, env_id: &str) {
+        self.by_env
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(env_id);
+        self.stand_ins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(env_id);
+    }
+
     /// Keep `rows` as what stands in for the environment's first load (see `StandIn`); the
     /// number names them in `FilterOutcome::stand_in` (0: not kept, the environment is loaded).
     pub fn set_stand_in(

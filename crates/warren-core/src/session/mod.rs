@@ -72,6 +72,13 @@ impl Session {
         self.store.with_password(env_id, self.password.clone())
     }
 
+    /// Forget what this session kept of a removed environment: its loaded rows and its last
+    /// inventory on disk. Its history stays (a sampled past is not re-read from anywhere).
+    pub fn forget(&self, env_id: &str) -> std::io::Result<()> {
+        self.cache.forget(env_id);
+        self.last_known.forget(env_id)
+    }
+
     /// The environment's loaded inventory, or `NotLoaded`.
     pub fn loaded(&self, env_id: &str) -> Result<Arc<Inventory>> {
         self.cache.loaded(env_id)
