@@ -21,8 +21,7 @@ import { EmptyQueues } from "./EmptyQueues";
 import { STREAM_NOTE, withoutStreams } from "./queueKinds";
 import { ToolbarSelect, type Choice } from "../../common/ToolbarSelect";
 import { useQueueHistory } from "../history/useHistory";
-import { ageLabel } from "../history/historyModel";
-import { formatTimestamp } from "../../common/time";
+import { LastKnownNote } from "./LastKnownNote";
 
 const REFRESH_CHOICES: Choice<number>[] = [
   { label: "off", value: 0 },
@@ -164,16 +163,7 @@ export function QueuesPage({ env, vhost, filter, onFilterChange: setFilter }: Pr
             : `${shownCount.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} queues${vhost !== null ? ` in ${vhost}` : ""}${
                 firstView && firstPage?.kind === "first_page" && firstPage.figures_pending ? " · reading figures…" : ""
               }${firstView && outcome.data?.needs_load && !noFilter ? " · this filter needs the figures: it applies once they are in" : ""}`}
-          {lastKnown && (
-            <span
-              className="stale-note"
-              data-testid="queue-last-known"
-              title={`What this window last loaded from the broker, at ${formatTimestamp(Date.parse(lastKnown.taken_at))}: the figures are not current`}
-            >
-              {" "}
-              · last loaded {ageLabel(Date.parse(lastKnown.taken_at))} ago{inventory.isFetching ? ", reading the broker…" : ", not current"}
-            </span>
-          )}
+          {lastKnown && <LastKnownNote takenAt={lastKnown.taken_at} reading={inventory.isFetching} />}
         </span>
         <button onClick={() => inventory.refetch()} disabled={inventory.isFetching} data-testid="queue-refresh">
           {inventory.isFetching ? (
