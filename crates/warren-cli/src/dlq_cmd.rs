@@ -410,7 +410,10 @@ fn print_replayed(r: &ReplayReport) {
         println!("  {:>7}  -> {}", d.messages, d.destination);
     }
     if r.path == ReplayPath::Broker {
-        println!("  moved broker-side (a shovel through a temporary exchange)");
+        println!(
+            "  moved broker-side ({} through a temporary exchange)",
+            shovel_kind(r.shovel.as_deref())
+        );
     }
     if r.name_too_long > 0 {
         println!(
@@ -424,6 +427,14 @@ fn print_replayed(r: &ReplayReport) {
             r.deduplicated,
             r.resumed_from.as_deref().unwrap_or("")
         );
+    }
+}
+
+/// The kind of shovel a broker-path replay used, in words.
+fn shovel_kind(protocol: Option<&str>) -> &'static str {
+    match protocol {
+        Some("local") => "a local shovel, inside the broker,",
+        _ => "an AMQP 0-9-1 shovel",
     }
 }
 

@@ -399,6 +399,12 @@ async fn a_second_broker_path_replay_counts_two() {
     wait_depth(&ch, DLQ, 5).await;
     let r = replay_unattended(&t.name, DLQ, &broker_path()).await;
     assert_eq!((r.path, r.replayed), (ReplayPath::Broker, 5), "{r:?}");
+    let first_kind = if warren_test_support::line_at_least(4, 3) {
+        "local"
+    } else {
+        "amqp091"
+    };
+    assert_eq!(r.shovel.as_deref(), Some(first_kind), "the report names it");
     let c = t.channel().await;
     let mut consumer = consume(&c, "a", "again", 10, false).await;
     for _ in 0..5 {
@@ -426,6 +432,11 @@ async fn a_second_broker_path_replay_counts_two() {
 
     let r = replay_unattended(&t.name, DLQ, &broker_path()).await;
     assert_eq!((r.path, r.replayed), (ReplayPath::Broker, 10), "{r:?}");
+    assert_eq!(
+        r.shovel.as_deref(),
+        Some("amqp091"),
+        "an earlier local mark read: the AMQP 0-9-1 shovel keeps it"
+    );
     let c = t.channel().await;
     let mut consumer = consume(&c, "a", "count", 20, true).await;
     let mut counts = BTreeMap::new();

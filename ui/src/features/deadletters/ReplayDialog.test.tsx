@@ -31,6 +31,7 @@ const report = (replayed: number, cancelled: boolean) => ({
   seconds: 1,
   cancelled,
   path: "broker",
+  shovel: "local",
 });
 
 describe("ReplayDialog", () => {
@@ -59,7 +60,7 @@ describe("ReplayDialog", () => {
     progress({ done: 4, total: 10, rate: 2 });
     await waitFor(() => expect(screen.getByTestId("replay-progress-text").textContent).toBe("40 % · 4 of 10 replayed · read 4 of 10 · 2.0/s · 3 s left"));
     fireEvent.click(screen.getByTestId("replay-cancel"));
-    await waitFor(() => expect(screen.getByTestId("replay-report").textContent).toContain("Moved broker-side (a shovel). Cancelled: the rest stays in the DLQ."));
+    await waitFor(() => expect(screen.getByTestId("replay-report").textContent).toContain("Moved broker-side (a local shovel, inside the broker). Cancelled: the rest stays in the DLQ."));
     const [replay, cancel] = invoke.mock.calls.filter((c) => c[0] !== "dlq_plan");
     expect(cancel[1].jobId).toBe(replay[1].jobId);
     expect(onDone).toHaveBeenCalledTimes(1);

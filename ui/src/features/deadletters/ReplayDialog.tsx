@@ -138,7 +138,7 @@ export function ReplayDialog({ env, request, scope, onClose, onDone }: Props) {
           {report.seconds.toFixed(1)} s; kept {formatCount(report.kept)} in the DLQ
           {report.kept > 0 &&
             ` (unroutable ${formatCount(report.unroutable)}, nacked ${formatCount(report.nacked)}, out of scope ${formatCount(report.out_of_scope)}, loop guard ${formatCount(report.loop_guarded)})`}
-          .{report.path === "broker" && " Moved broker-side (a shovel)."}
+          .{report.path === "broker" && ` Moved broker-side (${report.shovel === "local" ? "a local shovel, inside the broker" : "an AMQP 0-9-1 shovel"}).`}
           {report.cancelled && " Cancelled: the rest stays in the DLQ."}
           {report.name_too_long > 0 && ` ${formatCount(report.name_too_long)} kept: their destination's name is longer than AMQP allows (255 bytes).`}
           {report.deduplicated > 0 &&

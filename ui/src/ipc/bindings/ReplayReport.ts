@@ -71,4 +71,9 @@ path: ReplayPath,
  * Why the client path was taken for a run that could have gone the broker way, or what the
  * broker path bound and what its loop guard counted.
  */
-path_note?: string, };
+path_note?: string, 
+/**
+ * On the broker path, the kind of shovel that moved the messages, as the shovel API
+ * names it: `local` (inside the broker, RabbitMQ 4.3+) or `amqp091`.
+ */
+shovel?: string, };

@@ -755,6 +755,7 @@ pub(super) async fn run(
     let held = report.read;
     let direct = moved.saturating_sub(held);
     report.path = ReplayPath::Broker;
+    report.shovel = Some(protocols[0].to_string());
     report.path_note = Some(format!(
         "{bound_keys} routing key(s) bound (from the first {head} message(s) and what reached the holding queue); {held} message(s) went through the holding queue; {BROKER_GUARD_NOTE}"
     ));

@@ -98,6 +98,9 @@ pub struct ReplayReport {
     /// Why the client path was taken for a run that could have gone the broker way, or what the
     /// broker path bound and what its loop guard counted.
     pub path_note: Option<String>,
+    /// On the broker path, the kind of shovel that moved the messages, as the shovel API
+    /// names it: `local` (inside the broker, RabbitMQ 4.3+) or `amqp091`.
+    pub shovel: Option<String>,
 }
 
 /// A fresh id for a run (time and a counter; no randomness needed).
