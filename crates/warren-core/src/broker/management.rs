@@ -133,7 +133,7 @@ impl ManagementClient {
         path: &str,
     ) -> Result<(bool, serde_json::Value), BrokerError> {
         let url = api_url(base, path);
-        let shown = url.as_str().to_string();
+        let shown = shown(&url);
         let (status, body) = self.send(base, url).await?;
         if status == StatusCode::SERVICE_UNAVAILABLE {
             if let Ok(v) = serde_json::from_slice(&body) {
@@ -151,14 +151,14 @@ impl ManagementClient {
         path: &str,
     ) -> Result<T, BrokerError> {
         let url = api_url(base, path);
-        let shown = url.as_str().to_string();
+        let shown = shown(&url);
         let (status, body) = self.send(base, url).await?;
         self.answer(base, path, &shown, status, &body).await
     }
 
     /// Send one GET; only transport failures are errors here.
     async fn send(&self, base: &Url, url: Url) -> Result<(StatusCode, Vec<u8>), BrokerError> {
-        let shown = url.as_str();
+        let shown = shown(&url);
         let url = self.reachable(&url).await?;
         let transport = |e: reqwest::Error| {
             if e.is_timeout() && !e.is_connect() {
@@ -300,6 +300,14 @@ fn is_transport(e: &BrokerError) -> bool {
     )
 }
 
+/// A request's URL as errors show it: without its query, which holds Warren's own column list
+/// (hundreds of characters of noise in front of what the operator must read).
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.to_string()
+}
+
 /// `{base}/api/{path}`, keeping a path prefix in the base URL (reverse proxies, `path_prefix`).
 pub fn api_url(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
@@ -362,6 +370,20 @@ fn reason_suffix(reason: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_show_the_resource_not_warrens_column_list() {
+        let base = Url::parse("http://h:15672").unwrap();
+        let url = api_url(&base, "queues/a%2Fb?columns=name,vhost,messages&page=2");
+        let e = status_error(StatusCode::UNAUTHORIZED, b"{}", &shown(&url), "guest");
+        assert!(
+            e.message
+                .contains("(http://h:15672/api/queues/a%2Fb answered 401"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("columns"), "{}", e.message);
+    }
 
     #[test]
     fn api_urls_keep_the_path_prefix_and_query() {
