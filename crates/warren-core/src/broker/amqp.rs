@@ -184,24 +184,31 @@ pub const GIVE_BACK_SETTLE: std::time::Duration = std::time::Duration::from_secs
 /// Why: a requeue (a nack, or a channel closing over unacked deliveries) is queued at the
 /// queue process behind a depth read, which the broker answers first (it is a priority call).
 /// A read just after Warren gave messages back could then see the queue without them: a
-/// replay started at once would take the queue for empty, or stop short. Someone else may
-/// consume meanwhile, so this gives up after `within` rather than waiting for a count that
-/// never comes.
+/// replay started at once would take the queue for empty, or stop short. A queue with
+/// consumers (a worker queue peeked) is not waited for: they take messages meanwhile, so the
+/// count says nothing about what Warren gave back. Anyone else may consume too, so this gives
+/// up after `within` rather than wait for a count that never comes.
 pub async fn wait_until_counted(
     conn: &Connection,
-    vhost: &str,
     queue: &str,
     at_least: u64,
     within: std::time::Duration,
 ) {
+    let Ok(ch) = conn.create_channel().await else {
+        return;
+    };
     let deadline = tokio::time::Instant::now() + within;
-    while queue_depth(conn, vhost, queue)
-        .await
-        .is_ok_and(|d| d < at_least)
-        && tokio::time::Instant::now() < deadline
-    {
+    loop {
+        match passive(&ch, queue).await {
+            Ok(q) if u64::from(q.message_count()) < at_least && q.consumer_count() == 0 => {}
+            _ => break,
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    let _ = ch.close(200, "ok".into()).await;
 }
 
 /// A passive declare of `queue` on `ch`: its depth and consumer count, exact and now (a

@@ -200,7 +200,7 @@ async fn read_head_checked(
     give_back(last_tag).await;
     let _ = ch.close(200, "browse done".into()).await;
     if read > 0 {
-        amqp::wait_until_counted(&conn, vhost, queue, depth, amqp::GIVE_BACK_SETTLE).await;
+        amqp::wait_until_counted(&conn, queue, depth, amqp::GIVE_BACK_SETTLE).await;
     }
     let _ = conn.close(200, "browse done".into()).await;
     Ok((depth, read))

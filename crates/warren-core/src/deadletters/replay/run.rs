@@ -393,7 +393,7 @@ pub(super) async fn run_from(
     // What was kept or left went back to the queue: let it count there before the next read.
     let left = total.saturating_sub(engine.report.replayed + engine.report.discarded);
     if closed && left > 0 {
-        amqp::wait_until_counted(&conn, vhost, read_from, left, amqp::GIVE_BACK_SETTLE).await;
+        amqp::wait_until_counted(&conn, read_from, left, amqp::GIVE_BACK_SETTLE).await;
     }
     let _ = conn.close(200, "replay done".into()).await;
     let in_doubt = engine.in_doubt();
