@@ -134,7 +134,7 @@ impl ManagementClient {
     ) -> Result<(bool, serde_json::Value), BrokerError> {
         let url = api_url(base, path);
         let shown = shown(&url);
-        let (status, body) = self.send(base, url).await?;
+        let (status, body) = self.send(base, url, &shown).await?;
         if status == StatusCode::SERVICE_UNAVAILABLE {
             if let Ok(v) = serde_json::from_slice(&body) {
                 return Ok((false, v));
@@ -152,13 +152,18 @@ impl ManagementClient {
     ) -> Result<T, BrokerError> {
         let url = api_url(base, path);
         let shown = shown(&url);
-        let (status, body) = self.send(base, url).await?;
+        let (status, body) = self.send(base, url, &shown).await?;
         self.answer(base, path, &shown, status, &body).await
     }
 
-    /// Send one GET; only transport failures are errors here.
-    async fn send(&self, base: &Url, url: Url) -> Result<(StatusCode, Vec<u8>), BrokerError> {
-        let shown = shown(&url);
+    /// Send one GET (`shown`: its URL as errors name it); only transport failures are errors
+    /// here.
+    async fn send(
+        &self,
+        base: &Url,
+        url: Url,
+        shown: &str,
+    ) -> Result<(StatusCode, Vec<u8>), BrokerError> {
         let url = self.reachable(&url).await?;
         let transport = |e: reqwest::Error| {
             if e.is_timeout() && !e.is_connect() {
