@@ -175,3 +175,23 @@ test("no password appears in the config dir, the audit log or in anything the ap
     assert.ok(!h.output.join("").includes(secret), "a password reached the app's output");
   }
 });
+
+test("removing an environment says what goes and what stays, and forgets its password and its filter", async () => {
+  await wd.click("[data-testid=env-item-wrong-password]");
+  await wd.waitFor("[data-testid=current-env-name]", { textOk: (t) => t === "Wrong password" });
+  // What the window remembers for it (the typed queue filter), as the Queues tab would leave it.
+  await wd.exec("localStorage.setItem('warren.queueFilter.wrong-password', 'billing'); localStorage.setItem('warren.queueFilter.local', 'mail')");
+  await wd.click("[data-testid=tab-environment]");
+  await wd.click("[data-testid=remove-environment]");
+  const confirm = await wd.waitFor("[data-testid=confirm-remove]");
+  const said = await wd.text(confirm);
+  assert.match(said, /Goes: its settings, its password in the keyring, its last loaded queue list and the filters/);
+  assert.match(said, /Stays: its recorded history on this machine \(warren history info --env wrong-password\)/);
+  await h.shot(wd, "09-remove-environment");
+  await wd.click("[data-testid=confirm-remove-yes]");
+  await wd.waitGone("[data-testid=env-item-wrong-password]");
+  assert.equal(secretToolLookup("wrong-password"), null);
+  assert.doesNotMatch(readFileSync(join(h.configDir, "environments.toml"), "utf8"), /id = "wrong-password"/);
+  assert.equal(await wd.exec("return localStorage.getItem('warren.queueFilter.wrong-password')"), null);
+  assert.equal(await wd.exec("return localStorage.getItem('warren.queueFilter.local')"), "mail");
+});

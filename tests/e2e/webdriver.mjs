@@ -66,6 +66,15 @@ export class WebDriver {
     }
   }
 
+  /** Wait until nothing matches `css`. */
+  async waitGone(css, { timeout = 15000 } = {}) {
+    const until = Date.now() + timeout;
+    while ((await this.findAll(css)).length > 0) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${css} to go`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async click(css) {
     const id = await this.waitFor(css);
     // WebDriver's own scroll puts the element at the scroller's bottom edge, where a sticky bar

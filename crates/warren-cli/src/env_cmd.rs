@@ -335,7 +335,8 @@ pub async fn run(store: &EnvironmentStore, cmd: EnvCommand) -> Exit {
                 );
             }
             out.show(&serde_json::json!({ "removed": id }), |_| {
-                println!("removed environment `{id}` and its keyring entry")
+                println!("removed environment `{id}`, its keyring entry and its last loaded queue list");
+                println!("kept: its recorded history (`warren history info --env {id}`) and its audit records")
             });
         }
         EnvCommand::Check { id, out, password } => {

@@ -214,6 +214,14 @@ fn add_with_password_stdin_stores_it_in_the_keyring_and_a_wrong_one_fails_the_te
     assert!(out.status.success(), "{}", text(&out));
     assert!(!kept.join(format!("{env_id}.json")).exists());
     assert!(kept.join("local.json").exists());
+    // It says what stayed, and where to find it.
+    assert!(
+        text(&out).contains(&format!(
+            "kept: its recorded history (`warren history info --env {env_id}`)"
+        )),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

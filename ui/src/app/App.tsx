@@ -240,6 +240,8 @@ export function App() {
             onEdit={() => setForm({ kind: "edit", environment: shown })}
             onDuplicate={() => setForm({ kind: "duplicate", environment: shown })}
             onRemoved={() => {
+              const gone = shown.id;
+              setQueueFilters(({ [gone]: _, ...rest }) => rest);
               setCurrentId(null);
               refresh();
             }}

@@ -6,6 +6,7 @@ import { commands, type EnvironmentView, type ErrorReport } from "../../ipc/comm
 import { ConnectionResult } from "./ConnectionResult";
 import { checkedBy, severityLabel, sortFindings } from "./deprecations";
 import { Notes } from "../../common/Notes";
+import { forgetRemembered } from "./forgetRemembered";
 
 interface Props {
   environment: EnvironmentView;
@@ -20,7 +21,13 @@ export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved
   // RabbitMQ's own health checks: a few small requests, run when the page opens.
   const health = useQuery({ queryKey: ["environment-health", e.id], queryFn: () => commands.environmentHealth(e.id), staleTime: 30_000 });
   const [confirmRemove, setConfirmRemove] = useState(false);
-  const remove = useMutation({ mutationFn: () => commands.removeEnvironment(e.id), onSuccess: onRemoved });
+  const remove = useMutation({
+    mutationFn: () => commands.removeEnvironment(e.id),
+    onSuccess: () => {
+      forgetRemembered(e.id);
+      onRemoved();
+    },
+  });
 
   return (
     <section className="page">
@@ -36,13 +43,13 @@ export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved
             </button>
             <button onClick={onDuplicate}>Duplicate</button>
             {!confirmRemove ? (
-              <button className="danger" onClick={() => setConfirmRemove(true)}>
+              <button className="danger" data-testid="remove-environment" onClick={() => setConfirmRemove(true)}>
                 Remove
               </button>
             ) : (
               <span className="confirm">
-                Remove “{e.name}” and its keyring password?
-                <button className="danger" onClick={() => remove.mutate()}>
+                Remove “{e.name}”?
+                <button className="danger" data-testid="confirm-remove-yes" onClick={() => remove.mutate()}>
                   Yes, remove
                 </button>
                 <button onClick={() => setConfirmRemove(false)}>Cancel</button>
@@ -50,6 +57,12 @@ export function EnvironmentPage({ environment: e, onEdit, onDuplicate, onRemoved
             )}
           </div>
         </div>
+        {confirmRemove && (
+          <p className="muted" data-testid="confirm-remove">
+            Goes: its settings, its password in the keyring, its last loaded queue list and the filters and scope this window remembers
+            for it. Stays: its recorded history on this machine (<code>warren history info --env {e.id}</code>) and its audit records.
+          </p>
+        )}
         <dl className="details">
           <dt>Management</dt>
           <dd>{e.management_urls.join(" → ")}</dd>

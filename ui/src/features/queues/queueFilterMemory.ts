@@ -19,3 +19,7 @@ export function rememberQueueFilter(envId: string, filter: string, storage: Stor
     // Storage full or disabled: the filter is still kept for this run.
   }
 }
+
+export function forgetQueueFilter(envId: string, storage: Storage = localStorage): void {
+  storage.removeItem(key(envId));
+}

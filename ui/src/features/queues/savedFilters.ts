@@ -23,3 +23,7 @@ export function removeFilter(envId: string, filter: string, storage: Storage = l
   storage.setItem(key(envId), JSON.stringify(next));
   return next;
 }
+
+export function forgetSavedFilters(envId: string, storage: Storage = localStorage): void {
+  storage.removeItem(key(envId));
+}

@@ -18,6 +18,10 @@ export function saveScope(envId: string, vhost: string | null, storage: Storage 
   else storage.setItem(key(envId), JSON.stringify(vhost));
 }
 
+export function forgetScope(envId: string, storage: Storage = localStorage) {
+  storage.removeItem(key(envId));
+}
+
 /** The vhosts of the loaded queues, sorted, each with its queue count. */
 export function vhostsOf(rows: readonly Pick<QueueRow, "vhost">[]): { vhost: string; queues: number }[] {
   const counts = new Map<string, number>();
